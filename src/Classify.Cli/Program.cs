@@ -1,0 +1,1 @@
+return Classify.Cli.ClassifyApp.Run(args);
