@@ -1,12 +1,91 @@
+using System.CommandLine;
+using Classify.Cli.Commands;
+using Classify.Cli.Terminal;
+using Classify.Core.IO;
+
 namespace Classify.Cli;
 
-/// <summary>The classify command line (verbs are added as the engines land).</summary>
+/// <summary>
+/// The <c>classify</c> command line: a thin shell over the library. Each verb lives in Commands/ and only parses
+/// options, calls the library and prints; errors in user input become one readable line and exit code 2.
+/// </summary>
 public static class ClassifyApp
 {
-    /// <summary>Runs the CLI and returns the process exit code.</summary>
-    public static int Run(string[] args)
+    /// <summary>Exit code for bad input (data, config, arguments).</summary>
+    public const int InputErrorExitCode = 2;
+    /// <summary>Exit code when the user cancelled (Ctrl+C), as shells use for SIGINT.</summary>
+    public const int CancelledExitCode = 130;
+
+    /// <summary>Runs the CLI with the process console and returns the exit code.</summary>
+    public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Runs the CLI with the given writers (tests capture output this way).</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        Console.Error.WriteLine("classify: no verbs yet");
-        return 2;
+        Engines.RegisterAll();
+        var ui = new ConsoleUi(output, error);
+        using var cancellation = new CancellationTokenSource();
+        var context = new CommandContext(ui, cancellation.Token);
+        var root = new RootCommand("Classify: train, evaluate and deploy text classifiers.");
+        var verbose = new Option<bool>("--verbose") { Description = "Print stack traces for unexpected errors.", Recursive = true };
+        root.Options.Add(verbose);
+        foreach (var command in new ICommandFactory[]
+                 {
+                     new TrainCommand(), new EvalCommand(), new PredictCommand(), new RunsCommand(), new ReportCommand(), new CompareCommand(),
+                 })
+            root.Subcommands.Add(command.Create(context));
+
+        var parse = root.Parse(args);
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            // First Ctrl+C asks the running step to stop cleanly (checkpoint, atomic writes); a second one kills.
+            if (cancellation.IsCancellationRequested) return;
+            e.Cancel = true;
+            ui.Warn("cancelling… (press Ctrl+C again to abort immediately)");
+            cancellation.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
+        }
+        catch (Exception e) when (Unwrap(e) is InputException input)
+        {
+            ui.Error(input.Message);
+            return InputErrorExitCode;
+        }
+        catch (Exception e) when (Unwrap(e) is OperationCanceledException)
+        {
+            ui.Warn("cancelled");
+            return CancelledExitCode;
+        }
+        catch (Exception e)
+        {
+            var inner = Unwrap(e);
+            ui.Error($"{inner.GetType().Name}: {inner.Message}");
+            if (parse.GetValue(verbose)) error.WriteLine(inner);
+            else ui.Info("run with --verbose for the stack trace");
+            return 1;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static Exception Unwrap(Exception e)
+    {
+        while (e is AggregateException { InnerExceptions.Count: 1 } or System.Reflection.TargetInvocationException && e.InnerException is not null)
+            e = e.InnerException!;
+        return e;
     }
 }
+
+/// <summary>Builds one verb of the CLI.</summary>
+internal interface ICommandFactory
+{
+    Command Create(CommandContext context);
+}
+
+/// <summary>What every verb gets: the console and the token that Ctrl+C cancels.</summary>
+internal sealed record CommandContext(ConsoleUi Ui, CancellationToken Cancellation);

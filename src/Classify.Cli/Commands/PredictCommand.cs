@@ -1,0 +1,105 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Classify.Cli.Terminal;
+using Classify.Core.IO;
+using Classify.Core.Prediction;
+using Spectre.Console;
+
+namespace Classify.Cli.Commands;
+
+/// <summary>
+/// <c>classify predict --model DIR "text" …</c>: labels and probabilities as a table, or one JSON object per line;
+/// <c>--input FILE --output FILE</c> scores a whole file in constant memory.
+/// </summary>
+internal sealed class PredictCommand : ICommandFactory
+{
+    public Command Create(CommandContext context)
+    {
+        var model = new Option<string>("--model", "-m") { Description = "Model folder (a Classify package or a Hugging Face classifier folder), hub id org/name, or scratch:<family>-<size>.", Required = true };
+        var format = new Option<string>("--format") { Description = "Output for texts given as arguments: table or json (one object per line).", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json");
+        var batchSize = new Option<int>("--batch-size") { Description = "Texts per forward pass.", DefaultValueFactory = _ => 64 };
+        var input = new Option<FileInfo?>("--input", "-i") { Description = "Score every row of a CSV, TSV or JSONL file." };
+        var output = new Option<FileInfo?>("--output", "-o") { Description = "Where --input results go: .csv or .jsonl (written atomically)." };
+        var textCol = new Option<string>("--text-col") { Description = "Text column of --input.", DefaultValueFactory = _ => "text" };
+        var idCol = new Option<string?>("--id-col") { Description = "Id column of --input (default: the row number)." };
+        var texts = new Argument<string[]>("texts") { Description = "Texts to classify (or one per line on standard input).", Arity = ArgumentArity.ZeroOrMore };
+
+        var command = new Command("predict", "Predict labels for texts or a file.") { model, format, batchSize, input, output, textCol, idCol, texts };
+        command.SetAction(parse =>
+        {
+            var ui = context.Ui;
+            var ct = context.Cancellation;
+            if (parse.GetValue(batchSize) < 1) throw new InputException("must be at least 1", field: "--batch-size");
+            using var classifier = ModelLocator.Load(parse.GetValue(model)!, ui, ct);
+            if (parse.GetValue(input) is { } inFile)
+            {
+                var outFile = parse.GetValue(output) ?? throw new InputException("--input needs --output FILE (.csv or .jsonl)", field: "--output");
+                var count = BatchScoring.ScoreFile(classifier, inFile.FullName, outFile.FullName, parse.GetValue(textCol)!, parse.GetValue(idCol),
+                    parse.GetValue(batchSize), ui, ct);
+                ui.Info($"wrote {count:N0} predictions to {outFile.FullName}");
+                return 0;
+            }
+            if (parse.GetValue(output) is not null) throw new InputException("--output goes with --input", field: "--output");
+
+            var items = parse.GetValue(texts) ?? [];
+            if (items.Length == 0 && Console.IsInputRedirected)
+                items = ReadLines(Console.In).ToArray();
+            if (items.Length == 0) throw new InputException("give texts to classify as arguments, on standard input, or use --input FILE", field: "texts");
+
+            var predictions = classifier.Predict(items, parse.GetValue(batchSize), ct);
+            if (parse.GetValue(format) == "json") WriteJsonLines(ui.RawOut, predictions);
+            else WriteTable(ui, classifier, predictions);
+            return 0;
+        });
+        return command;
+    }
+
+    private static IEnumerable<string> ReadLines(TextReader reader)
+    {
+        while (reader.ReadLine() is { } line)
+            if (line.Length > 0) yield return line;
+    }
+
+    /// <summary>The documented JSON line: {"text": …, "labels": […], "probabilities": {"label": p, …}}.</summary>
+    internal static void WriteJsonLines(TextWriter writer, IEnumerable<Prediction> predictions)
+    {
+        foreach (var p in predictions)
+        {
+            writer.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["text"] = p.Text,
+                ["labels"] = p.Labels,
+                ["probabilities"] = p.Probabilities,
+            }, JsonLineOptions));
+        }
+        writer.Flush();
+    }
+
+    internal static readonly JsonSerializerOptions JsonLineOptions = new()
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private static void WriteTable(ConsoleUi ui, TextClassifier classifier, IReadOnlyList<Prediction> predictions)
+    {
+        var labels = classifier.Schema.Labels;
+        bool allColumns = labels.Count <= 6;
+        var table = new Table().Border(TableBorder.Rounded);
+        table.AddColumn("text");
+        table.AddColumn("prediction");
+        if (allColumns) foreach (var l in labels) table.AddColumn(new TableColumn(Markup.Escape(l)).RightAligned());
+        else table.AddColumn("top probabilities");
+        foreach (var p in predictions)
+        {
+            var text = p.Text.Length > 60 ? p.Text[..57] + "…" : p.Text;
+            var row = new List<string> { Markup.Escape(text), p.Labels.Count == 0 ? "[grey](none)[/]" : $"[bold]{Markup.Escape(string.Join(", ", p.Labels))}[/]" };
+            if (allColumns) row.AddRange(labels.Select(l => p.Probabilities[l].ToString("0.000", CultureInfo.InvariantCulture)));
+            else row.Add(Markup.Escape(string.Join("  ", p.Probabilities.OrderByDescending(kv => kv.Value).Take(3)
+                .Select(kv => $"{kv.Key} {kv.Value.ToString("0.000", CultureInfo.InvariantCulture)}"))));
+            table.AddRow(row.ToArray());
+        }
+        ui.Out.Write(table);
+    }
+}

@@ -1,0 +1,92 @@
+using Classify.Core.Training;
+using Spectre.Console;
+
+namespace Classify.Cli.Terminal;
+
+/// <summary>
+/// Everything the CLI prints goes through here: tables and messages to stdout, progress and errors to stderr, so
+/// that piped output (for example <c>predict --format json</c>) stays machine-readable.
+/// </summary>
+internal sealed class ConsoleUi
+{
+    public ConsoleUi(TextWriter output, TextWriter error)
+    {
+        Out = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Interactive = InteractionSupport.No });
+        Err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(error) });
+        RawOut = output;
+        RawError = error;
+    }
+
+    /// <summary>Standard output (tables, summaries).</summary>
+    public IAnsiConsole Out { get; }
+    /// <summary>Standard error (progress, warnings, errors).</summary>
+    public IAnsiConsole Err { get; }
+    /// <summary>Unformatted standard output for machine-readable lines.</summary>
+    public TextWriter RawOut { get; }
+    /// <summary>Unformatted standard error.</summary>
+    public TextWriter RawError { get; }
+
+    public void Info(string message) => Err.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
+    public void Warn(string message) => Err.MarkupLine($"[yellow]warning:[/] {Markup.Escape(message)}");
+    public void Error(string message) => Err.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+
+    /// <summary>
+    /// Runs <paramref name="work"/> while drawing progress reports as a bar with ETA on stderr when it is a
+    /// terminal, or as occasional plain lines when it is not (CI logs).
+    /// </summary>
+    public T WithProgress<T>(Func<IProgress<ProgressUpdate>, T> work)
+    {
+        if (!Err.Profile.Capabilities.Interactive || Console.IsErrorRedirected)
+            return work(new PlainProgress(RawError));
+        T result = default!;
+        Err.Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var tasks = new Dictionary<string, ProgressTask>();
+                var progress = new SynchronousProgress(u =>
+                {
+                    lock (tasks)
+                    {
+                        if (!tasks.TryGetValue(u.Stage, out var task))
+                            tasks[u.Stage] = task = ctx.AddTask(Markup.Escape(u.Stage), maxValue: Math.Max(1, u.Total));
+                        if (u.Total > 0) task.MaxValue = u.Total;
+                        task.Value = u.Completed;
+                        task.Description = Markup.Escape(u.Detail is null ? u.Stage : $"{u.Stage} {u.Detail}");
+                    }
+                });
+                result = work(progress);
+                lock (tasks) foreach (var t in tasks.Values) t.Value = t.MaxValue;
+            });
+        return result;
+    }
+
+    /// <summary>An IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool, out of order).</summary>
+    private sealed class SynchronousProgress(Action<ProgressUpdate> report) : IProgress<ProgressUpdate>
+    {
+        public void Report(ProgressUpdate value) => report(value);
+    }
+
+    /// <summary>Progress for non-terminals: a line per stage start, then at most one line every 10 % or 15 seconds.</summary>
+    private sealed class PlainProgress(TextWriter writer) : IProgress<ProgressUpdate>
+    {
+        private readonly Dictionary<string, (long Percent, DateTime At)> _last = new();
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+
+        public void Report(ProgressUpdate u)
+        {
+            lock (_last)
+            {
+                long pct = u.Total > 0 ? u.Completed * 100 / u.Total : 0;
+                var now = DateTime.UtcNow;
+                if (_last.TryGetValue(u.Stage, out var prev) && pct < prev.Percent + 10 && (now - prev.At).TotalSeconds < 15 && u.Completed != u.Total)
+                    return;
+                _last[u.Stage] = (pct, now);
+                var total = u.Total > 0 ? $"{u.Completed}/{u.Total} ({pct}%)" : $"{u.Completed}";
+                writer.WriteLine($"[{_clock.Elapsed:hh\\:mm\\:ss}] {u.Stage}: {total}{(u.Detail is null ? "" : " " + u.Detail)}");
+            }
+        }
+    }
+}

@@ -1,0 +1,202 @@
+using System.Text.Json.Nodes;
+using Classify.Core.Cleaning;
+using Classify.Core.IO;
+using Classify.Core.Prediction;
+
+namespace Classify.Core.Configuration;
+
+/// <summary>
+/// A resolved experiment configuration: the YAML file (if any) with command-line overrides applied, read into
+/// typed settings. Unknown keys are errors, so a typo never silently falls back to a default.
+/// <para>Top-level keys: <c>name</c>, <c>seed</c>, <c>runs_dir</c>, <c>data</c>, <c>split</c>, <c>cleaning</c>,
+/// <c>context</c>, <c>decision</c>, <c>engine</c>, and one section per engine (<c>linear</c>, <c>transformer</c>).</para>
+/// </summary>
+public sealed class ExperimentConfig
+{
+    /// <summary>Engine sections that may appear at the top level.</summary>
+    public static readonly string[] EngineSections = ["linear", "transformer"];
+
+    private ExperimentConfig(JsonObject resolved, string? source)
+    {
+        Resolved = resolved;
+        Source = source;
+        var root = new ConfigReader(resolved, "", source);
+        Name = root.String("name") ?? throw root.Error("name", "every run needs a name (name: my-run, or --name)");
+        if (Name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || Name is "." or "..")
+            throw root.Error("name", $"'{Name}' cannot be a folder name");
+        Seed = root.Int("seed", 42);
+        RunsDirectory = root.String("runs_dir", "runs")!;
+        Data = DataSettings.Read(root.Section("data"));
+        Split = SplitSettings.Read(root.Section("split"));
+        Cleaning = ReadCleaning(root.Section("cleaning"));
+        Context = ReadContext(root.Section("context"));
+        var decision = root.Section("decision");
+        TuneThresholds = decision.Bool("tune_thresholds", false);
+        decision.EnsureOnlyKnownKeys();
+        Engine = root.Choice("engine", "linear", EngineSections);
+        EngineOptions = root.Node(Engine) switch
+        {
+            null => new JsonObject(),
+            JsonObject o => o,
+            _ => throw root.Error(Engine, "expected a mapping of engine settings"),
+        };
+        foreach (var other in EngineSections.Where(e => e != Engine)) root.Node(other);
+        root.EnsureOnlyKnownKeys();
+    }
+
+    /// <summary>The whole resolved tree (recorded in run.json).</summary>
+    public JsonObject Resolved { get; }
+    /// <summary>The YAML file it came from, if any.</summary>
+    public string? Source { get; }
+    /// <summary>Run name; the run folder is <c>{RunsDirectory}/{Name}</c>.</summary>
+    public string Name { get; }
+    /// <summary>The one seed for splits, initialisation and shuffling.</summary>
+    public int Seed { get; }
+    /// <summary>Parent folder of run folders and the ledger.</summary>
+    public string RunsDirectory { get; }
+    /// <summary>Data file and columns.</summary>
+    public DataSettings Data { get; }
+    /// <summary>Split fractions.</summary>
+    public SplitSettings Split { get; }
+    /// <summary>Cleaning steps.</summary>
+    public CleaningOptions Cleaning { get; }
+    /// <summary>Conversation context, or null.</summary>
+    public ContextOptions? Context { get; }
+    /// <summary>Tune per-label decision thresholds on the validation split (multilabel and binary).</summary>
+    public bool TuneThresholds { get; }
+    /// <summary>Engine name.</summary>
+    public string Engine { get; }
+    /// <summary>The engine's section.</summary>
+    public JsonObject EngineOptions { get; }
+
+    /// <summary>Loads a YAML file (optional), then applies <paramref name="overrides"/> (<c>key.path=value</c>) in order.</summary>
+    public static ExperimentConfig Load(string? yamlPath, IEnumerable<string>? overrides = null, JsonObject? flagValues = null)
+    {
+        var tree = yamlPath is null ? new JsonObject() : ConfigDocument.LoadYaml(yamlPath);
+        if (flagValues is not null) ConfigDocument.Merge(tree, flagValues);
+        foreach (var o in overrides ?? []) ConfigDocument.ApplyOverride(tree, o);
+        return new ExperimentConfig(tree, yamlPath);
+    }
+
+    /// <summary>Builds a config from an in-memory tree (tests, the library API).</summary>
+    public static ExperimentConfig FromJson(JsonObject tree) => new((JsonObject)tree.DeepClone(), null);
+
+    private static CleaningOptions ReadCleaning(ConfigReader s)
+    {
+        var c = new CleaningOptions
+        {
+            Html = s.Bool("html", false),
+            Urls = s.Bool("urls", false),
+            Mentions = s.Bool("mentions", false),
+            Hashtags = s.Bool("hashtags", false),
+            ControlCharacters = s.Bool("control_chars", false),
+            Whitespace = s.Bool("whitespace", false),
+            Elongation = s.Bool("elongation", false),
+            Lowercase = s.Bool("lowercase", false),
+            StopWords = s.Bool("stop_words", false),
+            Stem = s.Bool("stem", false),
+        };
+        s.EnsureOnlyKnownKeys();
+        return c;
+    }
+
+    private static ContextOptions? ReadContext(ConfigReader s)
+    {
+        int turns = s.Int("turns", 0);
+        if (turns < 0) throw s.Error("turns", "must be 0 or more");
+        var c = new ContextOptions { Turns = turns, SpeakerTags = s.Bool("speaker_tags", false), Separator = s.String("separator", " ")! };
+        s.EnsureOnlyKnownKeys();
+        return turns == 0 ? null : c;
+    }
+}
+
+/// <summary>The <c>data:</c> section: which file and which columns.</summary>
+public sealed record DataSettings
+{
+    /// <summary>Data file (CSV, TSV or JSON Lines).</summary>
+    public required string Path { get; init; }
+    /// <summary>csv, tsv or jsonl (default: from the extension).</summary>
+    public string? Format { get; init; }
+    /// <summary>Whether the file has a header row (CSV/TSV).</summary>
+    public bool HasHeader { get; init; } = true;
+    /// <summary>Text column.</summary>
+    public string TextColumn { get; init; } = "text";
+    /// <summary>Label column (names, integers, a delimited list or a JSON array).</summary>
+    public string? LabelColumn { get; init; } = "label";
+    /// <summary>One 0/1 column per label (multi-label), instead of <see cref="LabelColumn"/>.</summary>
+    public IReadOnlyList<string>? LabelColumns { get; init; }
+    /// <summary>Id column (default: the row number).</summary>
+    public string? IdColumn { get; init; }
+    /// <summary>Group column: no group spans two splits (e.g. a transcript id).</summary>
+    public string? GroupColumn { get; init; }
+    /// <summary>Predefined split column (train / val|dev|validation / test).</summary>
+    public string? SplitColumn { get; init; }
+    /// <summary>Order column within a group (conversation turn order).</summary>
+    public string? OrderColumn { get; init; }
+    /// <summary>Speaker column (for speaker-tagged context).</summary>
+    public string? SpeakerColumn { get; init; }
+    /// <summary>Multi-label task.</summary>
+    public bool Multilabel { get; init; }
+    /// <summary>Separator of label lists.</summary>
+    public string LabelDelimiter { get; init; } = ",";
+    /// <summary>A file of label names, one per line; integer labels index into it.</summary>
+    public string? LabelsFile { get; init; }
+    /// <summary>Fixed label order (and the allowed set).</summary>
+    public IReadOnlyList<string>? Labels { get; init; }
+
+    /// <summary>Reads the section.</summary>
+    public static DataSettings Read(ConfigReader s)
+    {
+        var d = new DataSettings
+        {
+            Path = s.String("path") ?? throw s.Error("path", "no data file given (data.path, or --data FILE)"),
+            Format = s.String("format"),
+            HasHeader = s.Bool("has_header", true),
+            TextColumn = s.String("text_col", "text")!,
+            LabelColumns = s.StringList("label_cols"),
+            IdColumn = s.String("id_col"),
+            GroupColumn = s.String("group_col"),
+            SplitColumn = s.String("split_col"),
+            OrderColumn = s.String("order_col"),
+            SpeakerColumn = s.String("speaker_col"),
+            Multilabel = s.Bool("multilabel", false),
+            LabelDelimiter = s.String("label_delimiter", ",")!,
+            LabelsFile = s.String("labels_file"),
+            Labels = s.StringList("labels"),
+        };
+        d = d with { LabelColumn = d.LabelColumns is null ? s.String("label_col", "label") : s.String("label_col") };
+        s.EnsureOnlyKnownKeys();
+        return d;
+    }
+}
+
+/// <summary>The <c>split:</c> section: fractions of a random split (ignored when a split column or saved ids exist).</summary>
+public sealed record SplitSettings
+{
+    /// <summary>Training fraction.</summary>
+    public double Train { get; init; } = 0.70;
+    /// <summary>Validation fraction.</summary>
+    public double Val { get; init; } = 0.15;
+    /// <summary>Test fraction.</summary>
+    public double Test { get; init; } = 0.15;
+    /// <summary>Stratify by label (default true).</summary>
+    public bool Stratify { get; init; } = true;
+
+    /// <summary>Reads the section and checks the fractions.</summary>
+    public static SplitSettings Read(ConfigReader s)
+    {
+        var r = new SplitSettings
+        {
+            Train = s.Double("train", 0.70),
+            Val = s.Double("val", 0.15),
+            Test = s.Double("test", 0.15),
+            Stratify = s.Bool("stratify", true),
+        };
+        s.EnsureOnlyKnownKeys();
+        foreach (var (k, v) in new[] { ("train", r.Train), ("val", r.Val), ("test", r.Test) })
+            if (v is < 0 or > 1) throw s.Error(k, "a fraction must be between 0 and 1");
+        if (Math.Abs(r.Train + r.Val + r.Test - 1) > 1e-6) throw s.Error("train", $"train + val + test must be 1, got {r.Train + r.Val + r.Test}");
+        if (r.Train <= 0) throw s.Error("train", "the training split cannot be empty");
+        return r;
+    }
+}

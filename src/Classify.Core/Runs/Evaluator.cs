@@ -1,0 +1,54 @@
+using Classify.Core.Data;
+using Classify.Core.Labels;
+using Classify.Core.Metrics;
+using Classify.Core.Prediction;
+
+namespace Classify.Core.Runs;
+
+/// <summary>The outcome of scoring one labelled split: probabilities, decisions and the metric report.</summary>
+/// <param name="Split">Split name.</param>
+/// <param name="Probabilities">Per-example label probabilities.</param>
+/// <param name="Predicted">Per-example predicted label indices (after thresholds).</param>
+/// <param name="Report">The metrics.</param>
+public sealed record SplitEvaluation(string Split, double[][] Probabilities, int[][] Predicted, MetricReport Report);
+
+/// <summary>Scores labelled examples with a predictor and writes metrics/&lt;split&gt;.json and predictions/&lt;split&gt;.csv.</summary>
+public static class Evaluator
+{
+    /// <summary>
+    /// Predicts <paramref name="examples"/> (texts already cleaned) in batches and computes the metrics.
+    /// </summary>
+    public static SplitEvaluation Evaluate(string split, IPredictor predictor, LabelSchema schema, IReadOnlyList<Example> examples,
+        IReadOnlyList<double>? thresholds, int batchSize = 256, IProgress<Training.ProgressUpdate>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var probabilities = PredictAll(predictor, examples, batchSize, split, progress, cancellationToken);
+        var predicted = probabilities.Select(p => DecisionRule.Apply(schema, p, thresholds)).ToArray();
+        var report = MetricReport.Compute(split, schema, examples.Select(e => e.Labels).ToArray(), predicted, probabilities);
+        return new SplitEvaluation(split, probabilities, predicted, report);
+    }
+
+    /// <summary>Probabilities for every example, <paramref name="batchSize"/> at a time.</summary>
+    public static double[][] PredictAll(IPredictor predictor, IReadOnlyList<Example> examples, int batchSize, string stage,
+        IProgress<Training.ProgressUpdate>? progress, CancellationToken cancellationToken)
+    {
+        var result = new double[examples.Count][];
+        for (int start = 0; start < examples.Count; start += batchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int n = Math.Min(batchSize, examples.Count - start);
+            var batch = new TextInput[n];
+            for (int i = 0; i < n; i++) batch[i] = new TextInput(examples[start + i].Text, examples[start + i].Context);
+            Array.Copy(predictor.PredictProbabilities(batch, cancellationToken), 0, result, start, n);
+            progress?.Report(new Training.ProgressUpdate($"scoring {stage}", start + n, examples.Count));
+        }
+        return result;
+    }
+
+    /// <summary>Writes the metrics JSON and predictions CSV of an evaluation into a run folder.</summary>
+    public static void Write(RunLayout layout, LabelSchema schema, IReadOnlyList<Example> examples, SplitEvaluation evaluation,
+        IReadOnlyList<string>? originalTexts = null)
+    {
+        evaluation.Report.Save(layout.Metrics(evaluation.Split));
+        PredictionsFile.Write(layout.Predictions(evaluation.Split), schema, examples, evaluation.Predicted, evaluation.Probabilities, originalTexts);
+    }
+}

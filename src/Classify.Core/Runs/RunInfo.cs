@@ -1,0 +1,97 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Classify.Core.IO;
+
+namespace Classify.Core.Runs;
+
+/// <summary>
+/// The contents of <c>run.json</c>: what a run was asked to do (resolved config), on which data (path, hash,
+/// counts), with which seed and versions, how long it took and how it ended. Rewritten atomically as the run
+/// progresses, so a crashed run still says how far it got.
+/// </summary>
+public sealed record RunInfo
+{
+    /// <summary>Run name (also the run folder name).</summary>
+    [JsonPropertyName("name")] public required string Name { get; init; }
+    /// <summary>Unique run id recorded in the ledger.</summary>
+    [JsonPropertyName("run_id")] public required string RunId { get; init; }
+    /// <summary>running, completed or failed.</summary>
+    [JsonPropertyName("status")] public string Status { get; init; } = "running";
+    /// <summary>Error message when the run failed.</summary>
+    [JsonPropertyName("error")] public string? Error { get; init; }
+    /// <summary>Start time (UTC).</summary>
+    [JsonPropertyName("created_utc")] public DateTime CreatedUtc { get; init; } = DateTime.UtcNow;
+    /// <summary>End time (UTC).</summary>
+    [JsonPropertyName("finished_utc")] public DateTime? FinishedUtc { get; init; }
+    /// <summary>The seed driving splits, initialisation and shuffling.</summary>
+    [JsonPropertyName("seed")] public int Seed { get; init; }
+    /// <summary>Task kind name.</summary>
+    [JsonPropertyName("task")] public string? Task { get; init; }
+    /// <summary>Label names in index order.</summary>
+    [JsonPropertyName("labels")] public IReadOnlyList<string>? Labels { get; init; }
+    /// <summary>Engine name.</summary>
+    [JsonPropertyName("engine")] public string? Engine { get; init; }
+    /// <summary>The resolved configuration.</summary>
+    [JsonPropertyName("config")] public JsonNode? Config { get; init; }
+    /// <summary>Data provenance and cleaning counts.</summary>
+    [JsonPropertyName("data")] public RunDataInfo? Data { get; init; }
+    /// <summary>Examples per split.</summary>
+    [JsonPropertyName("split_sizes")] public IReadOnlyDictionary<string, int>? SplitSizes { get; init; }
+    /// <summary>Per split, examples per label.</summary>
+    [JsonPropertyName("class_counts")] public IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>>? ClassCounts { get; init; }
+    /// <summary>Versions of Classify, .NET, the OS and engine libraries.</summary>
+    [JsonPropertyName("versions")] public IReadOnlyDictionary<string, string>? Versions { get; init; }
+    /// <summary>Timings in seconds (total_seconds, load_seconds, train_seconds, eval_seconds).</summary>
+    [JsonPropertyName("timings")] public IReadOnlyDictionary<string, double>? Timings { get; init; }
+    /// <summary>For searches: the selection metric, its best value and the best parameters.</summary>
+    [JsonPropertyName("best")] public JsonNode? Best { get; init; }
+
+    /// <summary>Writes run.json atomically.</summary>
+    public void Save(RunLayout layout) => AtomicFile.WriteJson(layout.RunJson, this);
+
+    /// <summary>Reads run.json from a run folder.</summary>
+    public static RunInfo Load(RunLayout layout)
+    {
+        if (!File.Exists(layout.RunJson)) throw new InputException("no run.json: not a Classify run folder", layout.Root);
+        try
+        {
+            return JsonSerializer.Deserialize<RunInfo>(File.ReadAllText(layout.RunJson), AtomicFile.JsonOptions)
+                   ?? throw new InputException("empty run.json", layout.RunJson);
+        }
+        catch (JsonException e)
+        {
+            throw new InputException($"malformed JSON: {e.Message}", layout.RunJson, e.LineNumber + 1, e.Path, e);
+        }
+    }
+
+    /// <summary>Versions recorded for every run.</summary>
+    public static Dictionary<string, string> CurrentVersions() => new()
+    {
+        ["classify"] = ClassifyInfo.Version,
+        ["dotnet"] = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
+        ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+        ["processors"] = Environment.ProcessorCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+}
+
+/// <summary>Where the data came from and what loading did to it.</summary>
+public sealed record RunDataInfo
+{
+    /// <summary>Path of the data file as given.</summary>
+    [JsonPropertyName("path")] public required string Path { get; init; }
+    /// <summary>SHA-256 of the file's bytes.</summary>
+    [JsonPropertyName("sha256")] public string? Sha256 { get; init; }
+    /// <summary>Records read.</summary>
+    [JsonPropertyName("rows_read")] public long RowsRead { get; init; }
+    /// <summary>Examples kept.</summary>
+    [JsonPropertyName("rows_used")] public long RowsUsed { get; init; }
+    /// <summary>Rows dropped because the text was empty.</summary>
+    [JsonPropertyName("empty_dropped")] public long EmptyDropped { get; init; }
+    /// <summary>Exact duplicates (same text, same labels) dropped.</summary>
+    [JsonPropertyName("duplicates_dropped")] public long DuplicatesDropped { get; init; }
+    /// <summary>Texts that occur with different labels (kept, reported).</summary>
+    [JsonPropertyName("conflicting_duplicates")] public long ConflictingDuplicates { get; init; }
+    /// <summary>Invalid UTF-8 sequences replaced by U+FFFD.</summary>
+    [JsonPropertyName("invalid_utf8_replaced")] public long InvalidUtf8Replaced { get; init; }
+}
