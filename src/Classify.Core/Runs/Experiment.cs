@@ -199,7 +199,10 @@ public sealed class Experiment
         if (SplitIds.TryLoad(layout.SplitsDirectory) is { } saved)
         {
             Log?.Invoke($"split: reusing the saved ids in {layout.SplitsDirectory}");
-            return saved.Apply(dataset.Examples);
+            var reused = saved.Apply(dataset.Examples);
+            if (reused.Unassigned.Count > 0)
+                Log?.Invoke($"warning: {reused.Unassigned.Count} examples are in none of the saved split files (the data changed since the split was made); they are not used");
+            return reused;
         }
         var s = _config.Split;
         return DatasetSplitter.Split(dataset.Examples, dataset.Schema, new SplitOptions
