@@ -1,0 +1,106 @@
+using Classify.Core.IO;
+
+namespace Classify.Core.Data;
+
+/// <summary>
+/// Which columns of a data file hold what, and how to read labels. Property docs name the config key
+/// (<c>data:</c> section) each property is bound to.
+/// </summary>
+public sealed record DatasetOptions
+{
+    /// <summary>Column holding the text (<c>text_col</c>, default <c>text</c>).</summary>
+    public string TextColumn { get; init; } = "text";
+
+    /// <summary>Column holding the label(s) (<c>label_col</c>, default <c>label</c>). Ignored when <see cref="LabelColumns"/> is set.</summary>
+    public string LabelColumn { get; init; } = "label";
+
+    /// <summary>
+    /// One 0/1 column per label (<c>label_cols</c>); the column names become the label names, in this order,
+    /// and the task is multi-label.
+    /// </summary>
+    public IReadOnlyList<string>? LabelColumns { get; init; }
+
+    /// <summary>Column holding a unique row id (<c>id_col</c>); without it the id is the 1-based data row number.</summary>
+    public string? IdColumn { get; init; }
+
+    /// <summary>Column whose value groups rows that must stay in the same split, e.g. a conversation (<c>group_col</c>).</summary>
+    public string? GroupColumn { get; init; }
+
+    /// <summary>Column holding a predefined split: <c>train</c>, <c>val</c> (or <c>dev</c>/<c>validation</c>) or <c>test</c> (<c>split_col</c>).</summary>
+    public string? SplitColumn { get; init; }
+
+    /// <summary>Column ordering rows within a group, numeric when it parses as a number (<c>order_col</c>); used for context.</summary>
+    public string? OrderColumn { get; init; }
+
+    /// <summary>Column naming who speaks (<c>speaker_col</c>); context turns are then written <c>speaker: text</c>.</summary>
+    public string? SpeakerColumn { get; init; }
+
+    /// <summary>Number of preceding turns of the same group attached as <see cref="Example.Context"/> (<c>context_turns</c>, default 0 = none).</summary>
+    public int ContextTurns { get; init; }
+
+    /// <summary>File format (<c>format</c>); null = from the extension.</summary>
+    public DataFormat? Format { get; init; }
+
+    /// <summary>Whether a CSV/TSV file starts with a header row (<c>has_header</c>, default true).</summary>
+    public bool HasHeader { get; init; } = true;
+
+    /// <summary>Column names for a headerless file (<c>column_names</c>); without them columns are named <c>0</c>, <c>1</c>, ...</summary>
+    public IReadOnlyList<string>? ColumnNames { get; init; }
+
+    /// <summary>Field separator override (<c>sep</c>); null = <c>,</c> for CSV, tab for TSV.</summary>
+    public char? Separator { get; init; }
+
+    /// <summary>Separator between labels in a multi-label cell (<c>delimiter</c>, default <c>,</c>; <c>|</c> and <c>;</c> are common).</summary>
+    public string LabelDelimiter { get; init; } = ",";
+
+    /// <summary>
+    /// A text file with one label name per line (<c>label_names_file</c>), fixing the label set and order;
+    /// integer labels in the data are 0-based indices into it (as in GoEmotions' <c>emotions.txt</c>).
+    /// A relative path is resolved against the data file's folder first.
+    /// </summary>
+    public string? LabelNamesFile { get; init; }
+
+    /// <summary>True when a row may carry any number of labels (<c>multilabel</c>).</summary>
+    public bool Multilabel { get; init; }
+
+    /// <summary>
+    /// A fixed label set and order (<c>labels</c>); a label outside it is an error, and integer labels index into it.
+    /// Without it (and without a names file) labels are the distinct values seen, sorted (numerically if all are integers).
+    /// </summary>
+    public IReadOnlyList<string>? Labels { get; init; }
+
+    /// <summary>
+    /// Drop rows whose text and labels repeat an earlier row (<c>drop_duplicates</c>, default true). Texts are compared
+    /// after trimming and collapsing whitespace, and only within the same split and conversation context.
+    /// </summary>
+    public bool DropDuplicates { get; init; } = true;
+
+    /// <summary>True when rows may carry several labels: <see cref="Multilabel"/> or <see cref="LabelColumns"/>.</summary>
+    public bool IsMultilabel => Multilabel || LabelColumns is { Count: > 0 };
+
+    /// <summary>The reading options these dataset options imply.</summary>
+    public RecordReaderOptions ToReaderOptions() => new()
+    {
+        Format = Format,
+        HasHeader = HasHeader,
+        ColumnNames = ColumnNames,
+        Separator = Separator,
+    };
+
+    /// <summary>Checks option combinations that cannot work.</summary>
+    /// <exception cref="InputException">A conflicting or empty setting.</exception>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(TextColumn)) throw new InputException("text_col must name a column", field: "text_col");
+        if (LabelColumns is { Count: 0 }) throw new InputException("label_cols is empty", field: "label_cols");
+        if (LabelColumns is { } cols && cols.Distinct(StringComparer.Ordinal).Count() != cols.Count)
+            throw new InputException("label_cols lists a column twice", field: "label_cols");
+        if (LabelColumns != null && (Labels != null || LabelNamesFile != null))
+            throw new InputException("label_cols names the labels itself; do not also set labels or label_names_file", field: "label_cols");
+        if (Labels != null && LabelNamesFile != null)
+            throw new InputException("set either labels or label_names_file, not both", field: "labels");
+        if (string.IsNullOrEmpty(LabelDelimiter)) throw new InputException("the label delimiter must not be empty", field: "delimiter");
+        if (ContextTurns < 0) throw new InputException("context_turns must be 0 or more", field: "context_turns");
+        if (Separator is '"' or '\r' or '\n') throw new InputException("sep cannot be a quote or a line break", field: "sep");
+    }
+}

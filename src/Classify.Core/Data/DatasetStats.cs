@@ -1,0 +1,37 @@
+using System.Text.Json.Serialization;
+
+namespace Classify.Core.Data;
+
+/// <summary>
+/// What loading a data file did: counts of rows read, used and dropped, and the file's SHA-256. Serialised as
+/// the <c>data</c> object of run.json.
+/// </summary>
+public sealed record DatasetStats
+{
+    /// <summary>The data file path as given.</summary>
+    [JsonPropertyName("path")] public required string Path { get; init; }
+
+    /// <summary>Lower-case hex SHA-256 of the file's bytes.</summary>
+    [JsonPropertyName("sha256")] public required string Sha256 { get; init; }
+
+    /// <summary>Data rows in the file (header and blank lines excluded).</summary>
+    [JsonPropertyName("rows_read")] public long RowsRead { get; init; }
+
+    /// <summary>Rows that became examples.</summary>
+    [JsonPropertyName("rows_used")] public long RowsUsed { get; init; }
+
+    /// <summary>Rows dropped because the text was empty or whitespace.</summary>
+    [JsonPropertyName("empty_dropped")] public long EmptyDropped { get; init; }
+
+    /// <summary>Rows dropped because an earlier row had the same text and the same labels.</summary>
+    [JsonPropertyName("duplicates_dropped")] public long DuplicatesDropped { get; init; }
+
+    /// <summary>Distinct texts that occur with more than one label set (all such rows are kept).</summary>
+    [JsonPropertyName("conflicting_duplicates")] public long ConflictingDuplicates { get; init; }
+
+    /// <summary>Ids of up to five rows that repeat an earlier text with different labels.</summary>
+    [JsonPropertyName("conflicting_duplicate_ids")] public IReadOnlyList<string> ConflictingDuplicateIds { get; init; } = [];
+
+    /// <summary>Invalid UTF-8 sequences replaced by U+FFFD while reading.</summary>
+    [JsonPropertyName("invalid_utf8_replaced")] public long InvalidUtf8Replaced { get; init; }
+}
