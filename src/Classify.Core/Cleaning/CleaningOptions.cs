@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Classify.Core.Cleaning;
 
 /// <summary>
-/// Which text-cleaning steps run, in the fixed order listed here. Every step is off by default so that a model
+/// Which text-cleaning steps run; <see cref="TextCleaner"/> applies them in the fixed order listed here. Every step is off by default so that a model
 /// sees the text as written unless the config asks otherwise. Stored in classify.json so a Predictor cleans
 /// new text exactly as the training text was cleaned.
 /// </summary>
@@ -19,16 +19,16 @@ public sealed record CleaningOptions
     [JsonPropertyName("hashtags")] public bool Hashtags { get; init; }
     /// <summary>Remove control and format characters (keeps tab and newline as spaces).</summary>
     [JsonPropertyName("control_chars")] public bool ControlCharacters { get; init; }
-    /// <summary>Collapse runs of whitespace to one space and trim.</summary>
-    [JsonPropertyName("whitespace")] public bool Whitespace { get; init; }
     /// <summary>Cap character elongation: 3 or more repeats of a character become 2 (<c>sooooo</c> → <c>soo</c>).</summary>
     [JsonPropertyName("elongation")] public bool Elongation { get; init; }
     /// <summary>Lowercase (invariant culture).</summary>
     [JsonPropertyName("lowercase")] public bool Lowercase { get; init; }
     /// <summary>Remove English stop words (scikit-learn's ENGLISH_STOP_WORDS list).</summary>
     [JsonPropertyName("stop_words")] public bool StopWords { get; init; }
-    /// <summary>Porter-stem every word.</summary>
+    /// <summary>Porter-stem every word (NLTK's <c>PorterStemmer()</c> default mode; see <see cref="PorterStemmer"/>).</summary>
     [JsonPropertyName("stem")] public bool Stem { get; init; }
+    /// <summary>Collapse runs of whitespace to one space and trim (always the last step).</summary>
+    [JsonPropertyName("whitespace")] public bool Whitespace { get; init; }
 
     /// <summary>No cleaning at all.</summary>
     public static CleaningOptions None { get; } = new();

@@ -87,7 +87,7 @@ public sealed class ConfigReader
         return _section[key] switch
         {
             null => null,
-            JsonValue v when v.GetValueKind() == JsonValueKind.Number => v.GetValue<double>(),
+            JsonValue v when v.GetValueKind() == JsonValueKind.Number => JsonNumber.ToDouble(v),
             JsonValue v when v.TryGetValue<string>(out var s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => d,
             _ => throw Error(key, "expected a number"),
         };
@@ -126,9 +126,9 @@ public sealed class ConfigReader
         return _section[key] switch
         {
             null => null,
-            JsonArray a => a.Select((n, i) => n is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? v.GetValue<double>()
+            JsonArray a => a.Select((n, i) => JsonNumber.IsNumber(n) ? JsonNumber.ToDouble(n!)
                 : throw Error($"{key}[{i}]", "expected a number")).ToArray(),
-            JsonValue v when v.GetValueKind() == JsonValueKind.Number => [v.GetValue<double>()],
+            JsonValue v when v.GetValueKind() == JsonValueKind.Number => [JsonNumber.ToDouble(v)],
             _ => throw Error(key, "expected a list of numbers"),
         };
     }
@@ -152,4 +152,16 @@ public sealed class ConfigReader
     public InputException Error(string key, string reason) => new(reason, Source, field: Key(key));
 
     private string Key(string key) => Path.Length == 0 ? key : $"{Path}.{key}";
+}
+
+/// <summary>Reads JSON numbers whatever CLR type the node was created with (YAML integers are stored as <see cref="long"/>).</summary>
+public static class JsonNumber
+{
+    /// <summary>True when <paramref name="node"/> is a JSON number.</summary>
+    public static bool IsNumber(JsonNode? node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.Number;
+
+    /// <summary>The number as a double.</summary>
+    public static double ToDouble(JsonNode node) =>
+        node is JsonValue v && v.TryGetValue<double>(out var d) ? d
+        : double.Parse(node.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
 }
