@@ -69,22 +69,26 @@ internal sealed class ConsoleUi
         public void Report(ProgressUpdate value) => report(value);
     }
 
-    /// <summary>Progress for non-terminals: a line per stage start, then at most one line every 10 % or 15 seconds.</summary>
+    /// <summary>
+    /// Progress for non-terminals (CI logs, pipes): a line at most every 15 seconds per stage, and a closing line for
+    /// stages that took more than 2 seconds, so short steps stay silent and long ones show they are alive.
+    /// </summary>
     private sealed class PlainProgress(TextWriter writer) : IProgress<ProgressUpdate>
     {
-        private readonly Dictionary<string, (long Percent, DateTime At)> _last = new();
+        private readonly Dictionary<string, (DateTime Started, DateTime Printed)> _stages = new();
         private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
 
         public void Report(ProgressUpdate u)
         {
-            lock (_last)
+            lock (_stages)
             {
-                long pct = u.Total > 0 ? u.Completed * 100 / u.Total : 0;
                 var now = DateTime.UtcNow;
-                if (_last.TryGetValue(u.Stage, out var prev) && pct < prev.Percent + 10 && (now - prev.At).TotalSeconds < 15 && u.Completed != u.Total)
-                    return;
-                _last[u.Stage] = (pct, now);
-                var total = u.Total > 0 ? $"{u.Completed}/{u.Total} ({pct}%)" : $"{u.Completed}";
+                if (!_stages.TryGetValue(u.Stage, out var stage)) _stages[u.Stage] = stage = (now, now);
+                bool finished = u.Total > 0 && u.Completed >= u.Total;
+                bool due = (now - stage.Printed).TotalSeconds >= 15 || (finished && (now - stage.Started).TotalSeconds >= 2);
+                if (!due) return;
+                _stages[u.Stage] = (stage.Started, now);
+                var total = u.Total > 0 ? $"{u.Completed}/{u.Total} ({u.Completed * 100 / u.Total}%)" : $"{u.Completed}";
                 writer.WriteLine($"[{_clock.Elapsed:hh\\:mm\\:ss}] {u.Stage}: {total}{(u.Detail is null ? "" : " " + u.Detail)}");
             }
         }

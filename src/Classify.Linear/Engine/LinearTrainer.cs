@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Classify.Core.IO;
+using Classify.Core.Labels;
+using Classify.Core.Metrics;
+using Classify.Core.Prediction;
+using Classify.Core.Runs;
+using Classify.Core.Training;
+using Classify.Linear.FeatureExtraction;
+using Classify.Linear.LogisticRegression;
+using Classify.Linear.ModelSelection;
+using Classify.Linear.Sparse;
+
+namespace Classify.Linear.Engine;
+
+/// <summary>
+/// Trains TF-IDF + logistic regression. With a <c>search.grid</c>, candidates are compared by stratified k-fold
+/// cross-validation on the training split (single-label tasks) or on the validation split (multi-label tasks, or
+/// <c>cv: 0</c>); the best is refitted on the whole training split. The vectorizer is fitted once on the training
+/// split and shared by all folds, as a grid search over a precomputed TF-IDF matrix does.
+/// </summary>
+public sealed class LinearTrainer : IClassifierTrainer
+{
+    /// <inheritdoc />
+    public string Engine => LinearPredictor.EngineName;
+
+    /// <inheritdoc />
+    public TrainingOutcome Train(TrainingRequest request, CancellationToken cancellationToken)
+    {
+        var schema = request.Schema;
+        var options = LinearOptions.Read(request.Options, schema);
+        var progress = request.Progress;
+
+        progress?.Report(new ProgressUpdate("tf-idf", 0, 1));
+        var vectorizer = new TfidfVectorizer(options.Tfidf);
+        var xTrain = vectorizer.FitTransform(request.Train.Select(e => e.Text).ToArray());
+        progress?.Report(new ProgressUpdate("tf-idf", 1, 1, $"{vectorizer.FeatureCount:N0} features"));
+        cancellationToken.ThrowIfCancellationRequested();
+
+        LogisticRegressionClassifier classifier;
+        JsonObject? best = null;
+        var trials = new List<TrialRecord>();
+        if (options.Grid.Count == 0)
+        {
+            classifier = Fit(options.LogReg, xTrain, request.Train, schema, cancellationToken);
+        }
+        else if (!schema.IsMultilabel && options.Folds >= 2)
+        {
+            var search = LogisticRegressionSearch.Create(new ParameterGrid(options.Grid), options.LogReg, new GridSearchOptions
+            {
+                Folds = options.Folds, Seed = unchecked((ulong)request.Seed), Scoring = options.Scoring, Refit = true,
+            });
+            var y = request.Train.Select(e => e.Label).ToArray();
+            var result = search.Fit(xTrain, y, schema.Count, progress is null ? null : new GridProgress(progress), cancellationToken);
+            result.WriteCsv(request.Run.SearchTableCsv);
+            classifier = (LogisticRegressionClassifier)(result.BestEstimator ?? throw new InvalidOperationException("the grid search did not refit"));
+            trials.AddRange(result.Candidates.Select(c => new TrialRecord(c.Index, ParamsJson(c.Parameters, schema), c.MeanScore, c.StdScore, c.MeanFitSeconds)));
+            best = new JsonObject
+            {
+                ["metric"] = options.Scoring, ["value"] = result.BestScore, ["selection"] = $"{options.Folds}-fold cross-validation",
+                ["params"] = JsonNode.Parse(ParamsJson(result.BestParameters, schema)),
+            };
+        }
+        else
+        {
+            (classifier, best) = SelectOnValidation(options, vectorizer, xTrain, request, trials, cancellationToken);
+        }
+
+        var manifest = request.Manifest with
+        {
+            Engine = LinearPredictor.EngineName,
+            EngineOptions = new JsonObject
+            {
+                ["features"] = vectorizer.FeatureCount,
+                ["mode"] = classifier.Mode.ToString().ToLowerInvariant(),
+                ["logreg"] = JsonSerializer.SerializeToNode(classifier.Options),
+            },
+        };
+        var predictor = new LinearPredictor(manifest, vectorizer, classifier);
+        AtomicFile.WriteDirectory(request.ModelDirectory, predictor.Save);
+        return new TrainingOutcome(predictor, best, trials);
+    }
+
+    private static LogisticRegressionClassifier Fit(LogisticRegressionOptions options, CsrMatrix x, IReadOnlyList<Core.Data.Example> examples,
+        LabelSchema schema, CancellationToken ct)
+    {
+        var classifier = new LogisticRegressionClassifier(options);
+        if (schema.IsMultilabel) classifier.Fit(x, Indicators(examples, schema.Count), cancellationToken: ct);
+        else classifier.Fit(x, examples.Select(e => e.Label).ToArray(), classCount: schema.Count, cancellationToken: ct);
+        return classifier;
+    }
+
+    /// <summary>Fits every candidate on train, scores it on validation, keeps the best (already fitted on the whole training split).</summary>
+    private static (LogisticRegressionClassifier, JsonObject) SelectOnValidation(LinearOptions options, TfidfVectorizer vectorizer, CsrMatrix xTrain,
+        TrainingRequest request, List<TrialRecord> trials, CancellationToken ct)
+    {
+        var schema = request.Schema;
+        if (request.Validation.Count == 0)
+            throw new InputException("a grid search without cross-validation (multi-label, or cv: 0) selects on the validation split, which is empty", field: "linear.search");
+        var xVal = vectorizer.Transform(request.Validation.Select(e => e.Text).ToArray());
+        var gold = request.Validation.Select(e => e.Labels).ToArray();
+        var grid = new ParameterGrid(options.Grid);
+        bool higherIsBetter = MetricKeys.GreaterIsBetter(options.Scoring);
+        LogisticRegressionClassifier? bestModel = null;
+        ParameterSet? bestParams = null;
+        double bestScore = double.NaN;
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < grid.Count; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var fit = Stopwatch.StartNew();
+            var candidate = Fit(LogisticRegressionSearch.Apply(options.LogReg, grid[i]), xTrain, request.Train, schema, ct);
+            var probabilities = candidate.PredictProbabilities(xVal);
+            var predicted = probabilities.Select(p => DecisionRule.Apply(schema, p)).ToArray();
+            var score = MetricReport.Compute("val", schema, gold, predicted, probabilities).TryGet(options.Scoring, out var s) ? s : double.NaN;
+            trials.Add(new TrialRecord(i, ParamsJson(grid[i], schema), score, null, fit.Elapsed.TotalSeconds));
+            if (bestModel is null || (higherIsBetter ? score > bestScore : score < bestScore))
+            {
+                bestModel = candidate;
+                bestParams = grid[i];
+                bestScore = score;
+            }
+            var eta = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / (i + 1) * (grid.Count - i - 1));
+            request.Progress?.Report(new ProgressUpdate("grid search (validation)", i + 1, grid.Count, $"best {options.Scoring} {bestScore:0.0000} ETA {eta:mm\\:ss}"));
+        }
+        var best = new JsonObject
+        {
+            ["metric"] = options.Scoring, ["value"] = bestScore, ["selection"] = "validation split",
+            ["params"] = JsonNode.Parse(ParamsJson(bestParams!, schema)),
+        };
+        return (bestModel!, best);
+    }
+
+    private static bool[][] Indicators(IReadOnlyList<Core.Data.Example> examples, int labels)
+    {
+        var y = new bool[examples.Count][];
+        for (int i = 0; i < y.Length; i++)
+        {
+            y[i] = new bool[labels];
+            foreach (var k in examples[i].Labels) y[i][k] = true;
+        }
+        return y;
+    }
+
+    /// <summary>Parameters as JSON with label names instead of class indices in explicit class weights.</summary>
+    private static string ParamsJson(ParameterSet parameters, LabelSchema schema)
+    {
+        var o = new JsonObject();
+        foreach (var (name, value) in parameters)
+            o[name] = value switch
+            {
+                null => "none",
+                ClassWeight { Weights: { } w } => new JsonObject(w.Select(kv => KeyValuePair.Create(schema.Labels[kv.Key], (JsonNode?)kv.Value))),
+                ClassWeight c => c.IsBalanced ? "balanced" : "none",
+                double d => d,
+                bool b => b,
+                _ => value.ToString(),
+            };
+        return o.ToJsonString();
+    }
+
+    /// <summary>Adapts grid-search progress to the common progress reports.</summary>
+    private sealed class GridProgress(IProgress<ProgressUpdate> inner) : IProgress<GridSearchProgress>
+    {
+        public void Report(GridSearchProgress value) =>
+            inner.Report(new ProgressUpdate("grid search", value.Completed, value.Total, value.Description));
+    }
+}

@@ -1,0 +1,175 @@
+using System.Text.Json;
+using Classify.Core.IO;
+
+namespace Classify.Reports.RunData;
+
+/// <summary>One label's row of the per-class report.</summary>
+internal sealed record ClassMetrics(string Label, double Precision, double Recall, double F1, long Support, double? RocAuc, double? PrAuc);
+
+/// <summary>
+/// The contents of <c>metrics/&lt;split&gt;.json</c> (docs/file-formats.md), read with <see cref="JsonDocument"/> so that
+/// reports depend on the file format only, not on the type that writes it.
+/// </summary>
+internal sealed class SplitMetrics
+{
+    /// <summary>Headline metric keys in the order reports show them.</summary>
+    public static readonly IReadOnlyList<string> HeadlineKeys =
+    [
+        "accuracy", "macro_precision", "macro_recall", "macro_f1", "micro_f1", "weighted_f1", "samples_f1",
+        "roc_auc_macro", "pr_auc_macro", "log_loss", "brier_score", "hamming_loss",
+    ];
+
+    /// <summary>Every scalar metric key of the format (headline keys plus the remaining micro/weighted ones).</summary>
+    public static readonly IReadOnlyList<string> ScalarKeys =
+    [
+        "accuracy", "macro_f1", "micro_f1", "weighted_f1", "samples_f1", "macro_precision", "macro_recall",
+        "micro_precision", "micro_recall", "weighted_precision", "weighted_recall", "roc_auc_macro", "pr_auc_macro",
+        "log_loss", "brier_score", "hamming_loss",
+    ];
+
+    /// <summary>Metrics where a smaller value is better.</summary>
+    public static bool LowerIsBetter(string key) => key is "log_loss" or "brier_score" or "hamming_loss";
+
+    /// <summary>Split name (val, test).</summary>
+    public required string Split { get; init; }
+    /// <summary>Task name (binary, multiclass, multilabel).</summary>
+    public required string Task { get; init; }
+    /// <summary>Label names in schema order.</summary>
+    public required IReadOnlyList<string> Labels { get; init; }
+    /// <summary>Number of examples evaluated.</summary>
+    public long N { get; init; }
+    /// <summary>Scalar metrics present in the file; a null value means "not defined" (e.g. AUC with one class).</summary>
+    public required IReadOnlyDictionary<string, double?> Scalars { get; init; }
+    /// <summary>Per-class rows in label order.</summary>
+    public required IReadOnlyList<ClassMetrics> PerClass { get; init; }
+    /// <summary>Single-label confusion matrix (rows = gold, columns = predicted), or null.</summary>
+    public long[,]? ConfusionMatrix { get; init; }
+    /// <summary>Multi-label per-label [[tn, fp], [fn, tp]] matrices, or null.</summary>
+    public long[][,]? PerLabelConfusion { get; init; }
+
+    /// <summary>True for multi-label tasks.</summary>
+    public bool IsMultilabel => Task == "multilabel";
+
+    /// <summary>A scalar metric, or null when absent or undefined.</summary>
+    public double? Get(string key) => Scalars.TryGetValue(key, out var v) ? v : null;
+
+    /// <summary>Reads and validates a metrics file.</summary>
+    public static SplitMetrics Load(string path)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(File.ReadAllBytes(path));
+        }
+        catch (JsonException e)
+        {
+            throw new InputException($"malformed JSON: {e.Message}", path, e.LineNumber + 1, e.Path, e);
+        }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw new InputException("expected a JSON object", path);
+            var labels = Json.StringArray(root, "labels", path);
+            var scalars = new Dictionary<string, double?>(StringComparer.Ordinal);
+            foreach (var key in ScalarKeys)
+                if (root.TryGetProperty(key, out var v)) scalars[key] = Json.NullableNumber(v, key, path);
+
+            var perClass = new List<ClassMetrics>();
+            if (root.TryGetProperty("per_class", out var pc))
+            {
+                if (pc.ValueKind != JsonValueKind.Object) throw new InputException("expected an object", path, field: "per_class");
+                foreach (var label in labels)
+                {
+                    if (!pc.TryGetProperty(label, out var row)) continue;
+                    string f(string name) => $"per_class.{label}.{name}";
+                    perClass.Add(new ClassMetrics(
+                        label,
+                        Json.NullableNumber(Json.Required(row, "precision", path, f("precision")), f("precision"), path) ?? 0,
+                        Json.NullableNumber(Json.Required(row, "recall", path, f("recall")), f("recall"), path) ?? 0,
+                        Json.NullableNumber(Json.Required(row, "f1", path, f("f1")), f("f1"), path) ?? 0,
+                        (long)(Json.NullableNumber(Json.Required(row, "support", path, f("support")), f("support"), path) ?? 0),
+                        row.TryGetProperty("roc_auc", out var ra) ? Json.NullableNumber(ra, f("roc_auc"), path) : null,
+                        row.TryGetProperty("pr_auc", out var pa) ? Json.NullableNumber(pa, f("pr_auc"), path) : null));
+                }
+            }
+
+            long[,]? matrix = null;
+            long[][,]? perLabel = null;
+            if (root.TryGetProperty("confusion_matrix", out var cm) && cm.ValueKind == JsonValueKind.Object)
+            {
+                if (cm.TryGetProperty("matrix", out var m)) matrix = ReadMatrix(m, labels.Count, labels.Count, "confusion_matrix.matrix", path);
+                if (cm.TryGetProperty("per_label", out var pl))
+                {
+                    if (pl.ValueKind != JsonValueKind.Array || pl.GetArrayLength() != labels.Count)
+                        throw new InputException($"expected {labels.Count} 2x2 matrices", path, field: "confusion_matrix.per_label");
+                    perLabel = pl.EnumerateArray().Select((e, i) => ReadMatrix(e, 2, 2, $"confusion_matrix.per_label[{i}]", path)).ToArray();
+                }
+            }
+
+            return new SplitMetrics
+            {
+                Split = root.TryGetProperty("split", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString()! : Path.GetFileNameWithoutExtension(path),
+                Task = root.TryGetProperty("task", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : (perLabel != null ? "multilabel" : "multiclass"),
+                Labels = labels,
+                N = root.TryGetProperty("n", out var n) && n.ValueKind == JsonValueKind.Number ? n.GetInt64() : 0,
+                Scalars = scalars,
+                PerClass = perClass,
+                ConfusionMatrix = matrix,
+                PerLabelConfusion = perLabel,
+            };
+        }
+    }
+
+    private static long[,] ReadMatrix(JsonElement e, int rows, int cols, string field, string path)
+    {
+        if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() != rows)
+            throw new InputException($"expected a {rows}x{cols} matrix", path, field: field);
+        var result = new long[rows, cols];
+        int i = 0;
+        foreach (var row in e.EnumerateArray())
+        {
+            if (row.ValueKind != JsonValueKind.Array || row.GetArrayLength() != cols)
+                throw new InputException($"row {i} should have {cols} entries", path, field: field);
+            int j = 0;
+            foreach (var cell in row.EnumerateArray())
+            {
+                if (cell.ValueKind != JsonValueKind.Number || !cell.TryGetInt64(out var v))
+                    throw new InputException($"entry [{i}][{j}] is not an integer", path, field: field);
+                result[i, j++] = v;
+            }
+            i++;
+        }
+        return result;
+    }
+}
+
+/// <summary>Small JSON accessors whose errors name the file and the key.</summary>
+internal static class Json
+{
+    public static JsonElement Required(JsonElement obj, string name, string path, string? field = null) =>
+        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var v) ? v
+            : throw new InputException("missing value", path, field: field ?? name);
+
+    public static double? NullableNumber(JsonElement e, string field, string path) => e.ValueKind switch
+    {
+        JsonValueKind.Null => null,
+        JsonValueKind.Number => e.GetDouble(),
+        // NaN/Infinity are written as strings by AllowNamedFloatingPointLiterals.
+        JsonValueKind.String when double.TryParse(e.GetString(), System.Globalization.NumberStyles.Float,
+            System.Globalization.CultureInfo.InvariantCulture, out var d) => double.IsFinite(d) ? d : null,
+        _ => throw new InputException($"expected a number, got {e.ValueKind}", path, field: field),
+    };
+
+    public static List<string> StringArray(JsonElement obj, string name, string path)
+    {
+        var e = Required(obj, name, path);
+        if (e.ValueKind != JsonValueKind.Array) throw new InputException("expected an array of strings", path, field: name);
+        var list = new List<string>();
+        foreach (var item in e.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String) throw new InputException("expected an array of strings", path, field: name);
+            list.Add(item.GetString()!);
+        }
+        return list;
+    }
+}
