@@ -164,6 +164,7 @@ public sealed class LinearTrainer : IClassifierTrainer
     private sealed class GridProgress(IProgress<ProgressUpdate> inner) : IProgress<GridSearchProgress>
     {
         public void Report(GridSearchProgress value) =>
-            inner.Report(new ProgressUpdate("grid search", value.Completed, value.Total, value.Description));
+            inner.Report(new ProgressUpdate("grid search", value.Completed, value.Total,
+                value.Remaining is { } eta ? $"{value.Description} · ETA {eta:hh\\:mm\\:ss}" : value.Description));
     }
 }

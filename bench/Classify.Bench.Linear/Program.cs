@@ -1,0 +1,138 @@
+// Tweet-sentiment baseline benchmark: TF-IDF + logistic-regression grid search, the C# side of bench/run-linear-bench.sh.
+// Reads tweet-sentiment-extraction/train.csv, makes (or reuses) a stratified 70/15/15 split with seed 42, cleans the text as
+// the tweet notebook does, writes the cleaned splits to a CSV that the sklearn script reads, then times
+// TF-IDF fit + 5-fold grid search + refit + test scoring and prints one JSON object.
+using System.Diagnostics;
+using System.Text.Json;
+using Classify.Core.Cleaning;
+using Classify.Core.IO;
+using Classify.Core.Metrics;
+using Classify.Core.Randomness;
+using Classify.Linear.FeatureExtraction;
+using Classify.Linear.LogisticRegression;
+using Classify.Linear.ModelSelection;
+using Microsoft.VisualBasic.FileIO;
+
+var arguments = ParseArguments(args);
+string dataPath = arguments.GetValueOrDefault("data") ?? throw new ArgumentException("--data <train.csv> is required");
+string cleanedPath = arguments.GetValueOrDefault("cleaned-out") ?? "cleaned.csv";
+string mode = arguments.GetValueOrDefault("mode") ?? "ovr"; // ovr (liblinear objective, as sklearn) | multinomial | both
+string[] labelNames = ["negative", "neutral", "positive"];
+
+// Load: textID,text,selected_text,sentiment; the one empty text is dropped, as the notebook's dropna does.
+var rows = new List<(string Id, string Text, int Label)>();
+using (var parser = new TextFieldParser(dataPath) { TextFieldType = FieldType.Delimited, HasFieldsEnclosedInQuotes = true })
+{
+    parser.SetDelimiters(",");
+    parser.TrimWhiteSpace = false;
+    var header = parser.ReadFields()!;
+    int textColumn = Array.IndexOf(header, "text"), labelColumn = Array.IndexOf(header, "sentiment"), idColumn = Array.IndexOf(header, "textID");
+    while (!parser.EndOfData)
+    {
+        long line = parser.LineNumber;
+        var fields = parser.ReadFields()!;
+        int label = Array.IndexOf(labelNames, fields[labelColumn]);
+        if (label < 0) throw new InputException($"Unknown sentiment '{fields[labelColumn]}'.", dataPath, line, "sentiment");
+        if (string.IsNullOrWhiteSpace(fields[textColumn])) continue;
+        rows.Add((fields[idColumn], fields[textColumn], label));
+    }
+}
+
+// Split: reuse ids from --split-dir (train_ids.csv, val_ids.csv, test_ids.csv) when present, else stratified 70/15/15, seed 42.
+var splitOf = new Dictionary<string, string>();
+string? splitDir = arguments.GetValueOrDefault("split-dir");
+if (splitDir != null && File.Exists(Path.Combine(splitDir, "train_ids.csv")))
+{
+    foreach (var split in new[] { "train", "val", "test" })
+        foreach (var id in File.ReadLines(Path.Combine(splitDir, $"{split}_ids.csv")).Skip(1)) splitOf[id.Trim().Trim('"')] = split;
+}
+else
+{
+    var random = SeededRandom.ForPurpose(42, "bench-split");
+    for (int c = 0; c < labelNames.Length; c++)
+    {
+        var members = rows.Where(r => r.Label == c).Select(r => r.Id).ToArray();
+        random.Shuffle(members.AsSpan());
+        int train = (int)Math.Round(members.Length * 0.70), val = (int)Math.Round(members.Length * 0.15);
+        for (int i = 0; i < members.Length; i++) splitOf[members[i]] = i < train ? "train" : i < train + val ? "val" : "test";
+    }
+}
+
+var cleaner = new TextCleaner(new CleaningOptions { Urls = true, Mentions = true, Lowercase = true, StopWords = true, Stem = true, Whitespace = true });
+var cleaned = cleaner.Clean(rows.Select(r => r.Text).ToArray());
+AtomicFile.WriteText(cleanedPath, w =>
+{
+    var csv = new CsvWriter(w);
+    csv.WriteRow(new string?[] { "id", "text", "label", "split" });
+    for (int i = 0; i < rows.Count; i++)
+        if (splitOf.TryGetValue(rows[i].Id, out var split)) csv.WriteRow(new string?[] { rows[i].Id, cleaned[i], labelNames[rows[i].Label], split });
+});
+var trainRows = Enumerable.Range(0, rows.Count).Where(i => splitOf.GetValueOrDefault(rows[i].Id) == "train").ToArray();
+var testRows = Enumerable.Range(0, rows.Count).Where(i => splitOf.GetValueOrDefault(rows[i].Id) == "test").ToArray();
+
+var results = new List<object>();
+foreach (var m in mode == "both" ? new[] { "ovr", "multinomial" } : new[] { mode })
+    results.Add(Run(m));
+Console.WriteLine(JsonSerializer.Serialize(new
+{
+    tool = "classify",
+    cores = Environment.ProcessorCount,
+    n_train = trainRows.Length,
+    n_test = testRows.Length,
+    cleaned_csv = Path.GetFullPath(cleanedPath),
+    runs = results,
+}, new JsonSerializerOptions { WriteIndented = true }));
+
+object Run(string runMode)
+{
+    var clock = Stopwatch.StartNew();
+    var vectorizer = new TfidfVectorizer(new TfidfVectorizerOptions
+    {
+        NgramRange = new NgramRange(1, 3), MaxFeatures = 100_000, MinDf = DocumentFrequency.Count(2), MaxDf = DocumentFrequency.Fraction(0.95), SublinearTf = true,
+    });
+    var xTrain = vectorizer.FitTransform(trainRows.Select(i => cleaned[i]).ToArray());
+    var yTrain = trainRows.Select(i => rows[i].Label).ToArray();
+    double tfidfSeconds = clock.Elapsed.TotalSeconds;
+    var grid = new ParameterGrid(new Dictionary<string, IReadOnlyList<object?>>
+    {
+        ["C"] = [0.1, 0.5, 1.0, 2.0, 4.0, 8.0],
+        ["class_weight"] = [ClassWeight.None, ClassWeight.Balanced, ClassWeight.Explicit(new Dictionary<int, double> { [0] = 1.2, [1] = 0.8, [2] = 1.2 })],
+        ["penalty"] = [Penalty.L1, Penalty.L2],
+    });
+    var baseOptions = runMode == "ovr"
+        ? new LogisticRegressionOptions { Solver = LogisticSolver.Liblinear }
+        : new LogisticRegressionOptions { Solver = LogisticSolver.Lbfgs, MultiClass = MultiClassMode.Multinomial };
+    var search = LogisticRegressionSearch.Create(grid, baseOptions, new GridSearchOptions { Folds = 5, Seed = 42, Scoring = "macro_f1" });
+    var result = search.Fit(xTrain, yTrain, 3);
+    double searchSeconds = clock.Elapsed.TotalSeconds - tfidfSeconds;
+    var model = (LogisticRegressionClassifier)result.BestEstimator!;
+    var xTest = vectorizer.Transform(testRows.Select(i => cleaned[i]).ToArray());
+    var predicted = model.Predict(xTest);
+    var gold = testRows.Select(i => rows[i].Label).ToArray();
+    double testF1 = ClassificationMetrics.PrecisionRecallFScore(gold, predicted, 3, MetricAverage.Macro).F1;
+    double wall = clock.Elapsed.TotalSeconds;
+    if (arguments.TryGetValue("grid-csv", out var gridCsv)) result.WriteCsv(gridCsv.Replace("{mode}", runMode));
+    return new
+    {
+        mode = runMode == "ovr" ? "one-vs-rest, liblinear objective (intercept penalised)" : "multinomial, lbfgs objective",
+        n_features = xTrain.Columns,
+        candidates = grid.Count,
+        best_params = result.BestParameters.ToString(),
+        best_cv_macro_f1 = result.BestScore,
+        test_macro_f1 = testF1,
+        tfidf_seconds = tfidfSeconds,
+        search_seconds = searchSeconds,
+        wall_seconds = wall,
+    };
+}
+
+static Dictionary<string, string> ParseArguments(string[] args)
+{
+    var map = new Dictionary<string, string>();
+    for (int i = 0; i + 1 < args.Length; i += 2)
+    {
+        if (!args[i].StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"Expected --name value, got '{args[i]}'.");
+        map[args[i][2..]] = args[i + 1];
+    }
+    return map;
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs the tweet-sentiment TF-IDF + logistic-regression grid search in Classify and in scikit-learn on the same cleaned
+# splits, one after the other (never concurrently, so each gets the whole machine), and appends a dated section to
+# docs/benchmarks.md. Needs Debian's python3-sklearn (apt-get install python3-sklearn) for /usr/bin/python3.
+# Usage: bench/run-linear-bench.sh [split-dir]   (split-dir with train_ids.csv/val_ids.csv/test_ids.csv is optional)
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+data="${CLASSIFY_TWEETS:-$repo/../shared/data/tweet-sentiment-extraction/train.csv}"
+work="$(mktemp -d /tmp/classify-linear-bench.XXXXXX)"
+split_args=()
+if [[ $# -ge 1 ]]; then split_args=(--split-dir "$1"); fi
+
+dotnet build "$repo/bench/Classify.Bench.Linear" -c Release --artifacts-path "$work/artifacts" -v quiet -nologo >/dev/null
+dotnet "$work/artifacts/bin/Classify.Bench.Linear/release/Classify.Bench.Linear.dll" \
+  --data "$data" --cleaned-out "$work/cleaned.csv" --mode both --grid-csv "$work/grid-classify-{mode}.csv" \
+  "${split_args[@]}" > "$work/classify.json"
+/usr/bin/python3 "$repo/bench/sklearn/tweet_grid.py" --cleaned "$work/cleaned.csv" --n-jobs 2 \
+  --grid-csv "$work/grid-sklearn.csv" > "$work/sklearn.json"
+
+/usr/bin/python3 - "$work" "$repo/docs/benchmarks.md" "$data" <<'PY'
+import json, os, subprocess, sys, datetime
+work, out, data = sys.argv[1], sys.argv[2], sys.argv[3]
+cs = json.load(open(os.path.join(work, "classify.json")))
+sk = json.load(open(os.path.join(work, "sklearn.json")))
+def sh(cmd):
+    return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+cpu = sh("lscpu | grep 'Model name' | sed 's/.*: *//'")
+ram = sh("free -g | awk '/Mem:/ {print $2}'")
+lines = [
+    "",
+    f"## Tweet sentiment: TF-IDF + logistic-regression grid search ({datetime.date.today().isoformat()})",
+    "",
+    f"* Machine: {sh('nproc')} cores ({cpu}), {ram} GiB RAM. Data: `{os.path.basename(os.path.dirname(data))}/train.csv`, "
+    f"stratified 70/15/15 split (seed 42): {cs['n_train']} train / {cs['n_test']} test rows, notebook cleaning "
+    "(URLs and mentions removed, lowercase, stop words, Porter stemming), written once and read by both sides.",
+    "* Both: TF-IDF(ngram_range=(1,3), max_features=100000, min_df=2, max_df=0.95, sublinear_tf=True) fitted on the train split; "
+    "grid C ∈ {0.1,0.5,1,2,4,8} × class_weight ∈ {None, balanced, {neg:1.2, neu:0.8, pos:1.2}} × penalty ∈ {l1,l2} (36 candidates), "
+    "5-fold stratified shuffled CV (seed 42), scoring macro-F1, refit on the train split, macro-F1 on the test split. "
+    "Wall time = TF-IDF fit + search + refit + test scoring (no data loading or cleaning).",
+    f"* Command: `bench/run-linear-bench.sh` ({sk['tool']}, GridSearchCV n_jobs={sk['n_jobs']}; Classify on all cores).",
+    "",
+    "| tool | mode | best params | CV macro-F1 | test macro-F1 | wall s | sklearn / tool |",
+    "|---|---|---|---|---|---|---|",
+    f"| {sk['tool']} | {sk['mode']} | `{sk['best_params']}` | {sk['best_cv_macro_f1']:.4f} | {sk['test_macro_f1']:.4f} | {sk['wall_seconds']:.1f} | 1.0× |",
+]
+for run in cs["runs"]:
+    ratio = sk["wall_seconds"] / run["wall_seconds"]
+    lines.append(f"| Classify | {run['mode']} | `{run['best_params']}` | {run['best_cv_macro_f1']:.4f} | {run['test_macro_f1']:.4f} | "
+                 f"{run['wall_seconds']:.1f} | {ratio:.1f}× |")
+lines.append("")
+os.makedirs(os.path.dirname(out), exist_ok=True)
+with open(out, "a", encoding="utf-8") as f:
+    f.write("\n".join(lines) + "\n")
+print("\n".join(lines))
+PY
+echo "raw results: $work"

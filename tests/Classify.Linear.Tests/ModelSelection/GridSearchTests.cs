@@ -1,0 +1,134 @@
+using Classify.Linear.LogisticRegression;
+using Classify.Linear.ModelSelection;
+using Classify.Linear.Tests.LogisticRegression;
+
+namespace Classify.Linear.Tests.ModelSelection;
+
+public sealed class GridSearchTests
+{
+    private static ParameterGrid Grid() => new(new Dictionary<string, IReadOnlyList<object?>>
+    {
+        ["C"] = [0.0001, 0.01, 10.0],
+        ["penalty"] = ["l1", "l2"],
+        ["class_weight"] = [null, ClassWeight.Explicit(new Dictionary<int, double> { [0] = 5.0 })],
+    });
+
+    [Fact]
+    public void ParameterGrid_EnumeratesInSklearnOrder()
+    {
+        var grid = Grid();
+        Assert.Equal(12, grid.Count);
+        Assert.Equal(["C", "class_weight", "penalty"], grid.Names);
+        Assert.Equal("C=0.0001, class_weight=None, penalty=l1", grid[0].ToString());
+        Assert.Equal("C=0.0001, class_weight=None, penalty=l2", grid[1].ToString());
+        Assert.Equal("C=0.0001, class_weight={0: 5}, penalty=l1", grid[2].ToString());
+        Assert.Equal("C=0.01, class_weight=None, penalty=l1", grid[4].ToString());
+    }
+
+    [Fact]
+    public void StratifiedKFold_PartitionsRows_WithBalancedClasses()
+    {
+        var y = Enumerable.Range(0, 103).Select(i => i % 7 == 0 ? 2 : i % 2).ToArray();
+        var folds = CrossValidation.StratifiedKFold(5, shuffle: true, seed: 42)(y, 3);
+        Assert.Equal(5, folds.Count);
+        Assert.Equal(Enumerable.Range(0, y.Length), folds.SelectMany(f => f.TestIndices).Order());
+        foreach (var fold in folds)
+        {
+            Assert.Equal(y.Length, fold.TrainIndices.Length + fold.TestIndices.Length);
+            Assert.Empty(fold.TrainIndices.Intersect(fold.TestIndices));
+            for (int c = 0; c < 3; c++)
+            {
+                double expected = y.Count(v => v == c) / 5.0;
+                Assert.InRange(fold.TestIndices.Count(i => y[i] == c), Math.Floor(expected), Math.Ceiling(expected));
+            }
+        }
+        var again = CrossValidation.StratifiedKFold(5, shuffle: true, seed: 42)(y, 3);
+        Assert.Equal(folds.Select(f => f.TestIndices), again.Select(f => f.TestIndices));
+        var other = CrossValidation.StratifiedKFold(5, shuffle: true, seed: 7)(y, 3);
+        Assert.NotEqual(folds.Select(f => f.TestIndices), other.Select(f => f.TestIndices));
+    }
+
+    [Fact]
+    public void GridSearch_PicksTheKnownBest_AndWritesTheTable()
+    {
+        var (all, allY) = LogisticRegressionClassifierTests.Synthetic(450, 3, seed: 21, noise: 0.1);
+        // Imbalanced (class 0 is 60%): with a tiny C the intercepts, i.e. the prior, decide every prediction.
+        var keep = Enumerable.Range(0, allY.Length).Where(i => allY[i] == 0 || (i / 3) % 3 == 0).ToArray();
+        var x = all.SelectRows(keep);
+        var y = keep.Select(i => allY[i]).ToArray();
+        var progress = new List<GridSearchProgress>();
+        var search = LogisticRegressionSearch.Create(Grid(), new LogisticRegressionOptions { Tol = 1e-6 }, new GridSearchOptions { Folds = 3 });
+        var result = search.Fit(x, y, 3, new SynchronousProgress(progress.Add));
+
+        // Tiny C cannot move away from the prior (every class scores F1 0 but one); C=10 learns the signal.
+        Assert.Equal(10.0, result.BestParameters["C"]);
+        Assert.Equal(ClassWeight.None, result.BestParameters["class_weight"] ?? ClassWeight.None);
+        Assert.True(result.BestScore > 0.8, $"best score {result.BestScore}");
+        Assert.All(result.Candidates.Where(c => (double)c.Parameters["C"]! == 0.0001 && c.Parameters["class_weight"] == null),
+            c => Assert.True(c.MeanScore < 0.5));
+        Assert.Equal(1, result.Candidates[result.BestIndex].Rank);
+        Assert.IsType<LogisticRegressionClassifier>(result.BestEstimator);
+        Assert.Equal(12 * 3 + 1, progress.Count);
+        Assert.Equal(progress.Count, progress[^1].Total);
+        Assert.Equal(progress.Count, progress[^1].Completed);
+
+        var path = Path.Combine(Path.GetTempPath(), $"classify-grid-{Guid.NewGuid():N}.csv");
+        try
+        {
+            result.WriteCsv(path);
+            var lines = File.ReadAllLines(path);
+            Assert.Equal("rank,param_C,param_class_weight,param_penalty,mean_test_score,std_test_score,split0_test_score,split1_test_score,split2_test_score,mean_fit_seconds", lines[0]);
+            Assert.Equal(13, lines.Length);
+            Assert.StartsWith("1,10,", lines[1]);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void GridSearch_IsDeterministic_AndWarmStartDoesNotChangeScores()
+    {
+        var (x, y) = LogisticRegressionClassifierTests.Synthetic(240, 3, seed: 22, noise: 0.4);
+        var grid = new ParameterGrid(new Dictionary<string, IReadOnlyList<object?>> { ["C"] = [0.5, 2.0, 8.0], ["penalty"] = ["l2"] });
+        var baseOptions = new LogisticRegressionOptions { Tol = 1e-9 };
+        var first = LogisticRegressionSearch.Create(grid, baseOptions, new GridSearchOptions { Folds = 4, Refit = false }).Fit(x, y, 3);
+        var second = LogisticRegressionSearch.Create(grid, baseOptions, new GridSearchOptions { Folds = 4, Refit = false }).Fit(x, y, 3);
+        var cold = LogisticRegressionSearch.Create(grid, baseOptions, new GridSearchOptions { Folds = 4, Refit = false, WarmStartParameter = null }).Fit(x, y, 3);
+        for (int c = 0; c < grid.Count; c++)
+        {
+            Assert.Equal(first.Candidates[c].SplitScores, second.Candidates[c].SplitScores);
+            Assert.Equal(first.Candidates[c].SplitScores, cold.Candidates[c].SplitScores);
+        }
+        Assert.Null(first.BestEstimator);
+    }
+
+    [Fact]
+    public void GridSearch_HonoursCancellation()
+    {
+        var (x, y) = LogisticRegressionClassifierTests.Synthetic(300, 3, seed: 23);
+        using var cts = new CancellationTokenSource();
+        var search = LogisticRegressionSearch.Create(Grid(), options: new GridSearchOptions { Folds = 3 });
+        var progress = new SynchronousProgress(_ => cts.Cancel());
+        Assert.ThrowsAny<OperationCanceledException>(() => search.Fit(x, y, 3, progress, cts.Token));
+    }
+
+    [Fact]
+    public void Scorer_UsesSklearnMetricNames()
+    {
+        int[] gold = [0, 1, 2, 2];
+        double[][] p = [[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.1, 0.2, 0.7], [0.6, 0.3, 0.1]];
+        Assert.Equal(0.75, CrossValidation.Scorer("accuracy", 3)(gold, p), 12);
+        // Per-class F1: 2/3, 1, 2/3.
+        Assert.Equal((2 / 3.0 + 1 + 2 / 3.0) / 3, CrossValidation.Scorer("f1_macro", 3)(gold, p), 12);
+        Assert.Equal(0.75, CrossValidation.Scorer("micro_f1", 3)(gold, p), 12);
+        Assert.True(CrossValidation.Scorer("log_loss", 3)(gold, p) < 0);
+    }
+
+    /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
+    private sealed class SynchronousProgress(Action<GridSearchProgress> report) : IProgress<GridSearchProgress>
+    {
+        public void Report(GridSearchProgress value) => report(value);
+    }
+}
