@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Classify.Core.Data;
+using Classify.Core.IO;
+using Classify.Core.Labels;
+using Classify.Core.Prediction;
+using Classify.Core.Training;
+
+namespace Classify.Core.Runs;
+
+/// <summary>
+/// Evaluates a trained model on a labelled data file and records it as a run folder (run.json, metrics,
+/// predictions, ledger row), exactly like the evaluation part of an <see cref="Experiment"/>.
+/// </summary>
+public static class EvaluationRun
+{
+    /// <summary>
+    /// Loads <paramref name="dataPath"/> with the model's labels (unknown labels are errors), predicts every example
+    /// and writes metrics/&lt;split&gt;.json and predictions/&lt;split&gt;.csv into <paramref name="layout"/>.
+    /// </summary>
+    public static SplitEvaluation Execute(TextClassifier classifier, string modelDirectory, string dataPath, DatasetOptions options,
+        RunLayout layout, string split = "test", int batchSize = 64, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var created = DateTime.UtcNow;
+        var schema = classifier.Schema;
+        var dataset = DatasetLoader.Load(dataPath, options with { Labels = schema.Labels, Multilabel = schema.IsMultilabel }, cancellationToken);
+        if (dataset.Count == 0) throw new InputException("no examples to evaluate", dataPath);
+
+        var inputs = dataset.Examples.Select(e => new TextInput(e.Text, e.Context)).ToArray();
+        var probabilities = new double[inputs.Length][];
+        for (int start = 0; start < inputs.Length; start += batchSize)
+        {
+            int n = Math.Min(batchSize, inputs.Length - start);
+            Array.Copy(classifier.PredictProbabilities(inputs[start..(start + n)], batchSize, cancellationToken), 0, probabilities, start, n);
+            progress?.Report(new ProgressUpdate($"scoring {split}", start + n, inputs.Length));
+        }
+        var predicted = probabilities.Select(p => DecisionRule.Apply(schema, p, classifier.Manifest.Thresholds)).ToArray();
+        var report = Metrics.MetricReport.Compute(split, schema, dataset.Examples.Select(e => e.Labels).ToArray(), predicted, probabilities);
+        var evaluation = new SplitEvaluation(split, probabilities, predicted, report);
+
+        Directory.CreateDirectory(layout.Root);
+        Evaluator.Write(layout, schema, dataset.Examples, evaluation);
+        var stats = dataset.Stats;
+        var info = new RunInfo
+        {
+            Name = Path.GetFileName(layout.Root), RunId = $"{Path.GetFileName(layout.Root)}-{created:yyyyMMddTHHmmssfff}", Status = "completed",
+            CreatedUtc = created, FinishedUtc = DateTime.UtcNow, Task = schema.Kind.ToName(), Labels = schema.Labels, Engine = classifier.Manifest.Engine,
+            Config = new JsonObject { ["evaluate"] = new JsonObject { ["model"] = Path.GetFullPath(modelDirectory), ["data"] = dataPath, ["split"] = split } },
+            Data = new RunDataInfo
+            {
+                Path = stats.Path, Sha256 = stats.Sha256, RowsRead = stats.RowsRead, RowsUsed = stats.RowsUsed, EmptyDropped = stats.EmptyDropped,
+                DuplicatesDropped = stats.DuplicatesDropped, ConflictingDuplicates = stats.ConflictingDuplicates, InvalidUtf8Replaced = stats.InvalidUtf8Replaced,
+            },
+            SplitSizes = new Dictionary<string, int> { [split] = dataset.Count },
+            ClassCounts = new Dictionary<string, IReadOnlyDictionary<string, int>> { [split] = dataset.LabelCounts() },
+            Versions = RunInfo.CurrentVersions(),
+            Timings = new Dictionary<string, double> { ["total_seconds"] = clock.Elapsed.TotalSeconds, ["eval_seconds"] = clock.Elapsed.TotalSeconds },
+        };
+        info.Save(layout);
+        using var ledger = Ledger.Open(layout.LedgerDatabase);
+        ledger.RecordRun(Experiment.ToRecord(info, layout, split == "val" ? report : null, split == "val" ? null : report));
+        ledger.RecordPerClass(info.RunId, report.PerClass.Select(kv =>
+            new PerClassRecord(split, kv.Key, kv.Value.Precision, kv.Value.Recall, kv.Value.F1, kv.Value.Support, kv.Value.RocAuc, kv.Value.PrAuc)));
+        return evaluation;
+    }
+}
