@@ -11,14 +11,16 @@ namespace Classify.Cli;
 /// <summary>What the CLI writes after a run: report.html and plots, the model card, and summary_report.txt with targets.</summary>
 internal static class RunArtifacts
 {
-    /// <summary>Writes the artifacts and returns whether every target was met (true when there are none).</summary>
-    public static bool WriteAll(RunLayout layout, IReadOnlyList<string> targets, bool withReport, ConsoleUi ui)
+    /// <summary>Parses <c>--target</c> values up front, so a typo fails before any training.</summary>
+    public static IReadOnlyList<TargetCheck> ParseTargets(IEnumerable<string>? targets) => (targets ?? []).Select(t =>
     {
-        var checks = targets.Select(t =>
-        {
-            try { return TargetCheck.Parse(t); }
-            catch (FormatException e) { throw new InputException(e.Message, field: "--target", inner: e); }
-        }).ToArray();
+        try { return TargetCheck.Parse(t); }
+        catch (FormatException e) { throw new InputException(e.Message, field: "--target", inner: e); }
+    }).ToArray();
+
+    /// <summary>Writes the artifacts and returns whether every target was met (true when there are none).</summary>
+    public static bool WriteAll(RunLayout layout, IReadOnlyList<TargetCheck> checks, bool withReport, ConsoleUi ui)
+    {
         if (withReport)
         {
             var report = RunReport.Write(layout.Root);

@@ -31,6 +31,7 @@ internal sealed class EvalCommand : ICommandFactory
         command.SetAction(parse =>
         {
             var ui = context.Ui;
+            var targets = RunArtifacts.ParseTargets(parse.GetValue(target));
             var splitName = parse.GetValue(split)!;
             if (splitName is not ("val" or "test")) throw new InputException("expected val or test", field: "--split");
             var modelSpec = parse.GetValue(model)!;
@@ -49,7 +50,7 @@ internal sealed class EvalCommand : ICommandFactory
                 parse.GetValue(data)!.FullName, options, layout, splitName, parse.GetValue(batchSize), p, context.Cancellation));
             TrainCommand.PrintMetrics(ui, evaluation.Report);
             ui.Info($"run folder: {layout.Root}");
-            var met = RunArtifacts.WriteAll(layout, parse.GetValue(target) ?? [], !parse.GetValue(noReport), ui);
+            var met = RunArtifacts.WriteAll(layout, targets, !parse.GetValue(noReport), ui);
             return !met && parse.GetValue(failOnTarget) ? 3 : 0;
         });
         return command;

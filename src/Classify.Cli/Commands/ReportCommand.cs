@@ -14,8 +14,9 @@ internal sealed class ReportCommand : ICommandFactory
         command.SetAction(parse =>
         {
             var dir = parse.GetValue(run)!;
+            var targets = RunArtifacts.ParseTargets(parse.GetValue(target));
             if (!dir.Exists) throw new Core.IO.InputException("run folder not found", dir.FullName);
-            var met = RunArtifacts.WriteAll(new Core.Runs.RunLayout(dir.FullName), parse.GetValue(target) ?? [], withReport: true, context.Ui);
+            var met = RunArtifacts.WriteAll(new Core.Runs.RunLayout(dir.FullName), targets, withReport: true, context.Ui);
             return !met && parse.GetValue(failOnTarget) ? 3 : 0;
         });
         return command;

@@ -47,6 +47,7 @@ internal sealed class TrainCommand : ICommandFactory
         command.SetAction(parse =>
         {
             var ui = context.Ui;
+            var targets = RunArtifacts.ParseTargets(parse.GetValue(target));
             var flagTree = new JsonObject();
             foreach (var (key, option) in flags)
                 if (parse.GetValue(option) is { } v) ConfigDocument.ApplyOverride(flagTree, $"{key}={v}");
@@ -58,7 +59,7 @@ internal sealed class TrainCommand : ICommandFactory
             var result = ui.WithProgress(p => experiment.Run(p, context.Cancellation));
             PrintMetrics(ui, result.Validation, result.Test);
             ui.Info($"run folder: {result.Layout.Root}");
-            var targetsMet = RunArtifacts.WriteAll(result.Layout, parse.GetValue(target) ?? [], !parse.GetValue(noReport), ui);
+            var targetsMet = RunArtifacts.WriteAll(result.Layout, targets, !parse.GetValue(noReport), ui);
             return !targetsMet && parse.GetValue(failOnTarget) ? 3 : 0;
         });
         return command;

@@ -11,10 +11,27 @@ internal sealed class ConsoleUi
 {
     public ConsoleUi(TextWriter output, TextWriter error)
     {
-        Out = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Interactive = InteractionSupport.No });
-        Err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(error) });
+        Out = Create(output, ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected, InteractionSupport.No);
+        Err = Create(error, ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected, InteractionSupport.Detect);
         RawOut = output;
         RawError = error;
+    }
+
+    /// <summary>
+    /// A console over a writer. Off a terminal (pipes, CI logs, captured output) there is no colour and no wrapping at
+    /// 80 columns, so messages and paths stay on one greppable line.
+    /// </summary>
+    private static IAnsiConsole Create(TextWriter writer, bool isTerminal, InteractionSupport interaction)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = isTerminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = isTerminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = isTerminal ? interaction : InteractionSupport.No,
+        });
+        if (!isTerminal) console.Profile.Width = 4096;
+        return console;
     }
 
     /// <summary>Standard output (tables, summaries).</summary>

@@ -32,6 +32,11 @@ public static class ConfigDocument
         {
             throw new InputException($"invalid YAML: {e.InnerException?.Message ?? e.Message}", sourceName, e.Start.Line, inner: e);
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet reports some unterminated flow collections this way instead of as a YamlException.
+            throw new InputException($"invalid YAML (an unclosed [ or {{?): {e.Message}", sourceName, inner: e);
+        }
         if (stream.Documents.Count == 0) return new JsonObject();
         var root = stream.Documents[0].RootNode;
         if (root is YamlScalarNode { Value: null or "" }) return new JsonObject();

@@ -64,6 +64,7 @@ public sealed class Experiment
                     $"{stats.InvalidUtf8Replaced} invalid UTF-8 sequences replaced); task {schema}");
         double loadSeconds = total.Elapsed.TotalSeconds;
 
+        _trainer.ValidateOptions(_config.EngineOptions, schema, _config.Source);
         var layout = new RunLayout(Path.Combine(_config.RunsDirectory, _config.Name));
         var split = MakeSplit(layout, dataset);
         var summary = split.Summarize(schema);

@@ -16,6 +16,12 @@ public interface IClassifierTrainer
     /// <summary>Engine name written to classify.json (linear, transformer …).</summary>
     string Engine { get; }
 
+    /// <summary>
+    /// Checks the engine's config section before anything is written, so a typo fails the run before the run folder
+    /// exists. Throws <see cref="IO.InputException"/> naming <paramref name="source"/> and the key.
+    /// </summary>
+    void ValidateOptions(JsonObject options, LabelSchema schema, string? source) { }
+
     /// <summary>Trains and writes the model package to <see cref="TrainingRequest.ModelDirectory"/>.</summary>
     TrainingOutcome Train(TrainingRequest request, CancellationToken cancellationToken);
 }

@@ -82,6 +82,12 @@ public sealed record LinearOptions
     {
         if (node is null) return new T();
         if (node is not JsonObject obj) throw new InputException("expected a mapping of settings", source, field: path);
+        var known = typeof(T).GetProperties()
+            .Select(p => p.GetCustomAttributes(typeof(JsonPropertyNameAttribute), false).OfType<JsonPropertyNameAttribute>().FirstOrDefault()?.Name)
+            .Where(n => n is not null).Cast<string>().ToArray();
+        foreach (var (key, _) in obj)
+            if (!known.Contains(key, StringComparer.Ordinal))
+                throw new InputException($"unknown setting '{key}' (known here: {string.Join(", ", known.Order(StringComparer.Ordinal))})", source, field: $"{path}.{key}");
         var copy = (JsonObject)obj.DeepClone();
         if (schema is not null && copy["class_weight"] is JsonObject names) copy["class_weight"] = LabelNamesToIndices(names, schema, source, $"{path}.class_weight");
         try

@@ -26,6 +26,9 @@ public sealed class LinearTrainer : IClassifierTrainer
     public string Engine => LinearPredictor.EngineName;
 
     /// <inheritdoc />
+    public void ValidateOptions(JsonObject options, LabelSchema schema, string? source) => LinearOptions.Read(options, schema, source);
+
+    /// <inheritdoc />
     public TrainingOutcome Train(TrainingRequest request, CancellationToken cancellationToken)
     {
         var schema = request.Schema;
