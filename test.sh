@@ -22,9 +22,11 @@ set +e
 dotnet test Classify.slnx -c Release ${filter:+--filter "$filter"} --logger "console;verbosity=normal" 2>&1 | tee "$log" | grep -vE '^\s+(Passed|Skipped) ' 
 status=${PIPESTATUS[0]}
 set -e
-passed=$(grep -oE 'Passed: +[0-9]+' "$log" | grep -oE '[0-9]+' | awk '{s+=$1} END{print s+0}')
-failed=$(grep -oE 'Failed: +[0-9]+' "$log" | grep -oE '[0-9]+' | awk '{s+=$1} END{print s+0}')
-skipped=$(grep -oE 'Skipped: +[0-9]+' "$log" | grep -oE '[0-9]+' | awk '{s+=$1} END{print s+0}')
+# Sum the per-project counts ("Passed: N" …); a count that never appears is 0.
+count() { grep -oE "$1: +[0-9]+" "$log" | grep -oE '[0-9]+' | awk '{s+=$1} END{print s+0}' || true; }
+passed=$(count Passed)
+failed=$(count Failed)
+skipped=$(count Skipped)
 rm -f "$log"
 echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 exit "$status"
