@@ -18,7 +18,8 @@ public enum LogisticRegressionMode
 
 /// <summary>
 /// Logistic regression on sparse features with scikit-learn's objective and names: binary, multinomial, one-vs-rest and
-/// multi-label. Minimises C·Σᵢ sᵢ·lossᵢ + penalty exactly (L-BFGS for l2 / no penalty, OWL-QN for l1), so tightly converged
+/// multi-label. Minimises C·Σᵢ sᵢ·lossᵢ + penalty exactly (liblinear's objective: trust-region Newton for l2, newGLMNET for
+/// l1; lbfgs's objective: L-BFGS for l2 / no penalty, OWL-QN for l1), so tightly converged
 /// fits agree with sklearn's converged solutions to solver precision. Instances are not thread-safe while fitting; a fitted
 /// model may be used for prediction from several threads.
 /// </summary>
@@ -301,17 +302,35 @@ public sealed partial class LogisticRegressionClassifier : ISearchEstimator
         var converged = new bool[problems.Length];
         var previous = warm ? _coefficients : null;
         var previousIntercepts = _intercepts;
+        // liblinear's own second-order solvers for its objective; the l1 one needs the matrix by column, built once per fit.
+        bool newton = liblinear && Options.Penalty != Penalty.None;
+        var columns = newton && Options.Penalty == Penalty.L1 ? new SparseColumns(x, Options.FitIntercept, interceptValue) : null;
         Parallel.For(0, problems.Length, new ParallelOptions { MaxDegreeOfParallelism = outer, CancellationToken = cancellationToken }, p =>
         {
-            var objective = new BinaryLogisticObjective(x, problems[p].Sign, problems[p].Cost, Options.FitIntercept, interceptValue,
-                Options.Penalty == Penalty.L2, penalizeIntercept: liblinear, inner);
+            var (sign, cost) = problems[p];
             var theta = new double[dimension];
             if (previous != null)
             {
                 Array.Copy(previous[p], theta, d);
                 if (Options.FitIntercept) theta[d] = previousIntercepts![p] / interceptValue;
             }
-            var result = OwlQn.Minimize(objective, theta, l1, Options.Tol, Options.MaxIter, cancellationToken);
+            MinimizationResult result = default;
+            if (newton)
+            {
+                double eps = LiblinearTolerance(sign);
+                result = columns != null
+                    ? NewGlmNet.Minimize(columns, sign, cost, theta, eps, Options.MaxIter, cancellationToken)
+                    : TrustRegionNewton.Minimize(new L2LogisticNewtonObjective(x, sign, cost, Options.FitIntercept, interceptValue), theta, eps,
+                        Options.MaxIter, cancellationToken);
+            }
+            // Quasi-Newton for the lbfgs objective, and to finish a Newton fit that stopped at the limit of double
+            // precision short of a very tight tolerance (never after running out of iterations).
+            if (!newton || (!result.Converged && result.Iterations < Options.MaxIter))
+            {
+                var objective = new BinaryLogisticObjective(x, sign, cost, Options.FitIntercept, interceptValue,
+                    Options.Penalty == Penalty.L2, penalizeIntercept: liblinear, inner);
+                result = OwlQn.Minimize(objective, theta, l1, Options.Tol, Options.MaxIter, cancellationToken);
+            }
             coefficients[p] = theta[..d];
             intercepts[p] = Options.FitIntercept ? theta[d] * interceptValue : 0;
             iterations[p] = result.Iterations;
@@ -321,6 +340,17 @@ public sealed partial class LogisticRegressionClassifier : ISearchEstimator
         _intercepts = intercepts;
         _iterations = iterations;
         Converged = converged.All(c => c);
+    }
+
+    /// <summary>
+    /// liblinear's stopping tolerance for one binary problem: tol·max(min(#positive, #negative), 1)/#rows, relative to the
+    /// gradient norm at w = 0 (so sklearn's tol means the same here as in liblinear).
+    /// </summary>
+    private double LiblinearTolerance(double[] sign)
+    {
+        int positives = 0;
+        foreach (var s in sign) if (s > 0) positives++;
+        return Options.Tol * Math.Max(Math.Min(positives, sign.Length - positives), 1) / sign.Length;
     }
 
     private void FitMultinomial(CsrMatrix x, int[] y, int k, double[] cost, bool warm, CancellationToken cancellationToken)

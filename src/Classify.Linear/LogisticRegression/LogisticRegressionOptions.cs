@@ -28,8 +28,9 @@ public enum MultiClassMode
 }
 
 /// <summary>
-/// Which scikit-learn solver's <em>objective</em> to reproduce. Both are minimised by the same in-house quasi-Newton code
-/// (L-BFGS for l2 / none, OWL-QN for l1); the choice decides how the intercept and class weights enter the objective.
+/// Which scikit-learn solver's <em>objective</em> to reproduce; the choice decides how the intercept and class weights enter
+/// the objective and which algorithm minimises it: liblinear's own (trust-region Newton for l2, newGLMNET for l1) or the
+/// in-house quasi-Newton code (L-BFGS for l2 / none, OWL-QN for l1) for lbfgs.
 /// </summary>
 [JsonConverter(typeof(JsonStringEnumConverter<LogisticSolver>))]
 public enum LogisticSolver
@@ -183,14 +184,18 @@ public sealed record LogisticRegressionOptions
     [JsonPropertyName("intercept_scaling")] public double InterceptScaling { get; init; } = 1.0;
 
     /// <summary>
-    /// Stopping tolerance: the fit has converged when the largest entry of the (pseudo-)gradient is at most
-    /// <c>tol</c> times its value at zero coefficients. 1e-4 matches sklearn's default accuracy in practice.
+    /// Stopping tolerance. With <see cref="LogisticSolver.Liblinear"/> it means what it means to liblinear: a binary fit has
+    /// converged when ‖∇f(w)‖₂ (l2) or the l1 norm of the minimum-norm subgradient (l1) is at most
+    /// tol·max(min(#pos, #neg), 1)/#rows times its value at w = 0. With <see cref="LogisticSolver.Lbfgs"/>: when the largest
+    /// entry of the (pseudo-)gradient is at most <c>tol</c> times its value at zero coefficients. 1e-4 matches sklearn's
+    /// default accuracy in practice.
     /// </summary>
     [JsonPropertyName("tol")] public double Tol { get; init; } = 1e-4;
 
     /// <summary>
-    /// Maximum quasi-Newton iterations per model (one data pass each, plus line-search retries). Larger than sklearn's 100
-    /// because one liblinear Newton iteration is worth many of these cheap ones.
+    /// Maximum iterations per model: Newton iterations with <see cref="LogisticSolver.Liblinear"/> (as liblinear counts them),
+    /// quasi-Newton iterations (one data pass each, plus line-search retries) with <see cref="LogisticSolver.Lbfgs"/>, which
+    /// is why the default is larger than sklearn's 100.
     /// </summary>
     [JsonPropertyName("max_iter")] public int MaxIter { get; init; } = 1000;
 

@@ -1,0 +1,328 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Classify.Linear.Sparse;
+
+namespace Classify.Linear.LogisticRegression;
+
+/// <summary>
+/// A feature matrix stored by column (compressed sparse column), built once per fit and shared by every class of a
+/// one-vs-rest fit. liblinear's intercept feature (value s in every row) is not stored: it is the last coordinate,
+/// <see cref="Features"/>, and the solver treats it as a dense column with SIMD kernels.
+/// </summary>
+internal sealed class SparseColumns
+{
+    public SparseColumns(CsrMatrix x, bool fitIntercept, double interceptValue)
+    {
+        Rows = x.Rows;
+        Features = x.Columns;
+        HasIntercept = fitIntercept;
+        InterceptValue = interceptValue;
+        var pointers = new int[Features + 1];
+        foreach (var j in x.ColumnIndices) pointers[j + 1]++;
+        for (int j = 0; j < Features; j++) pointers[j + 1] += pointers[j];
+        var next = pointers[..Features];
+        var rows = new int[x.NonZeros];
+        var values = new double[x.NonZeros];
+        for (int i = 0; i < x.Rows; i++)
+        {
+            for (int p = x.RowPointers[i]; p < x.RowPointers[i + 1]; p++)
+            {
+                int slot = next[x.ColumnIndices[p]]++;
+                rows[slot] = i;
+                values[slot] = x.Values[p];
+            }
+        }
+        Pointers = pointers;
+        RowIndices = rows;
+        Values = values;
+    }
+
+    public int Rows { get; }
+    /// <summary>Stored feature columns; the intercept, when fitted, is coordinate <see cref="Features"/>.</summary>
+    public int Features { get; }
+    public bool HasIntercept { get; }
+    public double InterceptValue { get; }
+    /// <summary>Number of coordinates: features plus the intercept.</summary>
+    public int Columns => Features + (HasIntercept ? 1 : 0);
+    public int[] Pointers { get; }
+    public int[] RowIndices { get; }
+    public double[] Values { get; }
+}
+
+/// <summary>
+/// newGLMNET (Yuan, Ho &amp; Lin 2012; liblinear's solver for l1 logistic regression): minimises
+/// ‖w‖₁ + Σᵢ cᵢ·log(1+exp(−yᵢ·w·xᵢ)) by Newton steps whose l1-regularised quadratic model is solved by cyclic coordinate
+/// descent, with a line search on the true objective and shrinking of coordinates that sit at zero with a small gradient.
+/// Stops when the l1 norm of the minimum-norm subgradient is at most eps times its value at w = 0 (liblinear's rule,
+/// measured from 0 so a warm start does not tighten it).
+/// </summary>
+internal static class NewGlmNet
+{
+    private const int MaxInnerIterations = 1000;
+    private const int MaxLineSearch = 20;
+    private const double Nu = 1e-12;
+    private const double Sigma = 0.01;
+
+    /// <summary>Minimises in place from <paramref name="w"/> (zero or a warm start); w has <see cref="SparseColumns.Columns"/> coordinates.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static MinimizationResult Minimize(SparseColumns x, double[] sign, double[] cost, double[] w, double eps, int maxNewtonIterations,
+        CancellationToken cancellationToken)
+    {
+        int l = x.Rows, n = x.Columns, bias = x.HasIntercept ? x.Features : -1;
+        double s0 = x.InterceptValue;
+        var ptr = x.Pointers;
+        var rowOf = x.RowIndices;
+        var val = x.Values;
+        var index = new int[n];
+        var hessianDiagonal = new double[n];
+        var grad = new double[n];
+        var wpd = new double[n];          // the Newton direction's target point w + d
+        var negativeSum = new double[n];  // Σ over negative rows of cᵢ·xᵢⱼ: the linear part of the loss gradient
+        var xTd = new double[l];
+        var expWx = new double[l];
+        var expWxNew = new double[l];
+        var tau = new double[l];
+        var curvature = new double[l];
+        var negativeCost = new double[l]; // cᵢ on negative rows, 0 on positive ones
+        for (int i = 0; i < l; i++) negativeCost[i] = sign[i] < 0 ? cost[i] : 0;
+        var random = new Random(1); // liblinear permutes the coordinates randomly; seeded, so fits are reproducible
+
+        double wNorm = 0, gnorm1Zero = 0;
+        for (int j = 0; j < n; j++)
+        {
+            wNorm += Math.Abs(w[j]);
+            wpd[j] = w[j];
+            index[j] = j;
+            double atZero = 0, neg = 0;
+            if (j == bias)
+            {
+                VectorMath.Add(w[j] * s0, expWx);
+                neg = s0 * VectorMath.Sum(negativeCost);
+                atZero = s0 * 0.5 * VectorMath.Sum(cost);
+            }
+            else
+            {
+                for (int p = ptr[j]; p < ptr[j + 1]; p++)
+                {
+                    int i = rowOf[p];
+                    expWx[i] += w[j] * val[p];
+                    neg += negativeCost[i] * val[p];
+                    atZero += val[p] * 0.5 * cost[i];
+                }
+            }
+            negativeSum[j] = neg;
+            gnorm1Zero += Violation(0, neg - atZero);
+        }
+        for (int i = 0; i < l; i++) expWx[i] = Math.Exp(expWx[i]);
+        VectorMath.LogisticDerivatives(expWx, cost, tau, curvature);
+        double threshold = eps * gnorm1Zero;
+
+        double innerEps = 1, gmaxOld = double.PositiveInfinity, gnorm1 = double.PositiveInfinity;
+        int newton = 0;
+        while (newton < maxNewtonIterations)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            double gmax = 0;
+            gnorm1 = 0;
+            int activeSize = n;
+            for (int s = 0; s < activeSize; s++)
+            {
+                int j = index[s];
+                double t = j == bias ? s0 * VectorMath.Sum(tau) : ColumnDot(ptr[j], ptr[j + 1], rowOf, val, tau);
+                double g = grad[j] = negativeSum[j] - t;
+                // Outer shrinking: a zero weight whose gradient sits well inside [−1, 1] stays zero this Newton step
+                // (decided before the Hessian diagonal, which shrunk coordinates never need).
+                if (w[j] == 0 && g + 1 >= 0 && g - 1 <= 0 && g + 1 > gmaxOld / l && g - 1 < -gmaxOld / l)
+                {
+                    activeSize--;
+                    (index[s], index[activeSize]) = (index[activeSize], index[s]);
+                    s--;
+                    continue;
+                }
+                hessianDiagonal[j] = Nu + (j == bias ? s0 * s0 * VectorMath.Sum(curvature) : ColumnSquaredDot(ptr[j], ptr[j + 1], rowOf, val, curvature));
+                double violation = Violation(w[j], g);
+                gmax = Math.Max(gmax, violation);
+                gnorm1 += violation;
+            }
+            if (gnorm1 <= threshold) return new MinimizationResult(Objective(expWx, sign, cost, wNorm), newton, true);
+
+            // Coordinate descent on the quadratic model over wpd.
+            Array.Clear(xTd);
+            int inner = 0, qpActiveSize = activeSize;
+            double qpGmaxOld = double.PositiveInfinity;
+            while (inner < MaxInnerIterations)
+            {
+                double qpGmax = 0, qpGnorm1 = 0;
+                for (int s = 0; s < qpActiveSize; s++)
+                {
+                    int pick = s + random.Next(qpActiveSize - s);
+                    (index[pick], index[s]) = (index[s], index[pick]);
+                }
+                for (int s = 0; s < qpActiveSize; s++)
+                {
+                    int j = index[s];
+                    double h = hessianDiagonal[j];
+                    double g = grad[j] + (wpd[j] - w[j]) * Nu;
+                    g += j == bias ? s0 * VectorMath.Dot(curvature, xTd) : ColumnDot(ptr[j], ptr[j + 1], rowOf, val, curvature, xTd);
+                    double gp = g + 1, gn = g - 1;
+                    if (wpd[j] == 0 && gp >= 0 && gn <= 0 && gp > qpGmaxOld / l && gn < -qpGmaxOld / l)
+                    {
+                        qpActiveSize--;
+                        (index[s], index[qpActiveSize]) = (index[qpActiveSize], index[s]);
+                        s--;
+                        continue;
+                    }
+                    double violation = Violation(wpd[j], g);
+                    qpGmax = Math.Max(qpGmax, violation);
+                    qpGnorm1 += violation;
+
+                    // Exact minimiser of the one-variable model h/2·z² + g·z + |wpd + z|.
+                    double z = gp < h * wpd[j] ? -gp / h : gn > h * wpd[j] ? -gn / h : -wpd[j];
+                    if (Math.Abs(z) < 1e-12) continue;
+                    z = Math.Clamp(z, -10.0, 10.0);
+                    wpd[j] += z;
+                    if (j == bias) VectorMath.Add(z * s0, xTd);
+                    else ColumnAxpy(z, ptr[j], ptr[j + 1], rowOf, val, xTd);
+                }
+                inner++;
+                if (qpGnorm1 <= innerEps * gnorm1Zero)
+                {
+                    if (qpActiveSize == activeSize) break;
+                    // Converged on the shrunk set: check the whole active set once more.
+                    qpActiveSize = activeSize;
+                    qpGmaxOld = double.PositiveInfinity;
+                    continue;
+                }
+                qpGmaxOld = qpGmax;
+            }
+
+            // Backtracking line search on the true objective (Armijo rule with the l1 term).
+            double delta = 0, wNormNew = 0;
+            for (int j = 0; j < n; j++)
+            {
+                delta += grad[j] * (wpd[j] - w[j]);
+                wNormNew += Math.Abs(wpd[j]);
+            }
+            delta += wNormNew - wNorm;
+            double negativeXTd = VectorMath.Dot(negativeCost, xTd);
+
+            bool accepted = false;
+            int search;
+            for (search = 0; search < MaxLineSearch; search++)
+            {
+                double cond = wNormNew - wNorm + negativeXTd - Sigma * delta + VectorMath.LogisticLossChange(expWx, xTd, cost, expWxNew);
+                if (cond <= 0)
+                {
+                    wNorm = wNormNew;
+                    Array.Copy(wpd, w, n);
+                    (expWx, expWxNew) = (expWxNew, expWx);
+                    VectorMath.LogisticDerivatives(expWx, cost, tau, curvature);
+                    accepted = true;
+                    break;
+                }
+                wNormNew = 0;
+                for (int j = 0; j < n; j++)
+                {
+                    wpd[j] = (w[j] + wpd[j]) * 0.5;
+                    wNormNew += Math.Abs(wpd[j]);
+                }
+                delta *= 0.5;
+                negativeXTd *= 0.5;
+                VectorMath.Scale(0.5, xTd);
+            }
+            if (search >= MaxLineSearch)
+            {
+                // Many halvings accumulate rounding in exp(w·x): recompute it from w.
+                Array.Clear(expWx);
+                for (int j = 0; j < n; j++)
+                {
+                    if (w[j] == 0) continue;
+                    if (j == bias) VectorMath.Add(w[j] * s0, expWx);
+                    else for (int p = ptr[j]; p < ptr[j + 1]; p++) expWx[rowOf[p]] += w[j] * val[p];
+                }
+                for (int i = 0; i < l; i++) expWx[i] = Math.Exp(expWx[i]);
+                VectorMath.LogisticDerivatives(expWx, cost, tau, curvature);
+            }
+            if (!accepted) break;
+
+            newton++;
+            gmaxOld = gmax;
+            if (inner == 1) innerEps *= 0.25;
+        }
+        return new MinimizationResult(Objective(expWx, sign, cost, wNorm), newton, false);
+    }
+
+    // Column kernels over CSC entries start..end−1. Row indices come from the matrix and are in range by construction,
+    // so the hot loops read through refs without bounds checks.
+
+    /// <summary>Σₚ val[p]·a[row[p]].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double ColumnDot(int start, int end, int[] rowOf, double[] val, double[] a)
+    {
+        ref int rows = ref MemoryMarshal.GetArrayDataReference(rowOf);
+        ref double values = ref MemoryMarshal.GetArrayDataReference(val);
+        ref double x = ref MemoryMarshal.GetArrayDataReference(a);
+        double sum = 0;
+        for (int p = start; p < end; p++) sum += Unsafe.Add(ref values, p) * Unsafe.Add(ref x, Unsafe.Add(ref rows, p));
+        return sum;
+    }
+
+    /// <summary>Σₚ val[p]·a[row[p]]·b[row[p]].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double ColumnDot(int start, int end, int[] rowOf, double[] val, double[] a, double[] b)
+    {
+        ref int rows = ref MemoryMarshal.GetArrayDataReference(rowOf);
+        ref double values = ref MemoryMarshal.GetArrayDataReference(val);
+        ref double x = ref MemoryMarshal.GetArrayDataReference(a);
+        ref double y = ref MemoryMarshal.GetArrayDataReference(b);
+        double sum = 0;
+        for (int p = start; p < end; p++)
+        {
+            int i = Unsafe.Add(ref rows, p);
+            sum += Unsafe.Add(ref values, p) * Unsafe.Add(ref x, i) * Unsafe.Add(ref y, i);
+        }
+        return sum;
+    }
+
+    /// <summary>Σₚ val[p]²·a[row[p]].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double ColumnSquaredDot(int start, int end, int[] rowOf, double[] val, double[] a)
+    {
+        ref int rows = ref MemoryMarshal.GetArrayDataReference(rowOf);
+        ref double values = ref MemoryMarshal.GetArrayDataReference(val);
+        ref double x = ref MemoryMarshal.GetArrayDataReference(a);
+        double sum = 0;
+        for (int p = start; p < end; p++)
+        {
+            double v = Unsafe.Add(ref values, p);
+            sum += v * v * Unsafe.Add(ref x, Unsafe.Add(ref rows, p));
+        }
+        return sum;
+    }
+
+    /// <summary>target[row[p]] += z·val[p].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ColumnAxpy(double z, int start, int end, int[] rowOf, double[] val, double[] target)
+    {
+        ref int rows = ref MemoryMarshal.GetArrayDataReference(rowOf);
+        ref double values = ref MemoryMarshal.GetArrayDataReference(val);
+        ref double y = ref MemoryMarshal.GetArrayDataReference(target);
+        for (int p = start; p < end; p++) Unsafe.Add(ref y, Unsafe.Add(ref rows, p)) += z * Unsafe.Add(ref values, p);
+    }
+
+    /// <summary>|minimum-norm subgradient| of wⱼ's coordinate of ‖w‖₁ + loss, given the loss gradient g.</summary>
+    private static double Violation(double wj, double g)
+    {
+        if (wj > 0) return Math.Abs(g + 1);
+        if (wj < 0) return Math.Abs(g - 1);
+        return g + 1 < 0 ? -(g + 1) : g - 1 > 0 ? g - 1 : 0;
+    }
+
+    private static double Objective(double[] expWx, double[] sign, double[] cost, double wNorm)
+    {
+        double loss = 0;
+        for (int i = 0; i < expWx.Length; i++)
+            if (cost[i] != 0) loss += cost[i] * (sign[i] > 0 ? Math.Log(1 + 1 / expWx[i]) : Math.Log(1 + expWx[i]));
+        return loss + wNorm;
+    }
+}

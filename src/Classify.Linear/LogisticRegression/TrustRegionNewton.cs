@@ -1,0 +1,240 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Classify.Linear.Sparse;
+
+namespace Classify.Linear.LogisticRegression;
+
+/// <summary>
+/// liblinear's l2 primal objective of one binary problem, y ∈ {−1,+1}: f(w) = ½‖w‖² + Σᵢ cᵢ·log(1+exp(−yᵢ·w·x̃ᵢ)), where x̃ᵢ is
+/// row i with, when fitting an intercept, one extra feature of value s (intercept_scaling) whose weight is penalised too.
+/// Gives the value, the gradient and Hessian-vector products that <see cref="TrustRegionNewton"/> needs; one instance per
+/// problem, single-threaded (the grid search parallelises across fits instead).
+/// </summary>
+internal sealed class L2LogisticNewtonObjective
+{
+    private readonly CsrMatrix _x;
+    private readonly double[] _sign;
+    private readonly double[] _cost;
+    private readonly int _features;
+    private readonly bool _intercept;
+    private readonly double _interceptValue;
+    private readonly double[] _curvature; // Dᵢ = cᵢ·σᵢ(1−σᵢ) at the last point whose gradient was taken
+
+    public L2LogisticNewtonObjective(CsrMatrix x, double[] sign, double[] cost, bool fitIntercept, double interceptValue)
+    {
+        _x = x;
+        _sign = sign;
+        _cost = cost;
+        _features = x.Columns;
+        _intercept = fitIntercept;
+        _interceptValue = interceptValue;
+        _curvature = new double[x.Rows];
+    }
+
+    public int Dimension => _features + (_intercept ? 1 : 0);
+
+    public int Rows => _x.Rows;
+
+    /// <summary>Writes the margins zᵢ = w·x̃ᵢ into <paramref name="margins"/> and returns f(w).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public double Value(double[] w, double[] margins)
+    {
+        var ptr = _x.RowPointers;
+        var idx = _x.ColumnIndices;
+        var val = _x.Values;
+        double bias = _intercept ? w[_features] * _interceptValue : 0;
+        double loss = 0;
+        for (int i = 0; i < margins.Length; i++)
+        {
+            double z = bias;
+            for (int p = ptr[i]; p < ptr[i + 1]; p++) z += val[p] * w[idx[p]];
+            margins[i] = z;
+            double m = -_sign[i] * z; // log(1+e^m), stable either side of 0
+            if (_cost[i] != 0) loss += _cost[i] * (m > 0 ? m + Math.Log(1 + Math.Exp(-m)) : Math.Log(1 + Math.Exp(m)));
+        }
+        double sq = 0;
+        for (int j = 0; j < w.Length; j++) sq += w[j] * w[j];
+        return loss + 0.5 * sq;
+    }
+
+    /// <summary>∇f(w) from the margins of <see cref="Value"/> at the same w; also keeps the curvature for <see cref="HessianVector"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Gradient(double[] w, double[] margins, double[] gradient)
+    {
+        Array.Copy(w, gradient, w.Length);
+        var ptr = _x.RowPointers;
+        var idx = _x.ColumnIndices;
+        var val = _x.Values;
+        for (int i = 0; i < margins.Length; i++)
+        {
+            double c = _cost[i];
+            if (c == 0) { _curvature[i] = 0; continue; }
+            double sigma = Sigmoid(_sign[i] * margins[i]); // probability of the observed sign
+            _curvature[i] = c * sigma * (1 - sigma);
+            double r = c * (sigma - 1) * _sign[i];
+            for (int p = ptr[i]; p < ptr[i + 1]; p++) gradient[idx[p]] += val[p] * r;
+            if (_intercept) gradient[_features] += r * _interceptValue;
+        }
+    }
+
+    /// <summary>‖∇f(0)‖₂: the reference of liblinear's stopping rule, so a warm start does not tighten it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public double GradientNormAtZero()
+    {
+        var gradient = new double[Dimension];
+        var ptr = _x.RowPointers;
+        var idx = _x.ColumnIndices;
+        var val = _x.Values;
+        for (int i = 0; i < _x.Rows; i++)
+        {
+            double r = -0.5 * _cost[i] * _sign[i];
+            for (int p = ptr[i]; p < ptr[i + 1]; p++) gradient[idx[p]] += val[p] * r;
+            if (_intercept) gradient[_features] += r * _interceptValue;
+        }
+        return Math.Sqrt(VectorMath.Dot(gradient, gradient));
+    }
+
+    /// <summary>H·v = v + X̃ᵀ·D·X̃·v at the point of the last <see cref="Gradient"/> call.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void HessianVector(double[] v, double[] result)
+    {
+        Array.Copy(v, result, v.Length);
+        var ptr = _x.RowPointers;
+        var idx = _x.ColumnIndices;
+        var val = _x.Values;
+        double biasValue = _intercept ? v[_features] * _interceptValue : 0;
+        double biasSum = 0;
+        // Column indices come from the matrix and are in range by construction: read through refs, without bounds checks.
+        ref int columns = ref MemoryMarshal.GetArrayDataReference(idx);
+        ref double values = ref MemoryMarshal.GetArrayDataReference(val);
+        ref double vv = ref MemoryMarshal.GetArrayDataReference(v);
+        ref double hv = ref MemoryMarshal.GetArrayDataReference(result);
+        for (int i = 0; i < _curvature.Length; i++)
+        {
+            double dii = _curvature[i];
+            if (dii == 0) continue;
+            int start = ptr[i], end = ptr[i + 1];
+            double t = biasValue;
+            for (int p = start; p < end; p++) t += Unsafe.Add(ref values, p) * Unsafe.Add(ref vv, Unsafe.Add(ref columns, p));
+            t *= dii;
+            for (int p = start; p < end; p++) Unsafe.Add(ref hv, Unsafe.Add(ref columns, p)) += Unsafe.Add(ref values, p) * t;
+            biasSum += t;
+        }
+        if (_intercept) result[_features] += biasSum * _interceptValue;
+    }
+
+    private static double Sigmoid(double z) => z >= 0 ? 1 / (1 + Math.Exp(-z)) : Math.Exp(z) / (1 + Math.Exp(z));
+}
+
+/// <summary>
+/// Trust-region Newton with conjugate-gradient steps (Lin, Weng &amp; Keerthi 2008; liblinear's TRON, its solver for l2
+/// logistic regression). Each iteration solves the Newton system only approximately inside a trust region, so a fit takes
+/// a handful of Newton steps of a few Hessian-vector products each — far fewer data passes than a quasi-Newton method.
+/// Stops when ‖∇f(w)‖₂ ≤ eps·‖∇f(0)‖₂ (liblinear's rule; the caller scales eps as liblinear does).
+/// The hot methods here and in <see cref="NewGlmNet"/> are compiled fully optimised up front: a grid search calls each only
+/// a few hundred times, so tiered compilation would run most of their loops in unoptimised or on-stack-replaced code.
+/// </summary>
+internal static class TrustRegionNewton
+{
+    private const double Eta0 = 1e-4, Eta1 = 0.25, Eta2 = 0.75;
+    private const double Sigma1 = 0.25, Sigma2 = 0.5, Sigma3 = 4;
+
+    /// <summary>Minimises in place from <paramref name="w"/> (zero or a warm start).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static MinimizationResult Minimize(L2LogisticNewtonObjective f, double[] w, double eps, int maxIter, CancellationToken cancellationToken)
+    {
+        int n = w.Length;
+        var g = new double[n];
+        var s = new double[n];
+        var r = new double[n];
+        var d = new double[n];
+        var hd = new double[n];
+        var wNew = new double[n];
+        var margins = new double[f.Rows];
+        var marginsNew = new double[f.Rows];
+
+        double threshold = eps * f.GradientNormAtZero();
+        double fx = f.Value(w, margins);
+        f.Gradient(w, margins, g);
+        double gnorm = Math.Sqrt(Dot(g, g));
+        if (gnorm <= threshold) return new MinimizationResult(fx, 0, true);
+        double delta = gnorm;
+
+        int iter = 0;
+        while (iter < maxIter)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            bool reachedBoundary = ConjugateGradient(f, delta, g, s, r, d, hd);
+            for (int j = 0; j < n; j++) wNew[j] = w[j] + s[j];
+            double gs = Dot(g, s);
+            double predicted = -0.5 * (gs - Dot(s, r));
+            double fNew = f.Value(wNew, marginsNew);
+            double actual = fx - fNew;
+            double snorm = Math.Sqrt(Dot(s, s));
+            if (iter == 0) delta = Math.Min(delta, snorm);
+
+            // Step-length estimate from a quadratic fitted along s, then liblinear's radius update.
+            double alpha = fNew - fx - gs <= 0 ? Sigma3 : Math.Max(Sigma1, -0.5 * (gs / (fNew - fx - gs)));
+            if (actual < Eta0 * predicted) delta = Math.Min(alpha * snorm, Sigma2 * delta);
+            else if (actual < Eta1 * predicted) delta = Math.Max(Sigma1 * delta, Math.Min(alpha * snorm, Sigma2 * delta));
+            else if (actual < Eta2 * predicted) delta = Math.Max(Sigma1 * delta, Math.Min(alpha * snorm, Sigma3 * delta));
+            else delta = reachedBoundary ? Sigma3 * delta : Math.Max(delta, Math.Min(alpha * snorm, Sigma3 * delta));
+
+            if (actual > Eta0 * predicted)
+            {
+                iter++;
+                Array.Copy(wNew, w, n);
+                (margins, marginsNew) = (marginsNew, margins);
+                fx = fNew;
+                f.Gradient(w, margins, g);
+                gnorm = Math.Sqrt(Dot(g, g));
+                if (gnorm <= threshold) return new MinimizationResult(fx, iter, true);
+            }
+            // No reduction is representable any more (double precision): stop, report the gradient test.
+            if (actual <= 0 && predicted <= 0) break;
+            if (Math.Abs(actual) <= 1e-12 * Math.Abs(fx) && Math.Abs(predicted) <= 1e-12 * Math.Abs(fx)) break;
+        }
+        return new MinimizationResult(fx, iter, gnorm <= threshold);
+    }
+
+    /// <summary>
+    /// Approximately solves H·s = −g within ‖s‖ ≤ delta (Steihaug CG, relative residual 0.1). Leaves the residual
+    /// −g − H·s in <paramref name="r"/>; returns true when the step was cut at the trust-region boundary.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool ConjugateGradient(L2LogisticNewtonObjective f, double delta, double[] g, double[] s, double[] r, double[] d, double[] hd)
+    {
+        int n = g.Length;
+        for (int j = 0; j < n; j++) { s[j] = 0; r[j] = -g[j]; d[j] = r[j]; }
+        double tolerance = 0.1 * Math.Sqrt(Dot(g, g));
+        double rTr = Dot(r, r);
+        while (Math.Sqrt(rTr) > tolerance)
+        {
+            f.HessianVector(d, hd);
+            double alpha = rTr / Dot(d, hd);
+            Axpy(alpha, d, s);
+            if (Math.Sqrt(Dot(s, s)) > delta)
+            {
+                // Back up and move along d exactly to the boundary.
+                Axpy(-alpha, d, s);
+                double std = Dot(s, d), sts = Dot(s, s), dtd = Dot(d, d), dsq = delta * delta;
+                double rad = Math.Sqrt(std * std + dtd * (dsq - sts));
+                alpha = std >= 0 ? (dsq - sts) / (std + rad) : (rad - std) / dtd;
+                Axpy(alpha, d, s);
+                Axpy(-alpha, hd, r);
+                return true;
+            }
+            Axpy(-alpha, hd, r);
+            double rNew = Dot(r, r);
+            double beta = rNew / rTr;
+            VectorMath.Scale(beta, d);
+            Axpy(1, r, d);
+            rTr = rNew;
+        }
+        return false;
+    }
+
+    private static double Dot(double[] a, double[] b) => VectorMath.Dot(a, b);
+
+    private static void Axpy(double a, double[] x, double[] y) => VectorMath.Axpy(a, x, y);
+}
