@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Classify.Core.IO;
+using Classify.HuggingFace.SafeTensors;
+using Classify.Transformers.Models;
+
+namespace Classify.Transformers.Training;
+
+/// <summary>
+/// The <c>checkpoints/</c> folder of a run: <c>checkpoint-&lt;step&gt;/</c> folders, each written atomically as a whole,
+/// holding everything needed to resume: <c>config.json</c> and <c>model.safetensors</c>, <c>optimizer.safetensors</c>
+/// (AdamW <c>exp_avg</c>/<c>exp_avg_sq</c> per parameter, step count in the metadata), <c>scheduler.json</c>,
+/// <c>rng_state.json</c> and <c>trainer_state.json</c>.
+/// </summary>
+public sealed class Checkpoints
+{
+    /// <summary>Folder name prefix (HF's <c>PREFIX_CHECKPOINT_DIR</c>).</summary>
+    public const string Prefix = "checkpoint-";
+    /// <summary>The optimizer state file.</summary>
+    public const string OptimizerFile = "optimizer.safetensors";
+    /// <summary>The scheduler state file.</summary>
+    public const string SchedulerFile = "scheduler.json";
+    /// <summary>The random-state file.</summary>
+    public const string RngStateFile = "rng_state.json";
+
+    /// <summary>Wraps a checkpoints folder (it need not exist).</summary>
+    public Checkpoints(string directory) => Directory = Path.GetFullPath(directory);
+
+    /// <summary>The checkpoints folder.</summary>
+    public string Directory { get; }
+
+    /// <summary>The folder of the checkpoint at <paramref name="step"/>.</summary>
+    public string PathOf(int step) => Path.Combine(Directory, Prefix + step.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>Existing checkpoints, oldest step first.</summary>
+    public IReadOnlyList<(int Step, string Path)> List()
+    {
+        if (!System.IO.Directory.Exists(Directory)) return [];
+        var found = new List<(int, string)>();
+        foreach (var dir in System.IO.Directory.GetDirectories(Directory, Prefix + "*"))
+            if (int.TryParse(Path.GetFileName(dir)[Prefix.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out int step)
+                && File.Exists(Path.Combine(dir, TrainerState.FileName)))
+                found.Add((step, dir));
+        return found.OrderBy(c => c.Item1).ToList();
+    }
+
+    /// <summary>The newest checkpoint folder, or null.</summary>
+    public string? Latest() => List() is { Count: > 0 } all ? all[^1].Path : null;
+
+    /// <summary>Writes the checkpoint of <paramref name="state"/>'s step atomically; returns its folder.</summary>
+    public string Save(SequenceClassificationModel model, AdamW optimizer, LearningRateSchedule schedule, double learningRate, int seed, TrainerState state)
+    {
+        var path = PathOf(state.GlobalStep);
+        AtomicFile.WriteDirectory(path, dir =>
+        {
+            model.SavePretrained(dir);
+            SafeTensorsWriter.Write(Path.Combine(dir, OptimizerFile), optimizer.StateEntries(),
+                new Dictionary<string, string> { ["step"] = optimizer.StepCount.ToString(CultureInfo.InvariantCulture), ["optimizer"] = "AdamW" });
+            AtomicFile.WriteJson(Path.Combine(dir, SchedulerFile), new JsonObject
+            {
+                ["lr_scheduler_type"] = schedule.Type.ToString(),
+                ["last_epoch"] = state.GlobalStep,
+                ["base_lr"] = learningRate,
+                ["warmup_steps"] = schedule.WarmupSteps,
+                ["num_training_steps"] = schedule.TotalSteps,
+            });
+            // Batch order and dropout are pure functions of (seed, epoch) and (seed, step): the seed restores both.
+            AtomicFile.WriteJson(Path.Combine(dir, RngStateFile), new JsonObject
+            {
+                ["seed"] = seed,
+                ["data_order"] = "SeededRandom.ForPurpose(seed, \"train-order-epoch-<epoch>\")",
+                ["torch_seed_next_step"] = TransformerTrainer.StepSeed(seed, state.GlobalStep),
+            });
+            state.Save(dir);
+        });
+        return path;
+    }
+
+    /// <summary>Restores model weights and optimizer state from a checkpoint folder; returns its trainer state.</summary>
+    public static TrainerState Load(string path, SequenceClassificationModel model, AdamW optimizer)
+    {
+        if (!System.IO.Directory.Exists(path)) throw new InputException("checkpoint folder not found", path, field: "resume_from_checkpoint");
+        var state = TrainerState.Load(path);
+        using (var weights = SafeTensorsCheckpoint.Open(path))
+            model.LoadWeights(weights, Path.Combine(path, SafeTensorsCheckpoint.WeightsName));
+        using (var moments = SafeTensorsFile.Open(Path.Combine(path, OptimizerFile)))
+        {
+            long step = long.Parse(moments.Metadata.GetValueOrDefault("step", state.GlobalStep.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+            optimizer.LoadState(moments, step);
+        }
+        return state;
+    }
+
+    /// <summary>
+    /// Deletes the oldest checkpoints beyond <paramref name="limit"/>, never the newest nor the one in <paramref name="keep"/> (the best),
+    /// as HF's <c>_rotate_checkpoints</c>.
+    /// </summary>
+    public void Rotate(int? limit, string? keep)
+    {
+        if (limit is not int max) return;
+        var all = List();
+        var keepFull = keep is null ? null : Path.GetFullPath(keep);
+        int excess = all.Count - max;
+        // The newest checkpoint is never deleted: it is where a resume starts.
+        foreach (var (_, path) in all.Take(all.Count - 1))
+        {
+            if (excess <= 0) break;
+            if (string.Equals(Path.GetFullPath(path), keepFull, StringComparison.Ordinal)) continue;
+            System.IO.Directory.Delete(path, recursive: true);
+            excess--;
+        }
+    }
+}

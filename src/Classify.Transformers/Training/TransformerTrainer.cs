@@ -1,0 +1,364 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Classify.Core.Configuration;
+using Classify.Core.Data;
+using Classify.Core.IO;
+using Classify.Core.Metrics;
+using Classify.Core.Prediction;
+using Classify.Core.Training;
+using Classify.HuggingFace.SafeTensors;
+using Classify.HuggingFace.Tokenization;
+using Classify.Transformers.Engine;
+using Classify.Transformers.Models;
+using Classify.Transformers.Native;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Classify.Transformers.Training;
+
+/// <summary>
+/// Fine-tunes a transformer classifier, the Hugging Face <c>Trainer</c> way: AdamW with HF's weight-decay grouping,
+/// a warmup/decay schedule, gradient accumulation and clipping, periodic evaluation on the validation split with
+/// early stopping and best-model selection, resumable checkpoints, and log.jsonl in <c>log_history</c> format.
+/// Options are the <c>transformer:</c> section (<see cref="TrainingArguments"/>). The best model is written to
+/// <see cref="TrainingRequest.ModelDirectory"/> as an HF folder plus <c>classify.json</c>.
+/// </summary>
+/// <remarks>
+/// Determinism: the batch order of each epoch depends only on (seed, epoch) and the dropout masks of each optimizer
+/// step only on (seed, step), because torch's global generator is re-seeded at every step. A run resumed from a
+/// checkpoint therefore continues with exactly the losses of the uninterrupted run. Dropout uses torch's global
+/// generator, so two trainings must not run concurrently in one process if they are to be reproducible.
+/// </remarks>
+public sealed class TransformerTrainer : IClassifierTrainer
+{
+    private readonly Func<string, ModelManifest, IPredictor> _loadPredictor;
+
+    /// <summary>Creates a trainer.</summary>
+    /// <param name="loadPredictor">Opens the written package; defaults to <see cref="TransformerPredictor.Load"/>.</param>
+    public TransformerTrainer(Func<string, ModelManifest, IPredictor>? loadPredictor = null) =>
+        _loadPredictor = loadPredictor ?? ((dir, manifest) => TransformerPredictor.Load(dir, manifest));
+
+    /// <inheritdoc />
+    public string Engine => TransformerPredictor.EngineName;
+
+    /// <summary>Where <c>scratch:</c> models are materialised (default: the user cache, see <see cref="ScratchModels.DefaultCacheRoot"/>).</summary>
+    public string? ScratchCacheRoot { get; init; }
+
+    /// <summary>Intra-op threads for torch (default: TorchSharp's choice).</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Called after every evaluation with the step and the <c>eval_*</c> row (for tuners and pruners).</summary>
+    public Action<int, JsonObject>? OnEvaluate { get; init; }
+
+    /// <summary>The training-loss rows and evaluation rows of the last run (HF's <c>log_history</c>).</summary>
+    public IReadOnlyList<JsonObject> LogHistory { get; private set; } = [];
+
+    /// <summary>The torch seed of optimizer step <paramref name="step"/> (0-based): dropout masks depend on it alone.</summary>
+    public static long StepSeed(int seed, int step) =>
+        (long)(Classify.Core.Randomness.SeededRandom.ForPurpose((ulong)(uint)seed, $"dropout-step-{step}").NextUInt64() >> 1);
+
+    /// <inheritdoc />
+    public TrainingOutcome Train(TrainingRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var args = TrainingArguments.FromOptions(request.Options, request.Seed, request.Validation.Count > 0);
+        var reader = new ConfigReader(request.Options, "transformer");
+        args.ClassWeight?.Validate(request.Schema, reader, "class_weight");
+        args.PosWeight?.Validate(request.Schema, reader, "pos_weight");
+        if (args.ClassWeight is not null && request.Schema.IsMultilabel)
+            throw reader.Error("class_weight", "applies to single-label tasks; use pos_weight for multi-label");
+        if (args.PosWeight is not null && !request.Schema.IsMultilabel)
+            throw reader.Error("pos_weight", "applies to multi-label tasks; use class_weight for single-label");
+        if (request.Train.Count == 0) throw new InputException("the training split is empty");
+
+        TorchRuntime.EnsureInitialized(Threads);
+        var start = ModelLoader.Load(args, request.Schema, ScratchCacheRoot, cancellationToken);
+        using var model = start.Model;
+        if (args.MaxLength > start.PositionLimit)
+            throw reader.Error("max_length", $"{args.MaxLength} exceeds the {start.PositionLimit} positions the model can embed");
+        int maxLength = args.MaxLength ?? Math.Min(TrainingArguments.DefaultMaxLength, start.PositionLimit);
+
+        var session = new Session(this, request, args, start, maxLength, cancellationToken);
+        var best = session.Run();
+
+        var manifest = request.Manifest with
+        {
+            Engine = Engine,
+            EngineOptions = new JsonObject { ["max_length"] = maxLength, ["family"] = model.Config.ModelType },
+        };
+        AtomicFile.WriteDirectory(request.ModelDirectory, dir =>
+        {
+            model.Config.Architectures = [model.GetType().Name];
+            model.SavePretrained(dir);
+            start.Tokenizer.SaveTokenizerFiles(dir);
+            manifest.Save(dir);
+        });
+        return new TrainingOutcome(_loadPredictor(request.ModelDirectory, manifest), best, []);
+    }
+
+    /// <summary>The state of one training run.</summary>
+    private sealed class Session
+    {
+        private readonly TransformerTrainer _owner;
+        private readonly TrainingRequest _request;
+        private readonly TrainingArguments _args;
+        private readonly SequenceClassificationModel _model;
+        private readonly PreTrainedTokenizer _tokenizer;
+        private readonly CancellationToken _ct;
+        private readonly ContextEncoder _encoder;
+        private readonly Checkpoints _checkpoints;
+        private readonly TrainerState _state = new();
+        private Dictionary<string, Tensor>? _bestWeights;
+
+        public Session(TransformerTrainer owner, TrainingRequest request, TrainingArguments args, StartingModel start, int maxLength, CancellationToken ct)
+        {
+            _owner = owner;
+            _request = request;
+            _args = args;
+            _model = start.Model;
+            _tokenizer = start.Tokenizer;
+            _ct = ct;
+            _encoder = new ContextEncoder(_tokenizer, maxLength, request.Manifest.Context);
+            _checkpoints = new Checkpoints(request.Run.CheckpointsDirectory);
+        }
+
+        public JsonObject? Run()
+        {
+            var schema = _request.Schema;
+            var trainEncodings = _request.Train.Select(e => _encoder.Encode(e.Text, e.Context)).ToArray();
+            var trainLabels = _request.Train.Select(e => e.Labels).ToArray();
+            var valEncodings = _request.Validation.Select(e => _encoder.Encode(e.Text, e.Context)).ToArray();
+            var valLabels = _request.Validation.Select(e => e.Labels).ToArray();
+            var weighting = schema.IsMultilabel ? _args.PosWeight : _args.ClassWeight;
+            using var loss = new TrainingLoss(schema, weighting?.Resolve(schema, _request.Train));
+
+            var sampler = new BatchSampler(trainEncodings.Select(e => e.Length).ToArray(), _args.PerDeviceTrainBatchSize, _args.GroupByLength, _args.Seed);
+            int accumulation = _args.GradientAccumulationSteps;
+            int stepsPerEpoch = Math.Max(1, (sampler.BatchesPerEpoch + accumulation - 1) / accumulation);
+            int totalSteps = _args.MaxSteps > 0 ? _args.MaxSteps : (int)Math.Ceiling(_args.NumTrainEpochs * stepsPerEpoch);
+            int numEpochs = (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch;
+            var schedule = new LearningRateSchedule(_args.LrSchedulerType,
+                LearningRateSchedule.ResolveWarmupSteps(_args.WarmupSteps, _args.WarmupRatio, totalSteps), totalSteps);
+
+            using var optimizer = new AdamW(_model, _args.AdamBeta1, _args.AdamBeta2, _args.AdamEpsilon, _args.WeightDecay);
+            _state.MaxSteps = totalSteps;
+            _state.NumTrainEpochs = numEpochs;
+            _state.TrainBatchSize = _args.PerDeviceTrainBatchSize;
+            _state.MetricForBestModel = _args.MetricForBestModel;
+            Resume(optimizer);
+
+            var clock = Stopwatch.StartNew();
+            int startStep = _state.GlobalStep;
+            double lossSinceLog = 0, totalLoss = 0;
+            int stepsSinceLog = 0;
+            string? lastSaved = null;
+            _model.train();
+            Report(_state.GlobalStep, totalSteps, double.NaN, schedule.Factor(_state.GlobalStep) * _args.LearningRate);
+
+            for (int epoch = _state.GlobalStep / stepsPerEpoch; epoch < numEpochs && _state.GlobalStep < totalSteps && !_state.ShouldTrainingStop; epoch++)
+            {
+                var batches = sampler.Batches(epoch);
+                for (int u = _state.GlobalStep - epoch * stepsPerEpoch; u < stepsPerEpoch && _state.GlobalStep < totalSteps; u++)
+                {
+                    var micro = batches.Skip(u * accumulation).Take(accumulation).ToArray();
+                    int examples = micro.Sum(b => b.Length);
+                    random.manual_seed(StepSeed(_args.Seed, _state.GlobalStep));
+                    optimizer.ZeroGrad();
+                    double stepLoss = 0;
+                    foreach (var batchIndices in micro)
+                    {
+                        if (_ct.IsCancellationRequested) Cancel(optimizer, schedule, ref lastSaved);
+                        using var scope = NewDisposeScope();
+                        using var batch = EncodedBatch.Collate(trainEncodings, _encoder.PadTokenId, batchIndices);
+                        using var output = _model.Forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
+                        // Each micro-batch weighs by its share of the step's examples: the accumulated gradient is
+                        // the gradient of the mean loss over all of them, as one large batch would give.
+                        var scaled = loss.Compute(output.Logits, loss.Targets(trainLabels, batchIndices)) * ((double)batchIndices.Length / examples);
+                        scaled.backward();
+                        stepLoss += scaled.item<float>();
+                    }
+                    if (_ct.IsCancellationRequested) Cancel(optimizer, schedule, ref lastSaved);
+
+                    double gradNorm = nn.utils.clip_grad_norm_(optimizer.Parameters, _args.MaxGradNorm > 0 ? _args.MaxGradNorm : double.PositiveInfinity);
+                    double lr = schedule.Factor(_state.GlobalStep) * _args.LearningRate;
+                    optimizer.Step(lr);
+                    _state.GlobalStep++;
+                    _state.Epoch = epoch + (double)(u + 1) / stepsPerEpoch;
+                    lossSinceLog += stepLoss;
+                    totalLoss += stepLoss;
+                    stepsSinceLog++;
+                    double nextLr = schedule.Factor(_state.GlobalStep) * _args.LearningRate;
+                    Report(_state.GlobalStep, totalSteps, stepLoss, nextLr);
+
+                    if (_state.GlobalStep % _args.LoggingSteps == 0)
+                    {
+                        Log(new JsonObject
+                        {
+                            ["loss"] = lossSinceLog / stepsSinceLog, ["grad_norm"] = gradNorm,
+                            ["learning_rate"] = nextLr, ["epoch"] = Round(_state.Epoch), ["step"] = _state.GlobalStep,
+                        });
+                        lossSinceLog = 0;
+                        stepsSinceLog = 0;
+                    }
+
+                    bool epochEnd = u == stepsPerEpoch - 1 || _state.GlobalStep == totalSteps;
+                    bool evaluate = _args.EvalStrategy == IntervalStrategy.Steps ? _state.GlobalStep % _args.EvalSteps == 0 || _state.GlobalStep == totalSteps
+                        : _args.EvalStrategy == IntervalStrategy.Epoch && epochEnd;
+                    bool newBest = evaluate && Evaluate(valEncodings, valLabels, loss);
+                    bool save = _args.SaveStrategy == IntervalStrategy.Steps ? _state.GlobalStep % _args.SaveSteps == 0
+                        : _args.SaveStrategy == IntervalStrategy.Epoch && epochEnd;
+                    if (save || (newBest && _args.SaveStrategy != IntervalStrategy.No))
+                        lastSaved = Save(optimizer, schedule, newBest);
+                    if (_state.ShouldTrainingStop) break;
+                }
+            }
+
+            double seconds = clock.Elapsed.TotalSeconds;
+            int stepsRun = _state.GlobalStep - startStep;
+            Log(new JsonObject
+            {
+                ["train_runtime"] = Round(seconds),
+                ["train_samples_per_second"] = Round(stepsRun * _args.PerDeviceTrainBatchSize * accumulation / Math.Max(seconds, 1e-9)),
+                ["train_steps_per_second"] = Round(stepsRun / Math.Max(seconds, 1e-9)),
+                ["train_loss"] = stepsRun > 0 ? totalLoss / stepsRun : null,
+                ["epoch"] = Round(_state.Epoch), ["step"] = _state.GlobalStep,
+            });
+            _owner.LogHistory = _state.LogHistory;
+
+            if (_args.LoadBestModelAtEnd && _bestWeights is not null) RestoreBest();
+            DisposeBest();
+            _model.eval();
+            return _state.BestMetric is double bestValue
+                ? new JsonObject { ["metric"] = _args.MetricForBestModel, ["value"] = bestValue, ["step"] = _state.BestGlobalStep, ["checkpoint"] = _state.BestModelCheckpoint }
+                : null;
+        }
+
+        // Evaluates on the validation split, logs eval_* and updates best model / early stopping; true for a new best.
+        private bool Evaluate(Encoding[] encodings, int[][] labels, TrainingLoss loss)
+        {
+            var (probabilities, evalLoss) = ModelRunner.Run(_model, encodings, _encoder.PadTokenId, _args.PerDeviceEvalBatchSize, loss, labels, _ct);
+            var schema = _request.Schema;
+            var predicted = probabilities.Select(p => DecisionRule.Apply(schema, p)).ToArray();
+            var report = MetricReport.Compute("val", schema, labels, predicted, probabilities);
+            var row = new JsonObject { [TrainingArguments.EvalLossKey] = evalLoss };
+            foreach (var key in MetricKeys.All)
+                if (report.TryGet(key, out double v)) row["eval_" + key] = v;
+            row["epoch"] = Round(_state.Epoch);
+            row["step"] = _state.GlobalStep;
+            Log(row);
+            _owner.OnEvaluate?.Invoke(_state.GlobalStep, row);
+
+            double metric = _args.MetricForBestModel == TrainingArguments.EvalLossKey ? evalLoss
+                : report.TryGet(_args.MetricForBestModel, out double m) ? m : double.NaN;
+            bool better(double a, double b) => _args.GreaterIsBetter ? a > b : a < b;
+            bool newBest = double.IsFinite(metric) && (_state.BestMetric is not double current || better(metric, current));
+
+            // HF's EarlyStoppingCallback: an improvement must beat the best so far by more than the threshold.
+            if (_args.EarlyStoppingPatience is int patience)
+            {
+                bool improved = double.IsFinite(metric) && (_state.BestMetric is not double prior
+                    || (better(metric, prior) && Math.Abs(metric - prior) > _args.EarlyStoppingThreshold));
+                _state.EarlyStoppingPatienceCounter = improved ? 0 : _state.EarlyStoppingPatienceCounter + 1;
+                if (_state.EarlyStoppingPatienceCounter >= patience) _state.ShouldTrainingStop = true;
+            }
+            if (newBest)
+            {
+                _state.BestMetric = metric;
+                _state.BestGlobalStep = _state.GlobalStep;
+                _state.BestModelCheckpoint = null;
+                SnapshotBest();
+            }
+            return newBest;
+        }
+
+        private string Save(AdamW optimizer, LearningRateSchedule schedule, bool isBest)
+        {
+            if (isBest || _state.BestGlobalStep == _state.GlobalStep) _state.BestModelCheckpoint = _checkpoints.PathOf(_state.GlobalStep);
+            var path = _checkpoints.Save(_model, optimizer, schedule, _args.LearningRate, _args.Seed, _state);
+            _checkpoints.Rotate(_args.SaveTotalLimit, _state.BestModelCheckpoint);
+            return path;
+        }
+
+        // Ctrl+C: leave a resumable checkpoint at the last completed step, then stop.
+        private void Cancel(AdamW optimizer, LearningRateSchedule schedule, ref string? lastSaved)
+        {
+            var path = _checkpoints.PathOf(_state.GlobalStep);
+            if (lastSaved != path)
+            {
+                optimizer.ZeroGrad();
+                lastSaved = Save(optimizer, schedule, isBest: false);
+            }
+            _owner.LogHistory = _state.LogHistory;
+            DisposeBest();
+            throw new OperationCanceledException($"Training cancelled at step {_state.GlobalStep}; resume with resume_from_checkpoint: true.", _ct);
+        }
+
+        private void Resume(AdamW optimizer)
+        {
+            if (_args.ResumeFromCheckpoint is not { } spec) return;
+            var path = spec == TrainingArguments.LatestCheckpoint
+                ? _checkpoints.Latest() ?? throw new InputException("resume_from_checkpoint is true but the run has no checkpoint", _checkpoints.Directory, field: "resume_from_checkpoint")
+                : Path.GetFullPath(spec);
+            var saved = Checkpoints.Load(path, _model, optimizer);
+            if (saved.MaxSteps != _state.MaxSteps)
+                throw new InputException($"the checkpoint belongs to a run of {saved.MaxSteps} steps, this one has {_state.MaxSteps}; training settings changed",
+                    path, field: "resume_from_checkpoint");
+            _state.GlobalStep = saved.GlobalStep;
+            _state.Epoch = saved.Epoch;
+            _state.BestMetric = saved.BestMetric;
+            _state.BestGlobalStep = saved.BestGlobalStep;
+            _state.BestModelCheckpoint = saved.BestModelCheckpoint;
+            _state.EarlyStoppingPatienceCounter = saved.EarlyStoppingPatienceCounter;
+            _state.ShouldTrainingStop = saved.ShouldTrainingStop;
+            _state.LogHistory = saved.LogHistory;
+            WriteLog();
+            if (_state.BestModelCheckpoint is { } bestPath && Directory.Exists(bestPath))
+            {
+                using var weights = SafeTensorsCheckpoint.Open(bestPath);
+                _bestWeights = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+                foreach (var (name, p) in _model.named_parameters())
+                    _bestWeights[name] = tensor(weights.ReadFloat32(name), p.shape, p.dtype);
+            }
+        }
+
+        private void SnapshotBest()
+        {
+            DisposeBest();
+            using var _ = no_grad();
+            _bestWeights = _model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone(), StringComparer.Ordinal);
+        }
+
+        private void RestoreBest()
+        {
+            using var _ = no_grad();
+            foreach (var (name, p) in _model.named_parameters()) p.copy_(_bestWeights![name]);
+        }
+
+        private void DisposeBest()
+        {
+            if (_bestWeights is null) return;
+            foreach (var t in _bestWeights.Values) t.Dispose();
+            _bestWeights = null;
+        }
+
+        private void Log(JsonObject row)
+        {
+            _state.LogHistory.Add(row);
+            WriteLog();
+        }
+
+        // log.jsonl is rewritten whole (atomically) on each row: a resumed run drops rows after its checkpoint.
+        private void WriteLog() => AtomicFile.WriteText(_request.Run.LogJsonl, w =>
+        {
+            foreach (var row in _state.LogHistory) w.Write(row.ToJsonString() + "\n");
+        });
+
+        private void Report(int step, int total, double loss, double lr) =>
+            _request.Progress?.Report(new ProgressUpdate("training", step, total, string.Create(CultureInfo.InvariantCulture,
+                $"loss {(double.IsNaN(loss) ? "-" : loss.ToString("0.000", CultureInfo.InvariantCulture))} lr {lr:0.0e+00} epoch {_state.Epoch:0.00}")));
+
+        // Epochs and throughput are printed short, as HF does; losses and metrics keep full precision.
+        private static double Round(double value) => Math.Round(value, 4);
+    }
+}

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Text;
+using Classify.Core.Data;
+using Classify.Core.Labels;
+using Classify.Core.Metrics;
+using Classify.Core.Prediction;
+using Classify.Transformers.Training;
+using Xunit.Abstractions;
+
+namespace Classify.Transformers.Tests.Training;
+
+/// <summary>Long-running checks with figures for the report: memory over many steps, a real-data fine-tune.</summary>
+[Collection(TrainingCollection.Name)]
+[Trait("Category", "Slow")]
+public class TrainerMeasurements
+{
+    private readonly ITestOutputHelper _out;
+
+    public TrainerMeasurements(ITestOutputHelper output)
+    {
+        _out = output;
+        Classify.Transformers.Native.TorchRuntime.EnsureInitialized();
+    }
+
+    [Fact]
+    public void Memory_stays_flat_over_a_thousand_steps()
+    {
+        var run = TrainingFixture.TempRun("memory");
+        var rss = new Dictionary<long, long>();
+        var progress = new InlineProgress(u =>
+        {
+            if (u.Completed is 100 or 1000) rss[u.Completed] = ResidentBytes();
+        });
+        var options = TrainingFixture.Options(TestPaths.Fixture("tiny-bert"), ("learning_rate", 1e-3), ("per_device_train_batch_size", 8),
+            ("max_steps", 1000), ("logging_steps", 100), ("eval_strategy", "no"), ("save_strategy", "no"));
+        var clock = Stopwatch.StartNew();
+        using var predictor = new TransformerTrainer().Train(
+            TrainingFixture.Request(run, options, TrainingFixture.ToyExamples(256, 9), [], progress: progress), CancellationToken.None).Predictor;
+        _out.WriteLine($"RSS at step 100: {rss[100] / 1048576.0:0.0} MiB, at step 1000: {rss[1000] / 1048576.0:0.0} MiB; {clock.Elapsed.TotalMilliseconds / 1000:0.00} ms/step");
+        Assert.True(rss[1000] - rss[100] < 64L << 20, $"RSS grew by {(rss[1000] - rss[100]) / 1048576.0:0.0} MiB");
+    }
+
+    [Fact]
+    public void Scratch_bert_mini_on_tweets()
+    {
+        var rows = ReadCsv(Path.Combine(TestPaths.RepoRoot, "..", "shared", "data", "tweet-sentiment-extraction", "train.csv"))
+            .Where(r => r["text"].Trim().Length > 0).ToList();
+        var schema = new LabelSchema(TaskKind.Multiclass, ["negative", "neutral", "positive"]);
+        var examples = rows.Select((r, i) => new Example(r["textID"], r["text"].Trim(), [schema.IndexOf(r["sentiment"])])).ToList();
+        var train = examples.Take(3000).ToList();
+        var val = examples.Skip(3000).Take(1000).ToList();
+        var run = TrainingFixture.TempRun("tweets");
+        var options = TrainingFixture.Options("scratch:bert-mini", ("learning_rate", 1e-3), ("per_device_train_batch_size", 16),
+            ("num_train_epochs", 1), ("warmup_ratio", 0.1), ("weight_decay", 0.01), ("group_by_length", true), ("max_length", 64));
+        var clock = Stopwatch.StartNew();
+        var trainer = new TransformerTrainer { ScratchCacheRoot = Path.Combine(run, "scratch") };
+        using var predictor = trainer.Train(TrainingFixture.Request(run, options, train, val, schema), CancellationToken.None).Predictor;
+        var trainSeconds = clock.Elapsed.TotalSeconds;
+        int steps = trainer.LogHistory[^1]["step"]!.GetValue<int>();
+        var eval = trainer.LogHistory.Last(r => r.ContainsKey("eval_macro_f1"));
+        var probabilities = predictor.PredictProbabilities(val.Select(e => new TextInput(e.Text)).ToList());
+        var report = MetricReport.Compute("val", schema, val.Select(e => e.Labels).ToList(),
+            probabilities.Select(p => DecisionRule.Apply(schema, p)).ToList(), probabilities);
+        _out.WriteLine($"{steps} steps in {trainSeconds:0.0} s ({1000 * trainSeconds / steps:0} ms/step incl. eval); " +
+                       $"val macro-F1 {eval["eval_macro_f1"]} (predictor: {report.MacroF1:0.000}), accuracy {report.Accuracy:0.000}");
+        Assert.Equal(eval["eval_macro_f1"]!.GetValue<double>(), report.MacroF1, 6);
+        Assert.True(report.MacroF1 > 0.19, "worse than the majority baseline");
+    }
+
+    private static long ResidentBytes()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0]) * 1024;
+        return Process.GetCurrentProcess().WorkingSet64;
+    }
+
+    // RFC 4180 rows as header → value maps.
+    private static List<Dictionary<string, string>> ReadCsv(string path)
+    {
+        var text = File.ReadAllText(path);
+        var records = new List<List<string>>();
+        var record = new List<string>();
+        var field = new StringBuilder();
+        bool quoted = false;
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
+                else if (c == '"') quoted = false;
+                else field.Append(c);
+            }
+            else if (c == '"') quoted = true;
+            else if (c == ',') { record.Add(field.ToString()); field.Clear(); }
+            else if (c == '\n' || c == '\r')
+            {
+                if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n') i++;
+                record.Add(field.ToString());
+                field.Clear();
+                records.Add(record);
+                record = new List<string>();
+            }
+            else field.Append(c);
+        }
+        if (field.Length > 0 || record.Count > 0) { record.Add(field.ToString()); records.Add(record); }
+        var header = records[0];
+        return records.Skip(1).Where(r => r.Count == header.Count)
+            .Select(r => header.Zip(r).ToDictionary(p => p.First, p => p.Second)).ToList();
+    }
+}
