@@ -19,7 +19,7 @@ internal sealed class PredictCommand : ICommandFactory
         var model = new Option<string>("--model", "-m") { Description = "Model folder (a Classify package or a Hugging Face classifier folder), hub id org/name, or scratch:<family>-<size>.", Required = true };
         var format = new Option<string>("--format") { Description = "Output for texts given as arguments: table or json (one object per line).", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json");
-        var batchSize = new Option<int>("--batch-size") { Description = "Texts per forward pass.", DefaultValueFactory = _ => 64 };
+        var batchSize = new Option<int>("--batch-size") { Description = "Texts handed to the model at a time (transformers sort each batch by length and pad per sub-batch).", DefaultValueFactory = _ => 256 };
         var input = new Option<FileInfo?>("--input", "-i") { Description = "Score every row of a CSV, TSV or JSONL file." };
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Where --input results go: .csv or .jsonl (written atomically)." };
         var textCol = new Option<string>("--text-col") { Description = "Text column of --input.", DefaultValueFactory = _ => "text" };

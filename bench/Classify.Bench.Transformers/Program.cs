@@ -1,0 +1,234 @@
+// Transformer throughput, Classify (TorchSharp) side. Run through bench/run-transformer-bench.sh, which runs the
+// PyTorch reference (bench/torch/bert_bench.py) on the same shapes and writes the comparison.
+//
+//   prepare-tweets <ids.json> [count]     tokenize the first <count> (2048) tweets with bert-base-uncased (max_length 128)
+//   run <ids.json> <results.json> [--threads 2] [--iterations 5] [--warmup 2] [--pad128-tweets 128]
+//
+// Model: a randomly initialised BERT-base (scratch:bert-base — 12 layers, hidden 768, 12 heads, fp32, 2 labels).
+// Measured: inference sentences/s at 32×128 and 32×32, training samples/s at 16×64 (forward + backward + AdamW),
+// and the 2,048 tweets through TransformerPredictor (tokenize, sort by length, dynamic padding) vs padding every
+// batch of 32 to 128 tokens in file order (the notebook's regime).
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Classify.Core.Prediction;
+using Classify.HuggingFace.Configuration;
+using Classify.HuggingFace.Tokenization;
+using Classify.Transformers.Engine;
+using Classify.Transformers.Models;
+using Classify.Transformers.Native;
+using static TorchSharp.torch;
+
+var command = args.Length > 0 ? args[0] : "";
+var options = ParseOptions(args.Skip(1).ToArray());
+switch (command)
+{
+    case "prepare-tweets":
+        PrepareTweets(Positional(0), options.Count);
+        break;
+    case "run":
+        Run(Positional(0), Positional(1), options);
+        break;
+    default:
+        Console.Error.WriteLine("usage: prepare-tweets <ids.json> [--count 2048] | run <ids.json> <results.json> [--threads 2] [--iterations 5] [--warmup 2]");
+        return 2;
+}
+return 0;
+
+string Positional(int index) => options.Positional.Count > index ? options.Positional[index]
+    : throw new ArgumentException($"missing argument {index + 1} of '{command}'");
+
+static void PrepareTweets(string output, int count)
+{
+    var root = FindRepoRoot();
+    var texts = ReadTextColumn(Path.Combine(root, "..", "shared", "data", "tweet-sentiment-extraction", "train.csv")).Take(count).ToList();
+    var tokenizer = BertBaseTokenizer();
+    var ids = texts.Select(t => tokenizer.Encode(t, null, new EncodeOptions { MaxLength = 128, Truncation = TruncationStrategy.LongestFirst }).InputIds).ToList();
+    File.WriteAllText(output, JsonSerializer.Serialize(new { texts, input_ids = ids }));
+    Console.WriteLine($"{ids.Count} tweets, mean {ids.Average(i => i.Length):F1} tokens, max {ids.Max(i => i.Length)} -> {output}");
+}
+
+static void Run(string tweetsPath, string resultsPath, BenchOptions o)
+{
+    TorchRuntime.EnsureInitialized(o.Threads);
+    set_num_threads(o.Threads);
+    var results = new JsonObject
+    {
+        ["side"] = "classify",
+        ["torchsharp"] = typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(),
+        ["libtorch_threads"] = get_num_threads(),
+        ["iterations"] = o.Iterations,
+        ["warmup"] = o.Warmup,
+        ["dotnet"] = Environment.Version.ToString(),
+    };
+    manual_seed(0);
+    var scratch = ScratchModels.Create("scratch:bert-base", Path.Combine(Path.GetTempPath(), "classify-bench-scratch"), seed: 0);
+    using var predictor = TransformerPredictor.Load(scratch, options: new TransformerPredictorOptions { BatchSize = 32, MaxLength = 128, Threads = o.Threads });
+    var model = predictor.Model;
+
+    // Fixed shapes, model only.
+    foreach (var (batch, seq) in new[] { (32, 128), (32, 32) })
+    {
+        using var ids = randint(1000, 30000, [batch, seq], dtype: ScalarType.Int64);
+        using var mask = ones([batch, seq], dtype: ScalarType.Int64);
+        using var types = zeros([batch, seq], dtype: ScalarType.Int64);
+        var seconds = Time(o, () =>
+        {
+            using var _ = inference_mode();
+            using var output = model.Forward(ids, mask, types);
+        });
+        Report(results, $"inference_{batch}x{seq}_sentences_per_s", batch / seconds);
+    }
+
+    // Tweets. One pass over all of them is already 64 batches, so each regime is timed over one full pass after a
+    // warm-up pass over the first 256. Through the predictor: tokenization + length sorting + dynamic padding.
+    var tweets = JsonNode.Parse(File.ReadAllText(tweetsPath))!;
+    var texts = tweets["texts"]!.AsArray().Select(t => new TextInput(t!.GetValue<string>())).ToArray();
+    predictor.PredictProbabilities(texts[..256]);
+    var watch = Stopwatch.StartNew();
+    predictor.PredictProbabilities(texts);
+    Report(results, "tweets_dynamic_sentences_per_s", texts.Length / watch.Elapsed.TotalSeconds);
+
+    // The notebook's regime: file order, every batch of 32 padded to 128. Every batch then has the fixed 32×128
+    // shape, so the rate is measured on the first --pad128-tweets tweets only.
+    var encodings = tweets["input_ids"]!.AsArray().Take(o.Pad128Tweets)
+        .Select(r => r!.AsArray().Select(x => (long)x!.GetValue<int>()).ToArray()).ToArray();
+    watch.Restart();
+    using (inference_mode())
+    {
+        for (int start = 0; start < encodings.Length; start += 32)
+        {
+            using var scope = NewDisposeScope();
+            int n = Math.Min(32, encodings.Length - start);
+            var ids = new long[n * 128];
+            var mask = new long[n * 128];
+            for (int r = 0; r < n; r++)
+            {
+                var row = encodings[start + r];
+                Array.Copy(row, 0, ids, r * 128, row.Length);
+                Array.Fill(mask, 1L, r * 128, row.Length);
+            }
+            using var output = model.Forward(tensor(ids, [n, 128]), tensor(mask, [n, 128]), zeros([n, 128], dtype: ScalarType.Int64));
+        }
+    }
+    Report(results, "tweets_pad128_sentences_per_s", encodings.Length / watch.Elapsed.TotalSeconds);
+    results["pad128_tweets"] = o.Pad128Tweets;
+
+    // Training: forward + backward + AdamW at 16×64, dropout on (HF defaults).
+    {
+        var config = ScratchConfigs.Create("bert-base");
+        using var train = AutoModelForSequenceClassification.FromConfig(config);
+        train.train();
+        using var optimizer = optim.AdamW(train.parameters(), lr: 2e-5, weight_decay: 0.01);
+        using var ids = randint(1000, 30000, [16, 64], dtype: ScalarType.Int64);
+        using var mask = ones([16, 64], dtype: ScalarType.Int64);
+        using var types = zeros([16, 64], dtype: ScalarType.Int64);
+        using var labels = randint(0, 2, [16], dtype: ScalarType.Int64);
+        var seconds = Time(o, () =>
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            using var output = train.Forward(ids, mask, types);
+            var loss = train.ComputeLoss(output.Logits, labels);
+            loss.backward();
+            optimizer.step();
+        });
+        Report(results, "training_16x64_samples_per_s", 16 / seconds);
+    }
+
+    File.WriteAllText(resultsPath, results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+}
+
+static PreTrainedTokenizer BertBaseTokenizer()
+{
+    var dir = Path.Combine(Path.GetTempPath(), "classify-bench-tokenizer", "bert-base-uncased");
+    BundledTokenizers.WriteTo("bert-base-uncased", dir);
+    return AutoTokenizer.FromPretrained(dir);
+}
+
+// Mean seconds per iteration after the warm-up runs.
+static double Time(BenchOptions o, Action action)
+{
+    for (int i = 0; i < o.Warmup; i++) action();
+    GC.Collect();
+    var watch = Stopwatch.StartNew();
+    for (int i = 0; i < o.Iterations; i++) action();
+    return watch.Elapsed.TotalSeconds / o.Iterations;
+}
+
+static void Report(JsonObject results, string key, double value)
+{
+    results[key] = Math.Round(value, 2);
+    Console.WriteLine($"{key,-40} {value,10:F2}");
+}
+
+static BenchOptions ParseOptions(string[] args)
+{
+    var o = new BenchOptions();
+    for (int i = 0; i < args.Length; i++)
+    {
+        switch (args[i])
+        {
+            case "--threads": o.Threads = int.Parse(args[++i]); break;
+            case "--iterations": o.Iterations = int.Parse(args[++i]); break;
+            case "--warmup": o.Warmup = int.Parse(args[++i]); break;
+            case "--count": o.Count = int.Parse(args[++i]); break;
+            case "--pad128-tweets": o.Pad128Tweets = int.Parse(args[++i]); break;
+            default: o.Positional.Add(args[i]); break;
+        }
+    }
+    return o;
+}
+
+static string FindRepoRoot()
+{
+    if (Environment.GetEnvironmentVariable("CLASSIFY_REPO_ROOT") is { Length: > 0 } env) return env;
+    foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Classify.slnx"))) return dir.FullName;
+    throw new InvalidOperationException("Cannot find the repository root (Classify.slnx); set CLASSIFY_REPO_ROOT.");
+}
+
+// RFC 4180 reader for the 'text' column (quoted fields may hold commas and newlines).
+static List<string> ReadTextColumn(string path)
+{
+    var rows = new List<List<string>>();
+    var row = new List<string>();
+    var field = new StringBuilder();
+    var content = File.ReadAllText(path);
+    var quoted = false;
+    for (var i = 0; i < content.Length; i++)
+    {
+        var c = content[i];
+        if (quoted)
+        {
+            if (c == '"' && i + 1 < content.Length && content[i + 1] == '"') { field.Append('"'); i++; }
+            else if (c == '"') quoted = false;
+            else field.Append(c);
+        }
+        else if (c == '"') quoted = true;
+        else if (c == ',') { row.Add(field.ToString()); field.Clear(); }
+        else if (c == '\n' || c == '\r')
+        {
+            if (c == '\r' && i + 1 < content.Length && content[i + 1] == '\n') i++;
+            row.Add(field.ToString()); field.Clear();
+            rows.Add(row); row = [];
+        }
+        else field.Append(c);
+    }
+    if (field.Length > 0 || row.Count > 0) { row.Add(field.ToString()); rows.Add(row); }
+    var column = rows[0].IndexOf("text");
+    if (column < 0) throw new InvalidDataException($"{path}: no 'text' column");
+    return rows.Skip(1).Where(r => r.Count > column && r[column].Length > 0).Select(r => r[column]).ToList();
+}
+
+sealed class BenchOptions
+{
+    public int Threads { get; set; } = 2;
+    public int Iterations { get; set; } = 5;
+    public int Warmup { get; set; } = 2;
+    public int Count { get; set; } = 2048;
+    public int Pad128Tweets { get; set; } = 128;
+    public List<string> Positional { get; } = [];
+}
