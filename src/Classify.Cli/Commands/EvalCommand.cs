@@ -21,7 +21,7 @@ internal sealed class EvalCommand : ICommandFactory
         var split = new Option<string>("--split") { DefaultValueFactory = _ => "test", Description = "Name of the evaluated split in the run folder (val or test)." };
         var name = new Option<string?>("--name") { Description = "Run name (default eval-<model>-<time>)." };
         var runsDir = new Option<string>("--runs-dir") { DefaultValueFactory = _ => "runs", Description = "Parent folder of runs." };
-        var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 64, Description = "Texts per forward pass." };
+        var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 256, Description = "Texts handed to the model at a time." };
         var noReport = new Option<bool>("--no-report") { Description = "Skip plots and report.html." };
         var target = new Option<string[]>("--target") { Description = "Target check, e.g. macro_f1>=0.6 (repeatable)." };
         var failOnTarget = new Option<bool>("--fail-on-target") { Description = "Exit with code 3 when a --target is not met." };

@@ -13,8 +13,15 @@ internal static class LineCharts
     };
 
     /// <summary>
-    /// The panels of the training-curves figure: loss (training and evaluation), learning rate, and every
-    /// eval_* metric, each against the optimiser step. Panels without data are left out; empty when nothing was logged.
+    /// The score metrics drawn in the validation panel when logged: the headline ones, so the panel stays readable
+    /// (a trainer logs fifteen eval_* keys; losses have their own panel, Brier score and log loss are losses too).
+    /// </summary>
+    private static readonly string[] PanelMetrics =
+        ["eval_accuracy", "eval_macro_f1", "eval_micro_f1", "eval_samples_f1", "eval_roc_auc_macro", "eval_pr_auc_macro"];
+
+    /// <summary>
+    /// The panels of the training-curves figure: loss (training and evaluation), learning rate, and the headline
+    /// eval_* metrics (any other eval_* score when none of those was logged), each against the optimiser step. Panels without data are left out; empty when nothing was logged.
     /// </summary>
     public static List<Plot> TrainingPanels(TrainingLog log)
     {
@@ -37,14 +44,17 @@ internal static class LineCharts
             plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => v.ToString("0.0#e+0", System.Globalization.CultureInfo.InvariantCulture) };
             panels.Add(plot);
         }
-        var metricKeys = log.Keys.Where(k => k.StartsWith("eval_", StringComparison.Ordinal) && !NotMetrics.Contains(k)).ToList();
+        var allMetricKeys = log.Keys.Where(k => k.StartsWith("eval_", StringComparison.Ordinal) && !NotMetrics.Contains(k)).ToList();
+        var metricKeys = PanelMetrics.Where(allMetricKeys.Contains).ToList();
+        if (metricKeys.Count == 0) metricKeys = allMetricKeys.Where(k => !k.EndsWith("_loss", StringComparison.Ordinal) && k != "eval_brier_score").ToList();
+        Plot? metricsPanel = null;
         if (metricKeys.Count > 0)
         {
-            var plot = ChartKit.NewPlot("Validation metrics", "Step", "Score");
+            var plot = metricsPanel = ChartKit.NewPlot("Validation metrics", "Step", "Score");
             for (int i = 0; i < metricKeys.Count; i++)
                 AddSeries(plot, log.Series(metricKeys[i]), metricKeys[i]["eval_".Length..], 3 + i, markers: true);
-            // Metrics rise during training, so the lower right corner is usually free.
-            ShowLegend(plot, Alignment.LowerRight);
+            // The legend sits in headroom added above the curves (below), so it never hides their ends.
+            ShowLegend(plot, Alignment.UpperLeft);
             panels.Add(plot);
         }
         // One step axis for all panels, so a point in time lines up vertically.
@@ -57,7 +67,7 @@ internal static class LineCharts
             double pad = (last - first) * 0.02;
             panel.Axes.SetLimitsX(first - pad, last + pad);
             double span = Math.Max(limits.Top - limits.Bottom, 1e-12);
-            panel.Axes.SetLimitsY(limits.Bottom - span * 0.05, limits.Top + span * 0.08);
+            panel.Axes.SetLimitsY(limits.Bottom - span * 0.05, limits.Top + span * (panel == metricsPanel ? 0.25 + 0.12 * metricKeys.Count : 0.08));
         }
         return panels;
     }
