@@ -3,6 +3,8 @@ using Classify.HuggingFace.Hub;
 using Classify.HuggingFace.SafeTensors;
 using Classify.HuggingFace.Tests.SafeTensors;
 
+using Classify.Tests.Shared;
+
 namespace Classify.HuggingFace.Tests.Hub;
 
 public sealed class HubClientTests : IDisposable

@@ -3,6 +3,8 @@ using Classify.Core.IO;
 using Classify.HuggingFace.Hub;
 using Classify.Transformers.Engine;
 
+using Classify.Tests.Shared;
+
 namespace Classify.Transformers.Tests.Engine;
 
 public sealed class HubModelResolverTests : IDisposable

@@ -5,9 +5,10 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
-namespace Classify.Transformers.Tests.Engine;
+// Linked into every test project that downloads from a hub (see their .csproj files).
+namespace Classify.Tests.Shared;
 
-/// <summary>Copied from tests/Classify.HuggingFace.Tests/Hub/FakeHub.cs (test projects do not reference each other).
+/// <summary>
 /// A local stand-in for huggingface.co speaking the protocol huggingface_hub relies on: HEAD/GET on
 /// <c>/{repo}/resolve/{revision}/{file}</c> with <c>X-Repo-Commit</c>, <c>ETag</c> (git blob sha1) for regular files,
 /// a 302 to a separate CDN server with <c>X-Linked-Etag</c> (sha256) and <c>X-Linked-Size</c> for LFS files (*.safetensors),
