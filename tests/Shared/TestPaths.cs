@@ -1,8 +1,9 @@
 using System.Runtime.CompilerServices;
 
-namespace Classify.Cli.Tests;
+// Linked into every test project (Directory.Build.props), with a global using of this namespace.
+namespace Classify.Tests.Shared;
 
-/// <summary>Locates the repository and the shared data folder (<c>&lt;repo&gt;/../shared</c>), and makes temp folders.</summary>
+/// <summary>Locates the repository and the shared folder beside it (<c>&lt;repo&gt;/../shared</c>), and makes temp folders.</summary>
 internal static class TestPaths
 {
     private static readonly Lazy<string> Root = new(FindRepoRoot);
@@ -10,14 +11,20 @@ internal static class TestPaths
     /// <summary>The directory holding Classify.slnx.</summary>
     public static string RepoRoot => Root.Value;
 
-    /// <summary>The shared folder beside the repository.</summary>
+    /// <summary>The shared folder beside the repository (data, fixtures, tokenizers; read-only).</summary>
     public static string Shared => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
 
-    /// <summary>A file under /work/shared/data (read-only: tests copy slices of it into temp folders).</summary>
+    /// <summary>The golden fixtures folder.</summary>
+    public static string Fixtures => Path.Combine(Shared, "fixtures");
+
+    /// <summary>A path under the fixtures folder.</summary>
+    public static string Fixture(params string[] parts) => Path.GetFullPath(Path.Combine([Fixtures, .. parts]));
+
+    /// <summary>A path under the shared data folder (tests copy slices of it into temp folders).</summary>
     public static string SharedData(params string[] parts) => Path.Combine([Shared, "data", .. parts]);
 
     /// <summary>A fresh empty directory under the system temp folder.</summary>
-    public static string NewTempDirectory(string prefix = "classify-cli-tests-")
+    public static string NewTempDirectory(string prefix = "classify-tests-")
     {
         var dir = Path.Combine(Path.GetTempPath(), prefix + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dir);
