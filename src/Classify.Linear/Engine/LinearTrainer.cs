@@ -127,12 +127,29 @@ public sealed class LinearTrainer : IClassifierTrainer
             var eta = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / (i + 1) * (grid.Count - i - 1));
             request.Progress?.Report(new ProgressUpdate("grid search (validation)", i + 1, grid.Count, $"best {options.Scoring} {bestScore:0.0000} ETA {eta:mm\\:ss}"));
         }
+        WriteValidationTable(request.Run.SearchTableCsv, grid, trials, higherIsBetter);
         var best = new JsonObject
         {
             ["metric"] = options.Scoring, ["value"] = bestScore, ["selection"] = "validation split",
             ["params"] = JsonNode.Parse(ParamsJson(bestParams!, schema)),
         };
         return (bestModel!, best);
+    }
+
+    /// <summary>search/grid.csv for a validation-split search: one "split" (the validation set), so std is 0.</summary>
+    private static void WriteValidationTable(string path, ParameterGrid grid, IReadOnlyList<TrialRecord> trials, bool higherIsBetter)
+    {
+        var order = trials.OrderBy(t => higherIsBetter ? -(t.MeanScore ?? double.NegativeInfinity) : t.MeanScore ?? double.PositiveInfinity).ToList();
+        var rank = new Dictionary<int, int>();
+        for (int r = 0; r < order.Count; r++) rank[order[r].TrialNumber] = r + 1;
+        AtomicFile.WriteText(path, w =>
+        {
+            var csv = new CsvWriter(w);
+            csv.WriteRow(["rank", .. grid.Names.Select(n => "param_" + n), "mean_test_score", "std_test_score", "split0_test_score", "mean_fit_seconds"]);
+            foreach (var t in trials)
+                csv.WriteValues([rank[t.TrialNumber], .. grid.Names.Select(n => (object?)ParameterSet.FormatValue(grid[t.TrialNumber][n])),
+                    t.MeanScore, 0.0, t.MeanScore, t.FitSeconds]);
+        });
     }
 
     private static bool[][] Indicators(IReadOnlyList<Core.Data.Example> examples, int labels)
