@@ -3,6 +3,7 @@
 //
 //   prepare-tweets <ids.json> [count]     tokenize the first <count> (2048) tweets with bert-base-uncased (max_length 128)
 //   run <ids.json> <results.json> [--threads 2] [--iterations 5] [--warmup 2] [--pad128-tweets 128]
+//   gemm [--threads 2] [--iterations 20]  fp32 matmul GFLOP/s (wall and process CPU time); bench/torch/gemm_bench.py is the PyTorch side
 //
 // Model: a randomly initialised BERT-base (scratch:bert-base — 12 layers, hidden 768, 12 heads, fp32, 2 labels).
 // Measured: inference sentences/s at 32×128 and 32×32, training samples/s at 16×64 (forward + backward + AdamW),
@@ -30,8 +31,11 @@ switch (command)
     case "run":
         Run(Positional(0), Positional(1), options);
         break;
+    case "gemm":
+        Gemm(options);
+        break;
     default:
-        Console.Error.WriteLine("usage: prepare-tweets <ids.json> [--count 2048] | run <ids.json> <results.json> [--threads 2] [--iterations 5] [--warmup 2]");
+        Console.Error.WriteLine("usage: prepare-tweets <ids.json> [--count 2048] | run <ids.json> <results.json> [--threads 2] [--iterations 5] [--warmup 2] [--pad128-tweets 128] | gemm [--threads 2] [--iterations 20]");
         return 2;
 }
 return 0;
@@ -73,12 +77,12 @@ static void Run(string tweetsPath, string resultsPath, BenchOptions o)
         using var ids = randint(1000, 30000, [batch, seq], dtype: ScalarType.Int64);
         using var mask = ones([batch, seq], dtype: ScalarType.Int64);
         using var types = zeros([batch, seq], dtype: ScalarType.Int64);
-        var seconds = Time(o, () =>
+        var (wall, cpu) = Time(o, () =>
         {
             using var _ = inference_mode();
             using var output = model.Forward(ids, mask, types);
         });
-        Report(results, $"inference_{batch}x{seq}_sentences_per_s", batch / seconds);
+        Report(results, $"inference_{batch}x{seq}_sentences_per_s", batch, wall, cpu);
     }
 
     // Tweets. One pass over all of them is already 64 batches, so each regime is timed over one full pass after a
@@ -86,15 +90,15 @@ static void Run(string tweetsPath, string resultsPath, BenchOptions o)
     var tweets = JsonNode.Parse(File.ReadAllText(tweetsPath))!;
     var texts = tweets["texts"]!.AsArray().Select(t => new TextInput(t!.GetValue<string>())).ToArray();
     predictor.PredictProbabilities(texts[..256]);
-    var watch = Stopwatch.StartNew();
+    var clock = Clock.Start();
     predictor.PredictProbabilities(texts);
-    Report(results, "tweets_dynamic_sentences_per_s", texts.Length / watch.Elapsed.TotalSeconds);
+    Report(results, "tweets_dynamic_sentences_per_s", texts.Length, clock.Wall, clock.Cpu);
 
     // The notebook's regime: file order, every batch of 32 padded to 128. Every batch then has the fixed 32×128
     // shape, so the rate is measured on the first --pad128-tweets tweets only.
     var encodings = tweets["input_ids"]!.AsArray().Take(o.Pad128Tweets)
         .Select(r => r!.AsArray().Select(x => (long)x!.GetValue<int>()).ToArray()).ToArray();
-    watch.Restart();
+    clock = Clock.Start();
     using (inference_mode())
     {
         for (int start = 0; start < encodings.Length; start += 32)
@@ -112,7 +116,7 @@ static void Run(string tweetsPath, string resultsPath, BenchOptions o)
             using var output = model.Forward(tensor(ids, [n, 128]), tensor(mask, [n, 128]), zeros([n, 128], dtype: ScalarType.Int64));
         }
     }
-    Report(results, "tweets_pad128_sentences_per_s", encodings.Length / watch.Elapsed.TotalSeconds);
+    Report(results, "tweets_pad128_sentences_per_s", encodings.Length, clock.Wall, clock.Cpu);
     results["pad128_tweets"] = o.Pad128Tweets;
 
     // Training: forward + backward + AdamW at 16×64, dropout on (HF defaults).
@@ -125,7 +129,7 @@ static void Run(string tweetsPath, string resultsPath, BenchOptions o)
         using var mask = ones([16, 64], dtype: ScalarType.Int64);
         using var types = zeros([16, 64], dtype: ScalarType.Int64);
         using var labels = randint(0, 2, [16], dtype: ScalarType.Int64);
-        var seconds = Time(o, () =>
+        var (wall, cpu) = Time(o, () =>
         {
             using var scope = NewDisposeScope();
             optimizer.zero_grad();
@@ -134,10 +138,71 @@ static void Run(string tweetsPath, string resultsPath, BenchOptions o)
             loss.backward();
             optimizer.step();
         });
-        Report(results, "training_16x64_samples_per_s", 16 / seconds);
+        Report(results, "training_16x64_samples_per_s", 16, wall, cpu);
     }
 
     File.WriteAllText(resultsPath, results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+}
+
+// x @ w at BERT-base's projection and FFN shapes for 32×128 (4096 tokens), the products that dominate its time.
+// CPU time is the whole process's user + system time (all threads), so the figure survives a shared machine.
+static void Gemm(BenchOptions o)
+{
+    TorchRuntime.EnsureInitialized(o.Threads);
+    set_num_threads(o.Threads);
+    int iterations = o.IterationsGiven ? o.Iterations : 20;
+    manual_seed(0);
+    Console.WriteLine($"TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, {get_num_threads()} threads");
+    foreach (var (m, k, n) in new[] { (4096, 768, 768), (4096, 768, 3072), (4096, 3072, 768) })
+    {
+        using var x = randn(m, k);
+        using var w = randn(k, n);
+        for (int i = 0; i < 3; i++) matmul(x, w).Dispose();
+        var clock = Clock.Start();
+        for (int i = 0; i < iterations; i++) matmul(x, w).Dispose();
+        double wall = clock.Wall, cpuSeconds = clock.Cpu;
+        double flops = 2.0 * m * k * n * iterations;
+        Console.WriteLine($"gemm {m}x{k}x{n}: wall {flops / wall / 1e9,7:F1} GFLOP/s, cpu {flops / cpuSeconds / 1e9,7:F1} GFLOP/s per CPU-second (cpu/wall {cpuSeconds / wall:F2})");
+
+        // The same product as nn.Linear runs it: x · Wᵀ + b with W stored [out, in].
+        using var weight = randn(n, k);
+        using var bias = randn(n);
+        for (int i = 0; i < 3; i++) nn.functional.linear(x, weight, bias).Dispose();
+        clock = Clock.Start();
+        for (int i = 0; i < iterations; i++) nn.functional.linear(x, weight, bias).Dispose();
+        wall = clock.Wall; cpuSeconds = clock.Cpu;
+        Console.WriteLine($"linear {m}x{k}x{n}: wall {flops / wall / 1e9,7:F1} GFLOP/s, cpu {flops / cpuSeconds / 1e9,7:F1} GFLOP/s per CPU-second (cpu/wall {cpuSeconds / wall:F2})");
+    }
+
+    // Attention at 32×128 (12 heads of 64) with an additive padding bias, as BERT runs it: libtorch's fused
+    // scaled_dot_product_attention vs the eager matmul-softmax-matmul that torch 1.13 runs.
+    using var q = randn(32, 12, 128, 64);
+    using var kk = randn(32, 12, 128, 64);
+    using var v = randn(32, 12, 128, 64);
+    using var padding = zeros(32, 1, 1, 128);
+    var variants = new (string Name, Func<Tensor> Run)[]
+    {
+        ("sdpa", () => nn.functional.scaled_dot_product_attention(q, kk, v, padding)),
+        ("eager", () => softmax(matmul(q, kk.transpose(-1, -2)) / 8.0 + padding, -1).matmul(v)),
+    };
+    // The element-wise and normalisation ops between the products, at 32×128 tokens.
+    using var up = randn(4096, 3072);
+    using var hidden = randn(4096, 768);
+    using var gamma = ones(768);
+    using var beta = zeros(768);
+    variants =
+    [
+        .. variants,
+        ("gelu", () => nn.functional.gelu(up)),
+        ("layer_norm", () => nn.functional.layer_norm(hidden, [768], gamma, beta, 1e-12)),
+    ];
+    foreach (var (name, run) in variants)
+    {
+        for (int i = 0; i < 3; i++) { using var scope = NewDisposeScope(); run(); }
+        var clock = Clock.Start();
+        for (int i = 0; i < iterations; i++) { using var scope = NewDisposeScope(); run(); }
+        Console.WriteLine($"{name} (32x128 tokens): wall {clock.Wall / iterations * 1e3,7:F1} ms, cpu {clock.Cpu / iterations * 1e3,7:F1} ms per call");
+    }
 }
 
 static PreTrainedTokenizer BertBaseTokenizer()
@@ -147,20 +212,23 @@ static PreTrainedTokenizer BertBaseTokenizer()
     return AutoTokenizer.FromPretrained(dir);
 }
 
-// Mean seconds per iteration after the warm-up runs.
-static double Time(BenchOptions o, Action action)
+// Mean wall and process CPU seconds per iteration after the warm-up runs.
+static (double Wall, double Cpu) Time(BenchOptions o, Action action)
 {
     for (int i = 0; i < o.Warmup; i++) action();
     GC.Collect();
-    var watch = Stopwatch.StartNew();
+    var clock = Clock.Start();
     for (int i = 0; i < o.Iterations; i++) action();
-    return watch.Elapsed.TotalSeconds / o.Iterations;
+    return (clock.Wall / o.Iterations, clock.Cpu / o.Iterations);
 }
 
-static void Report(JsonObject results, string key, double value)
+// Records items per wall second under `key` and items per CPU second (user + system, all threads) under the same
+// key with `_per_s` -> `_per_cpu_s`: on a shared machine the wall figure depends on the load, the CPU one much less.
+static void Report(JsonObject results, string key, double items, double wallSeconds, double cpuSeconds)
 {
-    results[key] = Math.Round(value, 2);
-    Console.WriteLine($"{key,-40} {value,10:F2}");
+    results[key] = Math.Round(items / wallSeconds, 2);
+    results[key.Replace("_per_s", "_per_cpu_s")] = Math.Round(items / cpuSeconds, 2);
+    Console.WriteLine($"{key,-40} {items / wallSeconds,10:F2}  per CPU-second {items / cpuSeconds,10:F2}  (cpu/wall {cpuSeconds / wallSeconds:F2})");
 }
 
 static BenchOptions ParseOptions(string[] args)
@@ -171,7 +239,7 @@ static BenchOptions ParseOptions(string[] args)
         switch (args[i])
         {
             case "--threads": o.Threads = int.Parse(args[++i]); break;
-            case "--iterations": o.Iterations = int.Parse(args[++i]); break;
+            case "--iterations": o.Iterations = int.Parse(args[++i]); o.IterationsGiven = true; break;
             case "--warmup": o.Warmup = int.Parse(args[++i]); break;
             case "--count": o.Count = int.Parse(args[++i]); break;
             case "--pad128-tweets": o.Pad128Tweets = int.Parse(args[++i]); break;
@@ -223,10 +291,28 @@ static List<string> ReadTextColumn(string path)
     return rows.Skip(1).Where(r => r.Count > column && r[column].Length > 0).Select(r => r[column]).ToList();
 }
 
+// Wall clock and process CPU time (user + system of all threads, from /proc/self/stat via Process).
+sealed class Clock
+{
+    private readonly Stopwatch _watch = Stopwatch.StartNew();
+    private readonly TimeSpan _cpu = CpuTime();
+
+    public static Clock Start() => new();
+    public double Wall => _watch.Elapsed.TotalSeconds;
+    public double Cpu => (CpuTime() - _cpu).TotalSeconds;
+
+    private static TimeSpan CpuTime()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
+    }
+}
+
 sealed class BenchOptions
 {
     public int Threads { get; set; } = 2;
     public int Iterations { get; set; } = 5;
+    public bool IterationsGiven { get; set; }
     public int Warmup { get; set; } = 2;
     public int Count { get; set; } = 2048;
     public int Pad128Tweets { get; set; } = 128;

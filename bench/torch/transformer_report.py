@@ -18,10 +18,14 @@ print(f"- Model: random BERT-base (12 layers, hidden 768, 12 heads, FFN 3072, vo
       f"fixed shapes and training: warm-up {classify['warmup']}, mean of {classify['iterations']} timed iterations; "
       f"tweets: one warm-up pass over 256, then one timed pass (64 batches of 32).")
 print(f"- Command: `{command}`\n")
-print("| measurement | Classify | PyTorch | Classify / PyTorch |")
-print("|---|---:|---:|---:|")
+print("Per wall second, and per CPU second (user + system of all threads of the process: on a shared machine the wall")
+print("figure follows the load, the CPU figure much less).\n")
+print("| measurement | Classify wall | PyTorch wall | ratio wall | Classify per CPU-s | PyTorch per CPU-s | ratio CPU |")
+print("|---|---:|---:|---:|---:|---:|---:|")
 for title, ck, pk in rows:
     c, p = classify[ck], pytorch[pk]
-    print(f"| {title} | {c:.2f} | {p:.2f} | {c / p:.2f}× |")
+    cc, pc = classify.get(ck.replace("_per_s", "_per_cpu_s")), pytorch.get(pk.replace("_per_s", "_per_cpu_s"))
+    cpu = f"{cc:.2f} | {pc:.2f} | {cc / pc:.2f}×" if cc and pc else "– | – | –"
+    print(f"| {title} | {c:.2f} | {p:.2f} | {c / p:.2f}× | {cpu} |")
 c_dyn, p_pad = classify["tweets_dynamic_sentences_per_s"], pytorch["tweets_pad128_sentences_per_s"]
 print(f"\nClassify's predictor on real tweets (tokenization included) vs PyTorch padding every batch to 128 (the notebook): **{c_dyn / p_pad:.2f}×**.")
