@@ -35,9 +35,8 @@ public static class EvaluationRun
             Array.Copy(classifier.PredictProbabilities(inputs[start..(start + n)], batchSize, cancellationToken), 0, probabilities, start, n);
             progress?.Report(new ProgressUpdate($"scoring {split}", start + n, inputs.Length));
         }
-        var predicted = probabilities.Select(p => DecisionRule.Apply(schema, p, classifier.Manifest.Thresholds)).ToArray();
-        var report = Metrics.MetricReport.Compute(split, schema, dataset.Examples.Select(e => e.Labels).ToArray(), predicted, probabilities);
-        var evaluation = new SplitEvaluation(split, probabilities, predicted, report);
+        var evaluation = Evaluator.Score(split, schema, dataset.Examples, probabilities, classifier.Manifest.Thresholds);
+        var report = evaluation.Report;
 
         Directory.CreateDirectory(layout.Root);
         Evaluator.Write(layout, schema, dataset.Examples, evaluation);
@@ -47,11 +46,7 @@ public static class EvaluationRun
             Name = Path.GetFileName(layout.Root), RunId = $"{Path.GetFileName(layout.Root)}-{created:yyyyMMddTHHmmssfff}", Status = "completed",
             CreatedUtc = created, FinishedUtc = DateTime.UtcNow, Task = schema.Kind.ToName(), Labels = schema.Labels, Engine = classifier.Manifest.Engine,
             Config = new JsonObject { ["evaluate"] = new JsonObject { ["model"] = Path.GetFullPath(modelDirectory), ["data"] = dataPath, ["split"] = split } },
-            Data = new RunDataInfo
-            {
-                Path = stats.Path, Sha256 = stats.Sha256, RowsRead = stats.RowsRead, RowsUsed = stats.RowsUsed, EmptyDropped = stats.EmptyDropped,
-                DuplicatesDropped = stats.DuplicatesDropped, ConflictingDuplicates = stats.ConflictingDuplicates, InvalidUtf8Replaced = stats.InvalidUtf8Replaced,
-            },
+            Data = RunDataInfo.From(stats),
             SplitSizes = new Dictionary<string, int> { [split] = dataset.Count },
             ClassCounts = new Dictionary<string, IReadOnlyDictionary<string, int>> { [split] = dataset.LabelCounts() },
             Versions = RunInfo.CurrentVersions(),
@@ -60,8 +55,7 @@ public static class EvaluationRun
         info.Save(layout);
         using var ledger = Ledger.Open(layout.LedgerDatabase);
         ledger.RecordRun(Experiment.ToRecord(info, layout, split == "val" ? report : null, split == "val" ? null : report));
-        ledger.RecordPerClass(info.RunId, report.PerClass.Select(kv =>
-            new PerClassRecord(split, kv.Key, kv.Value.Precision, kv.Value.Recall, kv.Value.F1, kv.Value.Support, kv.Value.RocAuc, kv.Value.PrAuc)));
+        ledger.RecordPerClass(info.RunId, PerClassRecord.From(split, report));
         return evaluation;
     }
 }

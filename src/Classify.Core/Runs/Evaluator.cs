@@ -22,6 +22,13 @@ public static class Evaluator
         IReadOnlyList<double>? thresholds, int batchSize = 256, IProgress<Training.ProgressUpdate>? progress = null, CancellationToken cancellationToken = default)
     {
         var probabilities = PredictAll(predictor, examples, batchSize, split, progress, cancellationToken);
+        return Score(split, schema, examples, probabilities, thresholds);
+    }
+
+    /// <summary>Applies the decision rule to computed probabilities and scores them against the examples' labels.</summary>
+    public static SplitEvaluation Score(string split, LabelSchema schema, IReadOnlyList<Example> examples, double[][] probabilities,
+        IReadOnlyList<double>? thresholds)
+    {
         var predicted = probabilities.Select(p => DecisionRule.Apply(schema, p, thresholds)).ToArray();
         var report = MetricReport.Compute(split, schema, examples.Select(e => e.Labels).ToArray(), predicted, probabilities);
         return new SplitEvaluation(split, probabilities, predicted, report);

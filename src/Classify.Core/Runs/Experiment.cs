@@ -76,7 +76,7 @@ public sealed class Experiment
         var info = new RunInfo
         {
             Name = _config.Name, RunId = runId, CreatedUtc = created, Seed = _config.Seed, Task = schema.Kind.ToName(), Labels = schema.Labels,
-            Engine = _config.Engine, Config = _config.Resolved.DeepClone(), Data = ToRunData(stats),
+            Engine = _config.Engine, Config = _config.Resolved.DeepClone(), Data = RunDataInfo.From(stats),
             SplitSizes = summary.Sizes(), ClassCounts = summary.ClassCounts(), Versions = RunInfo.CurrentVersions(),
         };
         Directory.CreateDirectory(layout.Root);
@@ -140,9 +140,7 @@ public sealed class Experiment
         MetricReport? valReport = null, testReport = null;
         if (valProbabilities is not null)
         {
-            var predicted = valProbabilities.Select(p => DecisionRule.Apply(schema, p, thresholds)).ToArray();
-            var evaluation = new SplitEvaluation("val", valProbabilities, predicted,
-                MetricReport.Compute("val", schema, val.Select(e => e.Labels).ToArray(), predicted, valProbabilities));
+            var evaluation = Evaluator.Score("val", schema, val, valProbabilities, thresholds);
             Evaluator.Write(layout, schema, val, evaluation, val.Select(e => originals[e.Id]).ToArray());
             valReport = evaluation.Report;
         }
@@ -164,7 +162,7 @@ public sealed class Experiment
         };
         done.Save(layout);
         ledger.RecordRun(ToRecord(done, layout, valReport, testReport));
-        ledger.RecordPerClass(done.RunId, PerClassRows("val", valReport).Concat(PerClassRows("test", testReport)));
+        ledger.RecordPerClass(done.RunId, PerClassRecord.From("val", valReport).Concat(PerClassRecord.From("test", testReport)));
         return new ExperimentResult(layout, done, dataset.Stats, summary, valReport, testReport, outcome.Trials);
     }
 
@@ -223,11 +221,6 @@ public sealed class Experiment
         return result;
     }
 
-    private static RunDataInfo ToRunData(DatasetStats s) => new()
-    {
-        Path = s.Path, Sha256 = s.Sha256, RowsRead = s.RowsRead, RowsUsed = s.RowsUsed, EmptyDropped = s.EmptyDropped,
-        DuplicatesDropped = s.DuplicatesDropped, ConflictingDuplicates = s.ConflictingDuplicates, InvalidUtf8Replaced = s.InvalidUtf8Replaced,
-    };
 
     /// <summary>The ledger row of a run.</summary>
     public static RunRecord ToRecord(RunInfo info, RunLayout layout, MetricReport? val, MetricReport? test)
@@ -252,7 +245,4 @@ public sealed class Experiment
         };
     }
 
-    private static IEnumerable<PerClassRecord> PerClassRows(string split, MetricReport? report) =>
-        report is null ? [] : report.PerClass.Select(kv =>
-            new PerClassRecord(split, kv.Key, kv.Value.Precision, kv.Value.Recall, kv.Value.F1, kv.Value.Support, kv.Value.RocAuc, kv.Value.PrAuc));
 }

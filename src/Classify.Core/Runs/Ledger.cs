@@ -62,7 +62,13 @@ public sealed record TrialRecord(int TrialNumber, string ParamsJson, double? Mea
 /// <param name="Support">Number of gold examples.</param>
 /// <param name="RocAuc">ROC-AUC (null when undefined).</param>
 /// <param name="PrAuc">Average precision (null when undefined).</param>
-public sealed record PerClassRecord(string Split, string Label, double Precision, double Recall, double F1, long Support, double? RocAuc, double? PrAuc);
+public sealed record PerClassRecord(string Split, string Label, double Precision, double Recall, double F1, long Support, double? RocAuc, double? PrAuc)
+{
+    /// <summary>The rows of one split's report (none when the report is null).</summary>
+    public static IEnumerable<PerClassRecord> From(string split, Metrics.MetricReport? report) =>
+        report is null ? [] : report.PerClass.Select(kv =>
+            new PerClassRecord(split, kv.Key, kv.Value.Precision, kv.Value.Recall, kv.Value.F1, kv.Value.Support, kv.Value.RocAuc, kv.Value.PrAuc));
+}
 
 /// <summary>
 /// The run ledger: a SQLite database (runs/ledger.db) with a row per run, per trial and per class. Several

@@ -102,7 +102,6 @@ public sealed class LinearTrainer : IClassifierTrainer
         if (request.Validation.Count == 0)
             throw new InputException("a grid search without cross-validation (multi-label, or cv: 0) selects on the validation split, which is empty", field: "linear.search");
         var xVal = vectorizer.Transform(request.Validation.Select(e => e.Text).ToArray());
-        var gold = request.Validation.Select(e => e.Labels).ToArray();
         var grid = new ParameterGrid(options.Grid);
         bool higherIsBetter = MetricKeys.GreaterIsBetter(options.Scoring);
         LogisticRegressionClassifier? bestModel = null;
@@ -115,8 +114,7 @@ public sealed class LinearTrainer : IClassifierTrainer
             var fit = Stopwatch.StartNew();
             var candidate = Fit(LogisticRegressionSearch.Apply(options.LogReg, grid[i]), xTrain, request.Train, schema, ct);
             var probabilities = candidate.PredictProbabilities(xVal);
-            var predicted = probabilities.Select(p => DecisionRule.Apply(schema, p)).ToArray();
-            var score = MetricReport.Compute("val", schema, gold, predicted, probabilities).TryGet(options.Scoring, out var s) ? s : double.NaN;
+            var score = Evaluator.Score("val", schema, request.Validation, probabilities, thresholds: null).Report.TryGet(options.Scoring, out var s) ? s : double.NaN;
             trials.Add(new TrialRecord(i, ParamsJson(grid[i], schema), score, null, fit.Elapsed.TotalSeconds));
             if (bestModel is null || (higherIsBetter ? score > bestScore : score < bestScore))
             {
