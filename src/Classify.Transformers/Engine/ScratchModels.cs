@@ -80,29 +80,14 @@ public static class ScratchModels
         SafeTensorsWriter.Write(Path.Combine(directory, SafeTensorsCheckpoint.WeightsName), encoder, SafeTensorsWriter.PyTorchMetadata);
     }
 
-    // torch.nn.init draws from torch's global generator (libtorch's init functions take none), so the weights are
-    // drawn from it seeded with the model's seed, and its previous state is put back afterwards.
-    private static readonly Lock GlobalGeneratorGate = new();
-
     private static List<SafeTensorsEntry> DrawEncoder(PretrainedConfig config, int seed)
     {
         TorchRuntime.EnsureInitialized();
-        lock (GlobalGeneratorGate)
-        {
-            using var saved = random.get_rng_state();
-            try
-            {
-                random.manual_seed(seed);
-                using var generator = new Generator((ulong)seed);
-                using var model = AutoModelForSequenceClassification.FromConfig(config, ScalarType.Float32, generator);
-                var prefix = model.BaseModelPrefix + ".";
-                return model.ToSafeTensors().Where(e => e.Name.StartsWith(prefix, StringComparison.Ordinal)).ToList();
-            }
-            finally
-            {
-                random.set_rng_state(saved);
-            }
-        }
+        // Every draw comes from this generator, never torch's global one, so concurrent work cannot change the weights.
+        using var generator = new Generator((ulong)seed);
+        using var model = AutoModelForSequenceClassification.FromConfig(config, ScalarType.Float32, generator);
+        var prefix = model.BaseModelPrefix + ".";
+        return model.ToSafeTensors().Where(e => e.Name.StartsWith(prefix, StringComparison.Ordinal)).ToList();
     }
 
     private static string ArchitectureName(string modelType) => modelType switch

@@ -134,10 +134,13 @@ public sealed class Transformer : nn.Module
     /// <summary>Runs every block; appends each output to <paramref name="hiddenStates"/> when given.</summary>
     public Tensor forward(Tensor hidden, Tensor bias, List<Tensor>? hiddenStates)
     {
+        var first = true;
         foreach (var block in layer)
         {
-            hidden = block.forward(hidden, bias);
+            // The input belongs to the caller; later inputs are outputs of this loop.
+            hidden = SequenceClassificationModel.RunLayer(h => block.forward(h, bias), hidden, keepInput: first || hiddenStates is not null);
             hiddenStates?.Add(hidden);
+            first = false;
         }
         return hidden;
     }

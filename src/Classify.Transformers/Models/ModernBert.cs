@@ -206,12 +206,16 @@ public sealed class ModernBertModel : nn.Module
 
         // One cos/sin table per distinct theta (all global layers share one, all local layers another).
         var tables = new Dictionary<double, (Tensor Cos, Tensor Sin)>();
+        var first = true;
         foreach (var layer in layers)
         {
             if (!tables.TryGetValue(layer.RopeTheta, out var table))
                 tables[layer.RopeTheta] = table = ModernBertRotary.Tables(seq, _headDim, layer.RopeTheta, dtype, inputIds.device);
-            hidden = layer.forward(hidden, layer.IsGlobal ? globalBias : localBias, table.Cos, table.Sin);
+            var bias = layer.IsGlobal ? globalBias : localBias;
+            // The embedding output is kept (it may be a recorded hidden state); later inputs are outputs of this loop.
+            hidden = SequenceClassificationModel.RunLayer(h => layer.forward(h, bias, table.Cos, table.Sin), hidden, keepInput: first || hiddenStates is not null);
             hiddenStates?.Add(hidden);
+            first = false;
         }
         return final_norm.forward(hidden);
     }
@@ -291,7 +295,13 @@ public sealed class ModernBertForSequenceClassification : SequenceClassification
     /// <summary>ModernBERT draws weights from a normal truncated at ±<c>initializer_cutoff_factor</c>·std.</summary>
     protected override void InitializeMatrix(Tensor weight, double std, Generator? generator)
     {
-        var cutoff = ((ModernBertConfig)Config).InitializerCutoffFactor * std;
-        nn.init.trunc_normal_(weight, 0, std, -cutoff, cutoff, generator);
+        // PyTorch's trunc_normal_ (inverse CDF of a uniform draw between the cut-offs' CDF values), written out
+        // because TorchSharp 0.107's nn.init ignores the generator.
+        var factor = ((ModernBertConfig)Config).InitializerCutoffFactor;
+        using var edge = special.erf(tensor(factor / Math.Sqrt(2.0), ScalarType.Float64));   // 2·Φ(factor) − 1
+        double high = edge.item<double>();
+        using var draw = rand(weight.shape, dtype: ScalarType.Float64, device: weight.device, generator: generator);
+        draw.mul_(2 * high).sub_(high).erfinv_().mul_(std * Math.Sqrt(2.0)).clamp_(-factor * std, factor * std);
+        weight.copy_(draw);
     }
 }

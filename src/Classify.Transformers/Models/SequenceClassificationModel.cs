@@ -75,7 +75,12 @@ public abstract class SequenceClassificationModel : nn.Module
     }
 
     /// <summary>How a weight matrix is drawn; ModernBERT overrides with a truncated normal.</summary>
-    protected virtual void InitializeMatrix(Tensor weight, double std, Generator? generator) => nn.init.normal_(weight, 0, std, generator);
+    protected virtual void InitializeMatrix(Tensor weight, double std, Generator? generator)
+    {
+        // TorchSharp 0.107's nn.init.normal_ ignores its generator, so the draw is made with it explicitly.
+        using var draw = randn(weight.shape, dtype: weight.dtype, device: weight.device, generator: generator);
+        weight.copy_(draw.mul_(std));
+    }
 
     /// <summary>
     /// Copies weights from a checkpoint by name, strictly: every parameter must be present with the right shape,
@@ -188,6 +193,25 @@ public abstract class SequenceClassificationModel : nn.Module
         Config.TorchDtype = bfloat16 ? "bfloat16" : "float32";
         Config.Save(directory);
         SafeTensorsWriter.Write(Path.Combine(directory, SafeTensorsCheckpoint.WeightsName), ToSafeTensors(bfloat16), SafeTensorsWriter.PyTorchMetadata);
+    }
+
+    /// <summary>
+    /// Runs one encoder layer in its own dispose scope and returns its output, freeing the previous output unless
+    /// the caller keeps it (<paramref name="keepInput"/>, e.g. when hidden states are collected).
+    /// </summary>
+    /// <remarks>
+    /// PyTorch frees each intermediate as soon as its last reference goes; TorchSharp frees it when its scope ends.
+    /// Without a scope per layer every activation of every layer would live until the whole forward pass ends
+    /// (≈4 GB for BERT-base at 32×128), each new one coming from fresh pages; with it, a layer's buffers are
+    /// reused by the next one while they are still mapped and warm. Autograd keeps what backward needs on its own.
+    /// </remarks>
+    protected internal static Tensor RunLayer(Func<Tensor, Tensor> layer, Tensor input, bool keepInput)
+    {
+        Tensor output;
+        using (var scope = NewDisposeScope())
+            output = layer(input).MoveToOuterDisposeScope();
+        if (!keepInput) input.Dispose();
+        return output;
     }
 
     /// <summary>The additive attention bias HF uses for padding: 0 where attended, the dtype's lowest finite value elsewhere.</summary>

@@ -7,7 +7,8 @@ namespace Classify.Transformers.Native;
 
 /// <summary>
 /// Loads TorchSharp's native backend once per process, working around a libstdc++ that is older than the one
-/// <c>libLibTorchSharp.so</c> was linked against, and sets the intra-op thread count.
+/// <c>libLibTorchSharp.so</c> was linked against, tunes glibc's allocator for activation buffers
+/// (<see cref="GlibcAllocator"/>) and sets the intra-op thread count.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -64,6 +65,7 @@ public static class TorchRuntime
                 throw new TorchRuntimeException(
                     $"TorchSharp's native backend could not be loaded ({report.Describe()}): {e.Message}", e);
             }
+            GlibcAllocator.TryApply();
             torch.set_num_threads(Math.Max(1, threads ?? Environment.ProcessorCount));
             Report = report;
             _initialized = true;

@@ -68,7 +68,11 @@ public sealed class AdamW : IDisposable
     /// <summary>Clears every gradient.</summary>
     public void ZeroGrad()
     {
-        foreach (var s in _slots) s.Parameter.grad?.zero_();
+        foreach (var s in _slots)
+        {
+            using var grad = s.Parameter.grad;   // a new handle on the parameter's gradient
+            grad?.zero_();
+        }
     }
 
     /// <summary>One update at learning rate <paramref name="learningRate"/>; parameters without a gradient are left alone.</summary>
@@ -79,15 +83,14 @@ public sealed class AdamW : IDisposable
         double biasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(Beta2, StepCount));
         double stepSize = learningRate / biasCorrection1;
         using var _ = no_grad();
-        using var scope = NewDisposeScope();
         foreach (var s in _slots)
         {
-            var grad = s.Parameter.grad;
+            using var grad = s.Parameter.grad;
             if (grad is null) continue;
             if (s.Decay && WeightDecay != 0) s.Parameter.mul_(1 - learningRate * WeightDecay);
             s.ExpAvg.mul_(Beta1).add_(grad, alpha: 1 - Beta1);
             s.ExpAvgSq.mul_(Beta2).addcmul_(grad, grad, value: 1 - Beta2);
-            var denom = s.ExpAvgSq.sqrt().div_(biasCorrection2Sqrt).add_(Epsilon);
+            using var denom = s.ExpAvgSq.sqrt().div_(biasCorrection2Sqrt).add_(Epsilon);   // freed per parameter
             s.Parameter.addcdiv_(s.ExpAvg, denom, value: -stepSize);
         }
     }
