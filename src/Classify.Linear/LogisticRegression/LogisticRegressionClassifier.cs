@@ -304,7 +304,7 @@ public sealed partial class LogisticRegressionClassifier : ISearchEstimator
         var previousIntercepts = _intercepts;
         // liblinear's own second-order solvers for its objective; the l1 one needs the matrix by column, built once per fit.
         bool newton = liblinear && Options.Penalty != Penalty.None;
-        var columns = newton && Options.Penalty == Penalty.L1 ? new SparseColumns(x, Options.FitIntercept, interceptValue) : null;
+        var columns = newton && Options.Penalty == Penalty.L1 ? SparseColumns.For(x, Options.FitIntercept, interceptValue) : null;
         Parallel.For(0, problems.Length, new ParallelOptions { MaxDegreeOfParallelism = outer, CancellationToken = cancellationToken }, p =>
         {
             var (sign, cost) = problems[p];

@@ -37,6 +37,18 @@ internal sealed class SparseColumns
         Values = values;
     }
 
+    // One column copy per matrix: a grid search fits many candidates on the same fold matrix.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<CsrMatrix, SparseColumns> Cache = new();
+
+    /// <summary>The column form of <paramref name="x"/>, built once per matrix (and intercept setting) and shared.</summary>
+    public static SparseColumns For(CsrMatrix x, bool fitIntercept, double interceptValue)
+    {
+        var columns = Cache.GetValue(x, m => new SparseColumns(m, fitIntercept, interceptValue));
+        return columns.HasIntercept == fitIntercept && columns.InterceptValue.Equals(interceptValue)
+            ? columns
+            : new SparseColumns(x, fitIntercept, interceptValue);
+    }
+
     public int Rows { get; }
     /// <summary>Stored feature columns; the intercept, when fitted, is coordinate <see cref="Features"/>.</summary>
     public int Features { get; }
@@ -64,26 +76,35 @@ internal static class NewGlmNet
     private const double Sigma = 0.01;
 
     /// <summary>Minimises in place from <paramref name="w"/> (zero or a warm start); w has <see cref="SparseColumns.Columns"/> coordinates.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static MinimizationResult Minimize(SparseColumns x, double[] sign, double[] cost, double[] w, double eps, int maxNewtonIterations,
         CancellationToken cancellationToken)
+    {
+        int n = x.Columns, l = x.Rows;
+        var index = SolverBuffers.Ints(n);
+        double[] hessianDiagonal = SolverBuffers.Doubles(n), grad = SolverBuffers.Doubles(n), wpd = SolverBuffers.Doubles(n),
+            negativeSum = SolverBuffers.Doubles(n);
+        double[] xTd = SolverBuffers.Doubles(l), expWx = SolverBuffers.Doubles(l), expWxNew = SolverBuffers.Doubles(l),
+            tau = SolverBuffers.Doubles(l), curvature = SolverBuffers.Doubles(l), negativeCost = SolverBuffers.Doubles(l);
+        var result = Minimize(x, sign, cost, w, eps, maxNewtonIterations, cancellationToken,
+            index, hessianDiagonal, grad, wpd, negativeSum, xTd, expWx, expWxNew, tau, curvature, negativeCost);
+        SolverBuffers.Return(index);
+        SolverBuffers.Return(hessianDiagonal, grad, wpd, negativeSum, xTd, expWx, expWxNew, tau, curvature, negativeCost);
+        return result;
+    }
+
+    // The vectors come zeroed from the caller: index, hessianDiagonal, grad, wpd (the Newton direction's target point
+    // w + d) and negativeSum (Σ over negative rows of cᵢ·xᵢⱼ, the linear part of the loss gradient) have one entry per
+    // coordinate; xTd, expWx, expWxNew, tau, curvature and negativeCost (cᵢ on negative rows, 0 on positive ones) one per row.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static MinimizationResult Minimize(SparseColumns x, double[] sign, double[] cost, double[] w, double eps, int maxNewtonIterations,
+        CancellationToken cancellationToken, int[] index, double[] hessianDiagonal, double[] grad, double[] wpd, double[] negativeSum,
+        double[] xTd, double[] expWx, double[] expWxNew, double[] tau, double[] curvature, double[] negativeCost)
     {
         int l = x.Rows, n = x.Columns, bias = x.HasIntercept ? x.Features : -1;
         double s0 = x.InterceptValue;
         var ptr = x.Pointers;
         var rowOf = x.RowIndices;
         var val = x.Values;
-        var index = new int[n];
-        var hessianDiagonal = new double[n];
-        var grad = new double[n];
-        var wpd = new double[n];          // the Newton direction's target point w + d
-        var negativeSum = new double[n];  // Σ over negative rows of cᵢ·xᵢⱼ: the linear part of the loss gradient
-        var xTd = new double[l];
-        var expWx = new double[l];
-        var expWxNew = new double[l];
-        var tau = new double[l];
-        var curvature = new double[l];
-        var negativeCost = new double[l]; // cᵢ on negative rows, 0 on positive ones
         for (int i = 0; i < l; i++) negativeCost[i] = sign[i] < 0 ? cost[i] : 0;
         var random = new Random(1); // liblinear permutes the coordinates randomly; seeded, so fits are reproducible
 

@@ -81,7 +81,7 @@ internal sealed class L2LogisticNewtonObjective
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double GradientNormAtZero()
     {
-        var gradient = new double[Dimension];
+        var gradient = SolverBuffers.Doubles(Dimension);
         var ptr = _x.RowPointers;
         var idx = _x.ColumnIndices;
         var val = _x.Values;
@@ -91,7 +91,9 @@ internal sealed class L2LogisticNewtonObjective
             for (int p = ptr[i]; p < ptr[i + 1]; p++) gradient[idx[p]] += val[p] * r;
             if (_intercept) gradient[_features] += r * _interceptValue;
         }
-        return Math.Sqrt(VectorMath.Dot(gradient, gradient));
+        double norm = Math.Sqrt(VectorMath.Dot(gradient, gradient));
+        SolverBuffers.Return(gradient);
+        return norm;
     }
 
     /// <summary>H·v = v + X̃ᵀ·D·X̃·v at the point of the last <see cref="Gradient"/> call.</summary>
@@ -140,18 +142,22 @@ internal static class TrustRegionNewton
     private const double Sigma1 = 0.25, Sigma2 = 0.5, Sigma3 = 4;
 
     /// <summary>Minimises in place from <paramref name="w"/> (zero or a warm start).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static MinimizationResult Minimize(L2LogisticNewtonObjective f, double[] w, double eps, int maxIter, CancellationToken cancellationToken)
     {
         int n = w.Length;
-        var g = new double[n];
-        var s = new double[n];
-        var r = new double[n];
-        var d = new double[n];
-        var hd = new double[n];
-        var wNew = new double[n];
-        var margins = new double[f.Rows];
-        var marginsNew = new double[f.Rows];
+        double[] g = SolverBuffers.Doubles(n), s = SolverBuffers.Doubles(n), r = SolverBuffers.Doubles(n), d = SolverBuffers.Doubles(n),
+            hd = SolverBuffers.Doubles(n), wNew = SolverBuffers.Doubles(n);
+        double[] margins = SolverBuffers.Doubles(f.Rows), marginsNew = SolverBuffers.Doubles(f.Rows);
+        var result = Minimize(f, w, eps, maxIter, cancellationToken, g, s, r, d, hd, wNew, margins, marginsNew);
+        SolverBuffers.Return(g, s, r, d, hd, wNew, margins, marginsNew);
+        return result;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static MinimizationResult Minimize(L2LogisticNewtonObjective f, double[] w, double eps, int maxIter, CancellationToken cancellationToken,
+        double[] g, double[] s, double[] r, double[] d, double[] hd, double[] wNew, double[] margins, double[] marginsNew)
+    {
+        int n = w.Length;
 
         double threshold = eps * f.GradientNormAtZero();
         double fx = f.Value(w, margins);

@@ -3,7 +3,8 @@ namespace Classify.Linear.Sparse;
 /// <summary>
 /// A sparse matrix in compressed sparse row form (as scipy's csr_matrix): row <c>i</c> holds the entries
 /// <c>RowPointers[i] .. RowPointers[i+1]-1</c> of <see cref="ColumnIndices"/> and <see cref="Values"/>,
-/// with column indices sorted ascending within each row.
+/// with column indices sorted ascending within each row. Treat it as immutable once built: solvers cache derived
+/// forms of a matrix (see <c>SparseColumns.For</c>).
 /// </summary>
 public sealed class CsrMatrix
 {
