@@ -265,6 +265,10 @@ public sealed class BertForSequenceClassification : SequenceClassificationModel
     public override string BaseModelPrefix => "bert";
 
     /// <inheritdoc />
+    protected override IEnumerable<(string Parameter, long Row)> PaddingRows() =>
+        [("bert.embeddings.word_embeddings.weight", ((BertConfig)Config).PadTokenId)];
+
+    /// <inheritdoc />
     protected override Tensor ForwardCore(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, List<Tensor>? hiddenStates)
     {
         var (_, pooled) = bert.forward(inputIds, attentionMask, tokenTypeIds, hiddenStates);

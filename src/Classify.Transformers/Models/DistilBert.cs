@@ -191,6 +191,10 @@ public sealed class DistilBertForSequenceClassification : SequenceClassification
     public override string BaseModelPrefix => "distilbert";
 
     /// <inheritdoc />
+    protected override IEnumerable<(string Parameter, long Row)> PaddingRows() =>
+        [("distilbert.embeddings.word_embeddings.weight", ((DistilBertConfig)Config).PadTokenId)];
+
+    /// <inheritdoc />
     protected override Tensor ForwardCore(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, List<Tensor>? hiddenStates)
     {
         var last = distilbert.forward(inputIds, attentionMask, hiddenStates);

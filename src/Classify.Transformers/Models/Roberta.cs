@@ -114,6 +114,13 @@ public sealed class RobertaForSequenceClassification : SequenceClassificationMod
     public override string BaseModelPrefix => "roberta";
 
     /// <inheritdoc />
+    protected override IEnumerable<(string Parameter, long Row)> PaddingRows() =>
+    [
+        ("roberta.embeddings.word_embeddings.weight", ((RobertaConfig)Config).PaddingIdx),
+        ("roberta.embeddings.position_embeddings.weight", ((RobertaConfig)Config).PaddingIdx),
+    ];
+
+    /// <inheritdoc />
     protected override Tensor ForwardCore(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, List<Tensor>? hiddenStates) =>
         classifier.forward(roberta.forward(inputIds, attentionMask, tokenTypeIds, hiddenStates));
 }

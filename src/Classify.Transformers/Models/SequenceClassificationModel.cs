@@ -72,7 +72,17 @@ public abstract class SequenceClassificationModel : nn.Module
             else if (p.dim() == 1) p.fill_(1.0);                     // LayerNorm weight
             else InitializeMatrix(p, std, generator);
         }
+        // As HF's _init_weights: an embedding's padding_idx row starts at zero.
+        foreach (var (name, row) in PaddingRows())
+        {
+            if (!wanted.Contains(name)) continue;
+            using var padding = named_parameters().First(np => np.name == name).parameter[row];
+            padding.zero_();
+        }
     }
+
+    /// <summary>Embedding tables with a <c>padding_idx</c> and that row, which initialisation zeroes (none by default).</summary>
+    protected virtual IEnumerable<(string Parameter, long Row)> PaddingRows() => [];
 
     /// <summary>How a weight matrix is drawn; ModernBERT overrides with a truncated normal.</summary>
     protected virtual void InitializeMatrix(Tensor weight, double std, Generator? generator)

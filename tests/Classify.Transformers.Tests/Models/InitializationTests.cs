@@ -65,4 +65,21 @@ public class InitializationTests
         var expected = config.InitializerCutoffFactor == 2.0 ? 0.8796 * std : w.std().item<float>();
         Assert.Equal(expected, w.std().item<float>(), 3);
     }
+
+    [Theory]
+    [InlineData("bert-tiny", "bert.embeddings.word_embeddings.weight", 0)]
+    [InlineData("roberta-tiny", "roberta.embeddings.word_embeddings.weight", 1)]
+    [InlineData("roberta-tiny", "roberta.embeddings.position_embeddings.weight", 1)]
+    [InlineData("distilbert-tiny", "distilbert.embeddings.word_embeddings.weight", 0)]
+    public void Padding_rows_of_embeddings_start_at_zero_as_in_hf(string spec, string parameter, long padRow)
+    {
+        Classify.Transformers.Native.TorchRuntime.EnsureInitialized();
+        using var g = new Generator(3);
+        using var model = AutoModelForSequenceClassification.FromConfig(ScratchConfigs.Create(spec), ScalarType.Float32, g);
+        var table = model.named_parameters().First(p => p.name == parameter).parameter;
+        using var pad = table[padRow];
+        using var next = table[padRow + 1];
+        Assert.Equal(0f, pad.abs().max().item<float>());
+        Assert.True(next.abs().max().item<float>() > 0);
+    }
 }
