@@ -182,18 +182,8 @@ public sealed class BertEncoder : nn.Module
     }
 
     /// <summary>Runs every layer; appends each output to <paramref name="hiddenStates"/> when given.</summary>
-    public Tensor forward(Tensor hidden, Tensor bias, List<Tensor>? hiddenStates)
-    {
-        var first = true;
-        foreach (var l in layer)
-        {
-            // The encoder's input belongs to the caller; later inputs are outputs of this loop.
-            hidden = SequenceClassificationModel.RunLayer(h => l.forward(h, bias), hidden, keepInput: first || hiddenStates is not null);
-            hiddenStates?.Add(hidden);
-            first = false;
-        }
-        return hidden;
-    }
+    public Tensor forward(Tensor hidden, Tensor bias, List<Tensor>? hiddenStates) =>
+        SequenceClassificationModel.RunLayers(layer, hidden, (l, h) => l.forward(h, bias), hiddenStates);
 }
 
 /// <summary><c>tanh(dense(h[CLS]))</c>.</summary>

@@ -132,18 +132,8 @@ public sealed class Transformer : nn.Module
     }
 
     /// <summary>Runs every block; appends each output to <paramref name="hiddenStates"/> when given.</summary>
-    public Tensor forward(Tensor hidden, Tensor bias, List<Tensor>? hiddenStates)
-    {
-        var first = true;
-        foreach (var block in layer)
-        {
-            // The input belongs to the caller; later inputs are outputs of this loop.
-            hidden = SequenceClassificationModel.RunLayer(h => block.forward(h, bias), hidden, keepInput: first || hiddenStates is not null);
-            hiddenStates?.Add(hidden);
-            first = false;
-        }
-        return hidden;
-    }
+    public Tensor forward(Tensor hidden, Tensor bias, List<Tensor>? hiddenStates) =>
+        SequenceClassificationModel.RunLayers(layer, hidden, (block, h) => block.forward(h, bias), hiddenStates);
 }
 
 /// <summary>The DistilBERT encoder. Checkpoint prefix <c>distilbert.</c>.</summary>

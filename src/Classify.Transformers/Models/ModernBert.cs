@@ -205,19 +205,14 @@ public sealed class ModernBertModel : nn.Module
         var localBias = globalBias.expand(-1, -1, seq, -1).masked_fill(outsideWindow, finfo(dtype).min);
 
         // One cos/sin table per distinct theta (all global layers share one, all local layers another).
-        var tables = new Dictionary<double, (Tensor Cos, Tensor Sin)>();
-        var first = true;
-        foreach (var layer in layers)
+        var tables = layers.Select(l => l.RopeTheta).Distinct()
+            .ToDictionary(theta => theta, theta => ModernBertRotary.Tables(seq, _headDim, theta, dtype, inputIds.device));
+        var last = SequenceClassificationModel.RunLayers(layers, hidden, (layer, h) =>
         {
-            if (!tables.TryGetValue(layer.RopeTheta, out var table))
-                tables[layer.RopeTheta] = table = ModernBertRotary.Tables(seq, _headDim, layer.RopeTheta, dtype, inputIds.device);
-            var bias = layer.IsGlobal ? globalBias : localBias;
-            // The embedding output is kept (it may be a recorded hidden state); later inputs are outputs of this loop.
-            hidden = SequenceClassificationModel.RunLayer(h => layer.forward(h, bias, table.Cos, table.Sin), hidden, keepInput: first || hiddenStates is not null);
-            hiddenStates?.Add(hidden);
-            first = false;
-        }
-        return final_norm.forward(hidden);
+            var (cos, sin) = tables[layer.RopeTheta];
+            return layer.forward(h, layer.IsGlobal ? globalBias : localBias, cos, sin);
+        }, hiddenStates);
+        return final_norm.forward(last);
     }
 }
 

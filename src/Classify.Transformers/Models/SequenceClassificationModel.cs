@@ -206,8 +206,9 @@ public abstract class SequenceClassificationModel : nn.Module
     }
 
     /// <summary>
-    /// Runs one encoder layer in its own dispose scope and returns its output, freeing the previous output unless
-    /// the caller keeps it (<paramref name="keepInput"/>, e.g. when hidden states are collected).
+    /// Runs a stack of encoder layers, each in its own dispose scope, and returns the last output. Each layer's output
+    /// is appended to <paramref name="hiddenStates"/> when given; otherwise it is freed as soon as the next layer has
+    /// used it. <paramref name="input"/> belongs to the caller and is never freed here.
     /// </summary>
     /// <remarks>
     /// PyTorch frees each intermediate as soon as its last reference goes; TorchSharp frees it when its scope ends.
@@ -215,13 +216,20 @@ public abstract class SequenceClassificationModel : nn.Module
     /// (≈4 GB for BERT-base at 32×128), each new one coming from fresh pages; with it, a layer's buffers are
     /// reused by the next one while they are still mapped and warm. Autograd keeps what backward needs on its own.
     /// </remarks>
-    protected internal static Tensor RunLayer(Func<Tensor, Tensor> layer, Tensor input, bool keepInput)
+    protected internal static Tensor RunLayers<TLayer>(IEnumerable<TLayer> layers, Tensor input, Func<TLayer, Tensor, Tensor> forward,
+        List<Tensor>? hiddenStates)
     {
-        Tensor output;
-        using (var scope = NewDisposeScope())
-            output = layer(input).MoveToOuterDisposeScope();
-        if (!keepInput) input.Dispose();
-        return output;
+        var hidden = input;
+        foreach (var layer in layers)
+        {
+            Tensor output;
+            using (var scope = NewDisposeScope())
+                output = forward(layer, hidden).MoveToOuterDisposeScope();
+            if (hiddenStates is null && !ReferenceEquals(hidden, input)) hidden.Dispose();
+            hiddenStates?.Add(output);
+            hidden = output;
+        }
+        return hidden;
     }
 
     /// <summary>The additive attention bias HF uses for padding: 0 where attended, the dtype's lowest finite value elsewhere.</summary>
