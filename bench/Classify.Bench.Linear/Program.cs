@@ -5,13 +5,13 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Classify.Core.Cleaning;
+using Classify.Core.Data;
 using Classify.Core.IO;
 using Classify.Core.Metrics;
 using Classify.Core.Randomness;
 using Classify.Linear.FeatureExtraction;
 using Classify.Linear.LogisticRegression;
 using Classify.Linear.ModelSelection;
-using Microsoft.VisualBasic.FileIO;
 
 var arguments = ParseArguments(args);
 string dataPath = arguments.GetValueOrDefault("data") ?? throw new ArgumentException("--data <train.csv> is required");
@@ -21,20 +21,17 @@ string[] labelNames = ["negative", "neutral", "positive"];
 
 // Load: textID,text,selected_text,sentiment; the one empty text is dropped, as the notebook's dropna does.
 var rows = new List<(string Id, string Text, int Label)>();
-using (var parser = new TextFieldParser(dataPath) { TextFieldType = FieldType.Delimited, HasFieldsEnclosedInQuotes = true })
+using (var reader = RecordReader.Open(dataPath))
 {
-    parser.SetDelimiters(",");
-    parser.TrimWhiteSpace = false;
-    var header = parser.ReadFields()!;
-    int textColumn = Array.IndexOf(header, "text"), labelColumn = Array.IndexOf(header, "sentiment"), idColumn = Array.IndexOf(header, "textID");
-    while (!parser.EndOfData)
+    foreach (var record in reader.ReadAll())
     {
-        long line = parser.LineNumber;
-        var fields = parser.ReadFields()!;
-        int label = Array.IndexOf(labelNames, fields[labelColumn]);
-        if (label < 0) throw new InputException($"Unknown sentiment '{fields[labelColumn]}'.", dataPath, line, "sentiment");
-        if (string.IsNullOrWhiteSpace(fields[textColumn])) continue;
-        rows.Add((fields[idColumn], fields[textColumn], label));
+        string Field(string name) => record.TryGetValue(name, out var value)
+            ? value ?? ""
+            : throw new InputException($"no '{name}' column", dataPath, record.Line, name);
+        int label = Array.IndexOf(labelNames, Field("sentiment"));
+        if (label < 0) throw new InputException($"Unknown sentiment '{Field("sentiment")}'.", dataPath, record.Line, "sentiment");
+        if (string.IsNullOrWhiteSpace(Field("text"))) continue;
+        rows.Add((Field("textID"), Field("text"), label));
     }
 }
 

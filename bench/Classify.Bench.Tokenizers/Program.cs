@@ -1,12 +1,11 @@
 // Single-threaded tokenizer throughput on real tweets (tweet-sentiment-extraction train.csv, text column):
 // for each real tokenizer, a warm-up pass, then full passes over the tweets for at least 3 s; prints tokens/s.
 using System.Diagnostics;
-using System.Text;
 using Classify.HuggingFace.Tokenization;
 
-var root = args.Length > 0 ? args[0] : FindRepoRoot();
+var root = args.Length > 0 ? args[0] : BenchData.FindRepoRoot();
 var shared = Path.GetFullPath(Path.Combine(root, "..", "shared"));
-var tweets = ReadTextColumn(Path.Combine(shared, "data", "tweet-sentiment-extraction", "train.csv"));
+var tweets = BenchData.ReadTextColumn(Path.Combine(shared, "data", "tweet-sentiment-extraction", "train.csv"));
 Console.WriteLine($"{tweets.Count:N0} tweets, {tweets.Sum(t => t.Length):N0} chars; single thread, {Environment.Version}");
 Console.WriteLine();
 Console.WriteLine("tokens/s (wall) counts elapsed time; tokens/s (CPU) divides by this process's CPU time, the per-core figure on a shared machine.");
@@ -38,43 +37,3 @@ foreach (var name in new[] { "bert-base-uncased", "roberta-base", "ModernBERT-ba
     Console.WriteLine($"{name,-20} {tokenizer.GetType().Name,-24} {total / seconds,16:N0} {total / cpuSeconds,16:N0} {cpuSeconds * 1e9 / total,15:F1} {passes,7}");
 }
 
-static string FindRepoRoot()
-{
-    foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Classify.slnx"))) return dir.FullName;
-    return Environment.GetEnvironmentVariable("CLASSIFY_REPO_ROOT") ?? throw new InvalidOperationException("Cannot find Classify.slnx; pass the repo root.");
-}
-
-// A minimal RFC 4180 reader for the benchmark input (quoted fields, doubled quotes, embedded newlines).
-static List<string> ReadTextColumn(string path)
-{
-    var rows = new List<List<string>>();
-    var row = new List<string>();
-    var field = new StringBuilder();
-    var content = File.ReadAllText(path);
-    var quoted = false;
-    for (var i = 0; i < content.Length; i++)
-    {
-        var c = content[i];
-        if (quoted)
-        {
-            if (c == '"' && i + 1 < content.Length && content[i + 1] == '"') { field.Append('"'); i++; }
-            else if (c == '"') quoted = false;
-            else field.Append(c);
-        }
-        else if (c == '"') quoted = true;
-        else if (c == ',') { row.Add(field.ToString()); field.Clear(); }
-        else if (c == '\n' || c == '\r')
-        {
-            if (c == '\r' && i + 1 < content.Length && content[i + 1] == '\n') i++;
-            row.Add(field.ToString()); field.Clear();
-            rows.Add(row); row = [];
-        }
-        else field.Append(c);
-    }
-    if (field.Length > 0 || row.Count > 0) { row.Add(field.ToString()); rows.Add(row); }
-    var column = rows[0].IndexOf("text");
-    if (column < 0) throw new InvalidDataException($"{path}: no 'text' column");
-    return rows.Skip(1).Where(r => r.Count > column && r[column].Length > 0).Select(r => r[column]).ToList();
-}

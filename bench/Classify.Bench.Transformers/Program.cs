@@ -10,7 +10,6 @@
 // and the 2,048 tweets through TransformerPredictor (tokenize, sort by length, dynamic padding) vs padding every
 // batch of 32 to 128 tokens in file order (the notebook's regime).
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Classify.Core.Prediction;
@@ -45,8 +44,8 @@ string Positional(int index) => options.Positional.Count > index ? options.Posit
 
 static void PrepareTweets(string output, int count)
 {
-    var root = FindRepoRoot();
-    var texts = ReadTextColumn(Path.Combine(root, "..", "shared", "data", "tweet-sentiment-extraction", "train.csv")).Take(count).ToList();
+    var root = BenchData.FindRepoRoot();
+    var texts = BenchData.ReadTextColumn(Path.Combine(root, "..", "shared", "data", "tweet-sentiment-extraction", "train.csv")).Take(count).ToList();
     var tokenizer = BertBaseTokenizer();
     var ids = texts.Select(t => tokenizer.Encode(t, null, new EncodeOptions { MaxLength = 128, Truncation = TruncationStrategy.LongestFirst }).InputIds).ToList();
     File.WriteAllText(output, JsonSerializer.Serialize(new { texts, input_ids = ids }));
@@ -261,48 +260,6 @@ static BenchOptions ParseOptions(string[] args)
         }
     }
     return o;
-}
-
-static string FindRepoRoot()
-{
-    if (Environment.GetEnvironmentVariable("CLASSIFY_REPO_ROOT") is { Length: > 0 } env) return env;
-    foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Classify.slnx"))) return dir.FullName;
-    throw new InvalidOperationException("Cannot find the repository root (Classify.slnx); set CLASSIFY_REPO_ROOT.");
-}
-
-// RFC 4180 reader for the 'text' column (quoted fields may hold commas and newlines).
-static List<string> ReadTextColumn(string path)
-{
-    var rows = new List<List<string>>();
-    var row = new List<string>();
-    var field = new StringBuilder();
-    var content = File.ReadAllText(path);
-    var quoted = false;
-    for (var i = 0; i < content.Length; i++)
-    {
-        var c = content[i];
-        if (quoted)
-        {
-            if (c == '"' && i + 1 < content.Length && content[i + 1] == '"') { field.Append('"'); i++; }
-            else if (c == '"') quoted = false;
-            else field.Append(c);
-        }
-        else if (c == '"') quoted = true;
-        else if (c == ',') { row.Add(field.ToString()); field.Clear(); }
-        else if (c == '\n' || c == '\r')
-        {
-            if (c == '\r' && i + 1 < content.Length && content[i + 1] == '\n') i++;
-            row.Add(field.ToString()); field.Clear();
-            rows.Add(row); row = [];
-        }
-        else field.Append(c);
-    }
-    if (field.Length > 0 || row.Count > 0) { row.Add(field.ToString()); rows.Add(row); }
-    var column = rows[0].IndexOf("text");
-    if (column < 0) throw new InvalidDataException($"{path}: no 'text' column");
-    return rows.Skip(1).Where(r => r.Count > column && r[column].Length > 0).Select(r => r[column]).ToList();
 }
 
 // Wall clock and process CPU time (user + system of all threads, from /proc/self/stat via Process).
