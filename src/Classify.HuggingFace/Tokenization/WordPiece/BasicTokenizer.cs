@@ -90,7 +90,7 @@ internal sealed class BasicTokenizer(bool doLowerCase, bool? stripAccents, bool 
                 if ((flags & AsciiSpace) != 0) break;
                 if ((flags & AsciiDropped) != 0) continue;
                 hasPunctuation |= (flags & AsciiPunctuation) != 0;
-                word.Append(doLowerCase && c is >= 'A' and <= 'Z' ? (char)(c | 0x20) : c, i, i + 1);
+                word.Add(doLowerCase && c is >= 'A' and <= 'Z' ? (char)(c | 0x20) : c, i, i + 1);
             }
             if (word.Count == 0) continue;
             var chars = word.Chars.AsSpan(0, word.Count);
@@ -126,12 +126,12 @@ internal sealed class BasicTokenizer(bool doLowerCase, bool? stripAccents, bool 
     private void AppendCleaned(CharBuffer clean, int cp, int sourceStart, int sourceEnd)
     {
         if (cp is 0 or 0xFFFD || CharClass.IsBertControl(cp)) return;
-        if (CharClass.IsBertWhitespace(cp)) clean.Append(' ', sourceStart, sourceEnd);
+        if (CharClass.IsBertWhitespace(cp)) clean.Add(' ', sourceStart, sourceEnd);
         else if (tokenizeChineseChars && cp >= 0x3400 && CharClass.IsCjkIdeograph(cp))
         {
-            clean.Append(' ', sourceStart, sourceEnd);
+            clean.Add(' ', sourceStart, sourceEnd);
             clean.AppendCodePoint(cp, sourceStart, sourceEnd);
-            clean.Append(' ', sourceStart, sourceEnd);
+            clean.Add(' ', sourceStart, sourceEnd);
         }
         else clean.AppendCodePoint(cp, sourceStart, sourceEnd);
     }
@@ -184,37 +184,18 @@ internal sealed class BasicTokenizer(bool doLowerCase, bool? stripAccents, bool 
 }
 
 /// <summary>Characters with the [start, end) source span of each, reused across calls.</summary>
-internal sealed class CharBuffer
+internal sealed class CharBuffer() : OffsetBuffer<char>(256)
 {
-    public char[] Chars = new char[256];
-    public int[] Starts = new int[256];
-    public int[] Ends = new int[256];
-    public int Count;
-
-    public void Clear() => Count = 0;
-
-    public void Append(char c, int start, int end)
-    {
-        if (Count == Chars.Length)
-        {
-            Array.Resize(ref Chars, Count * 2);
-            Array.Resize(ref Starts, Count * 2);
-            Array.Resize(ref Ends, Count * 2);
-        }
-        Chars[Count] = c;
-        Starts[Count] = start;
-        Ends[Count] = end;
-        Count++;
-    }
+    public char[] Chars => Values;
 
     public void AppendCodePoint(int cp, int start, int end)
     {
-        if (cp < 0x10000) Append((char)cp, start, end);
+        if (cp < 0x10000) Add((char)cp, start, end);
         else
         {
             var s = char.ConvertFromUtf32(cp);
-            Append(s[0], start, end);
-            Append(s[1], start, end);
+            Add(s[0], start, end);
+            Add(s[1], start, end);
         }
     }
 
@@ -227,6 +208,6 @@ internal sealed class CharBuffer
         var oldStarts = Starts.AsSpan(0, Count).ToArray();
         var oldEnds = Ends.AsSpan(0, Count).ToArray();
         Clear();
-        for (var i = 0; i < normalized.Length; i++) Append(normalized[i], oldStarts[starts[i]], oldEnds[ends[i] - 1]);
+        for (var i = 0; i < normalized.Length; i++) Add(normalized[i], oldStarts[starts[i]], oldEnds[ends[i] - 1]);
     }
 }
