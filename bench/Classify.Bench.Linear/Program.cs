@@ -2,7 +2,6 @@
 // Reads tweet-sentiment-extraction/train.csv, makes (or reuses) a stratified 70/15/15 split with seed 42, cleans the text as
 // the tweet notebook does, writes the cleaned splits to a CSV that the sklearn script reads, then times
 // TF-IDF fit + 5-fold grid search + refit + test scoring (wall clock, and CPU seconds of all threads) and prints one JSON object.
-using System.Diagnostics;
 using System.Text.Json;
 using Classify.Core.Cleaning;
 using Classify.Core.Data;
@@ -82,15 +81,14 @@ Console.WriteLine(JsonSerializer.Serialize(new
 
 object Run(string runMode)
 {
-    var clock = Stopwatch.StartNew();
-    var cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime; // all threads: user + system
+    var clock = Clock.Start();
     var vectorizer = new TfidfVectorizer(new TfidfVectorizerOptions
     {
         NgramRange = new NgramRange(1, 3), MaxFeatures = 100_000, MinDf = DocumentFrequency.Count(2), MaxDf = DocumentFrequency.Fraction(0.95), SublinearTf = true,
     });
     var xTrain = vectorizer.FitTransform(trainRows.Select(i => cleaned[i]).ToArray());
     var yTrain = trainRows.Select(i => rows[i].Label).ToArray();
-    double tfidfSeconds = clock.Elapsed.TotalSeconds;
+    double tfidfSeconds = clock.Wall;
     var grid = new ParameterGrid(new Dictionary<string, IReadOnlyList<object?>>
     {
         ["C"] = [0.1, 0.5, 1.0, 2.0, 4.0, 8.0],
@@ -102,14 +100,13 @@ object Run(string runMode)
         : new LogisticRegressionOptions { Solver = LogisticSolver.Lbfgs, MultiClass = MultiClassMode.Multinomial };
     var search = LogisticRegressionSearch.Create(grid, baseOptions, new GridSearchOptions { Folds = 5, Seed = 42, Scoring = "macro_f1" });
     var result = search.Fit(xTrain, yTrain, 3);
-    double searchSeconds = clock.Elapsed.TotalSeconds - tfidfSeconds;
+    double searchSeconds = clock.Wall - tfidfSeconds;
     var model = (LogisticRegressionClassifier)result.BestEstimator!;
     var xTest = vectorizer.Transform(testRows.Select(i => cleaned[i]).ToArray());
     var predicted = model.Predict(xTest);
     var gold = testRows.Select(i => rows[i].Label).ToArray();
     double testF1 = ClassificationMetrics.PrecisionRecallFScore(gold, predicted, 3, MetricAverage.Macro).F1;
-    double wall = clock.Elapsed.TotalSeconds;
-    double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart).TotalSeconds;
+    double wall = clock.Wall, cpu = clock.Cpu;   // cpu: all threads, user + system
     if (arguments.TryGetValue("grid-csv", out var gridCsv)) result.WriteCsv(gridCsv.Replace("{mode}", runMode));
     return new
     {

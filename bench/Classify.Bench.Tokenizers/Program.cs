@@ -1,11 +1,10 @@
 // Single-threaded tokenizer throughput on real tweets (tweet-sentiment-extraction train.csv, text column):
 // for each real tokenizer, a warm-up pass, then full passes over the tweets for at least 3 s; prints tokens/s.
-using System.Diagnostics;
 using Classify.HuggingFace.Tokenization;
 
-var root = args.Length > 0 ? args[0] : BenchData.FindRepoRoot();
+var root = args.Length > 0 ? args[0] : BenchSupport.FindRepoRoot();
 var shared = Path.GetFullPath(Path.Combine(root, "..", "shared"));
-var tweets = BenchData.ReadTextColumn(Path.Combine(shared, "data", "tweet-sentiment-extraction", "train.csv"));
+var tweets = BenchSupport.ReadTextColumn(Path.Combine(shared, "data", "tweet-sentiment-extraction", "train.csv"));
 Console.WriteLine($"{tweets.Count:N0} tweets, {tweets.Sum(t => t.Length):N0} chars; single thread, {Environment.Version}");
 Console.WriteLine();
 Console.WriteLine("tokens/s (wall) counts elapsed time; tokens/s (CPU) divides by this process's CPU time, the per-core figure on a shared machine.");
@@ -23,17 +22,13 @@ foreach (var name in new[] { "bert-base-uncased", "roberta-base", "ModernBERT-ba
     Pass(); // warm-up: JIT tiers, BPE cache
     Pass();
     long total = 0, passes = 0;
-    var process = Process.GetCurrentProcess();
-    var cpuBefore = process.TotalProcessorTime;
-    var watch = Stopwatch.StartNew();
-    while (watch.Elapsed.TotalSeconds < 3)
+    var clock = Clock.Start();
+    while (clock.Wall < 3)
     {
         total += Pass();
         passes++;
     }
-    var seconds = watch.Elapsed.TotalSeconds;
-    process.Refresh();
-    var cpuSeconds = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
+    double seconds = clock.Wall, cpuSeconds = clock.Cpu;
     Console.WriteLine($"{name,-20} {tokenizer.GetType().Name,-24} {total / seconds,16:N0} {total / cpuSeconds,16:N0} {cpuSeconds * 1e9 / total,15:F1} {passes,7}");
 }
 

@@ -9,7 +9,6 @@
 // Measured: inference sentences/s at 32×128 and 32×32, training samples/s at 16×64 (forward + backward + AdamW),
 // and the 2,048 tweets through TransformerPredictor (tokenize, sort by length, dynamic padding) vs padding every
 // batch of 32 to 128 tokens in file order (the notebook's regime).
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Classify.Core.Prediction;
@@ -44,8 +43,8 @@ string Positional(int index) => options.Positional.Count > index ? options.Posit
 
 static void PrepareTweets(string output, int count)
 {
-    var root = BenchData.FindRepoRoot();
-    var texts = BenchData.ReadTextColumn(Path.Combine(root, "..", "shared", "data", "tweet-sentiment-extraction", "train.csv")).Take(count).ToList();
+    var root = BenchSupport.FindRepoRoot();
+    var texts = BenchSupport.ReadTextColumn(Path.Combine(root, "..", "shared", "data", "tweet-sentiment-extraction", "train.csv")).Take(count).ToList();
     var tokenizer = BertBaseTokenizer();
     var ids = texts.Select(t => tokenizer.Encode(t, null, new EncodeOptions { MaxLength = 128, Truncation = TruncationStrategy.LongestFirst }).InputIds).ToList();
     File.WriteAllText(output, JsonSerializer.Serialize(new { texts, input_ids = ids }));
@@ -260,23 +259,6 @@ static BenchOptions ParseOptions(string[] args)
         }
     }
     return o;
-}
-
-// Wall clock and process CPU time (user + system of all threads, from /proc/self/stat via Process).
-sealed class Clock
-{
-    private readonly Stopwatch _watch = Stopwatch.StartNew();
-    private readonly TimeSpan _cpu = CpuTime();
-
-    public static Clock Start() => new();
-    public double Wall => _watch.Elapsed.TotalSeconds;
-    public double Cpu => (CpuTime() - _cpu).TotalSeconds;
-
-    private static TimeSpan CpuTime()
-    {
-        using var process = Process.GetCurrentProcess();
-        return process.TotalProcessorTime;
-    }
 }
 
 sealed class BenchOptions

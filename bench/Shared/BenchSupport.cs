@@ -1,9 +1,10 @@
-// Shared by the benchmark programs (each links this file): where the repository is, and the tweets they measure on,
-// read with Classify's own RecordReader so the benchmarks see exactly what the CLI reads.
+// Shared by the benchmark programs (each links this file): where the repository is, the tweets they measure on (read
+// with Classify's own RecordReader, so the benchmarks see exactly what the CLI reads), and the clock they time with.
+using System.Diagnostics;
 using Classify.Core.Data;
 using Classify.Core.IO;
 
-static class BenchData
+static class BenchSupport
 {
     /// <summary>$CLASSIFY_REPO_ROOT, else the nearest folder above the working or program directory holding Classify.slnx.</summary>
     public static string FindRepoRoot()
@@ -26,5 +27,22 @@ static class BenchData
             if (!string.IsNullOrEmpty(text)) texts.Add(text);
         }
         return texts;
+    }
+}
+
+/// <summary>Wall clock and process CPU time (user + system of all threads), both from the moment of <see cref="Start"/>.</summary>
+sealed class Clock
+{
+    private readonly Stopwatch _watch = Stopwatch.StartNew();
+    private readonly TimeSpan _cpu = CpuTime();
+
+    public static Clock Start() => new();
+    public double Wall => _watch.Elapsed.TotalSeconds;
+    public double Cpu => (CpuTime() - _cpu).TotalSeconds;
+
+    private static TimeSpan CpuTime()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
     }
 }
