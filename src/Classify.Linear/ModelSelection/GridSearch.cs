@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Classify.Core.Metrics;
 using Classify.Linear.Sparse;
@@ -144,7 +145,10 @@ public sealed class GridSearch
             }
         }
 
-        Parallel.ForEach(workItems, new ParallelOptions { MaxDegreeOfParallelism = Options.MaxDegreeOfParallelism, CancellationToken = cancellationToken }, item =>
+        // One item at a time: Parallel.ForEach over an array deals fixed ranges to the threads up front, and the thread
+        // whose range holds the costly items (l1 at large C) then runs on alone while the others idle (measured: 0.9 s of
+        // a 5.8 s search on two cores).
+        Parallel.ForEach(Partitioner.Create(workItems, EnumerablePartitionerOptions.NoBuffering), new ParallelOptions { MaxDegreeOfParallelism = Options.MaxDegreeOfParallelism, CancellationToken = cancellationToken }, item =>
         {
             var data = foldData[item.Fold].Value;
             ISearchEstimator? previous = null;
