@@ -105,6 +105,24 @@ public sealed class GridSearchTests
     }
 
     [Fact]
+    public void GridSearch_HandsOutWorkItemsOneAtATime()
+    {
+        // Six candidates × two folds = twelve work items, in the order (C=1, fold 1), (C=1, fold 2), (C=2, fold 1), …
+        // Item 4, (C=2, fold 2), waits until item 5, (C=3, fold 1), has been fitted. Handed out one at a time, the other
+        // thread takes item 5 and frees item 4 whatever the timing. Dealt out in growing chunks (Parallel.ForEach over an
+        // array), items 4 and 5 land in one thread's chunk and the wait times out.
+        var (x, y) = LogisticRegressionClassifierTests.Synthetic(41, 2, seed: 24);
+        var folds = CrossValidation.StratifiedKFold(2, true, 42)(y, 2);
+        var grid = new ParameterGrid(new Dictionary<string, IReadOnlyList<object?>> { ["C"] = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0] });
+        var gate = new Gate(waiter: (2.0, folds[1].TrainIndices.Length), awaited: (3.0, folds[0].TrainIndices.Length));
+        Assert.NotEqual(folds[0].TrainIndices.Length, folds[1].TrainIndices.Length); // the estimator tells folds apart by size
+        var search = new GridSearch((parameters, _, _) => new GatedEstimator((double)parameters["C"]!, gate), grid,
+            new GridSearchOptions { Folds = 2, Refit = false, WarmStartParameter = null, MaxDegreeOfParallelism = 2 });
+        search.Fit(x, y, 2);
+        Assert.True(gate.WaiterWasReleased, "the awaited item never ran while the waiting one held its thread");
+    }
+
+    [Fact]
     public void GridSearch_HonoursCancellation()
     {
         var (x, y) = LogisticRegressionClassifierTests.Synthetic(300, 3, seed: 23);
@@ -124,6 +142,35 @@ public sealed class GridSearchTests
         Assert.Equal((2 / 3.0 + 1 + 2 / 3.0) / 3, CrossValidation.Scorer("f1_macro", 3)(gold, p), 12);
         Assert.Equal(0.75, CrossValidation.Scorer("micro_f1", 3)(gold, p), 12);
         Assert.True(CrossValidation.Scorer("log_loss", 3)(gold, p) < 0);
+    }
+
+    /// <summary>Makes one (C, training rows) fit wait until another has finished.</summary>
+    private sealed class Gate((double C, int Rows) waiter, (double C, int Rows) awaited)
+    {
+        private readonly ManualResetEventSlim _awaitedDone = new();
+
+        public bool WaiterWasReleased { get; private set; }
+
+        public void Pass(double c, int rows)
+        {
+            if ((c, rows) == waiter) WaiterWasReleased = _awaitedDone.Wait(TimeSpan.FromSeconds(20));
+            else if ((c, rows) == awaited) _awaitedDone.Set();
+        }
+    }
+
+    /// <summary>Predicts uniform probabilities; fitting passes through the gate.</summary>
+    private sealed class GatedEstimator(double c, Gate gate) : ISearchEstimator
+    {
+        private int _classes;
+
+        public void Fit(Classify.Linear.Sparse.CsrMatrix x, int[] y, int classCount, CancellationToken cancellationToken)
+        {
+            _classes = classCount;
+            gate.Pass(c, x.Rows);
+        }
+
+        public double[][] PredictProbabilities(Classify.Linear.Sparse.CsrMatrix x) =>
+            Enumerable.Range(0, x.Rows).Select(_ => Enumerable.Repeat(1.0 / _classes, _classes).ToArray()).ToArray();
     }
 
     /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
