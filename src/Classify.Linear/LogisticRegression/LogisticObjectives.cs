@@ -8,11 +8,17 @@ namespace Classify.Linear.LogisticRegression;
 /// </summary>
 internal sealed class RowBlocks
 {
-    public RowBlocks(int rows, int degree)
+    private readonly double[][] _partial; // gradient buffers of blocks 1.. (block 0 writes the caller's)
+    private readonly double[] _blockLoss;
+
+    public RowBlocks(int rows, int degree, int dimension)
     {
         int blocks = Math.Max(1, Math.Min(degree, rows / 256 + 1));
         Starts = new int[blocks + 1];
         for (int b = 0; b <= blocks; b++) Starts[b] = (int)((long)rows * b / blocks);
+        _partial = new double[blocks][];
+        for (int b = 1; b < blocks; b++) _partial[b] = new double[dimension];
+        _blockLoss = new double[blocks];
     }
 
     /// <summary>Block boundaries: block b covers rows Starts[b] .. Starts[b+1]-1.</summary>
@@ -20,11 +26,30 @@ internal sealed class RowBlocks
 
     public int Count => Starts.Length - 1;
 
-    /// <summary>Runs <paramref name="body"/> for every block, in parallel when there is more than one.</summary>
-    public void Run(Action<int> body)
+    /// <summary>
+    /// Runs <paramref name="blockLoss"/>(block, zeroed gradient buffer) for every block, in parallel when there is more
+    /// than one; leaves the sum of the buffers, in block order, in <paramref name="gradient"/> and returns the summed loss.
+    /// </summary>
+    public double Accumulate(double[] gradient, Func<int, double[], double> blockLoss)
     {
-        if (Count == 1) body(0);
-        else Parallel.For(0, Count, new ParallelOptions { MaxDegreeOfParallelism = Count }, body);
+        Array.Clear(gradient);
+        void Block(int b)
+        {
+            var buffer = b == 0 ? gradient : _partial[b];
+            if (b != 0) Array.Clear(buffer);
+            _blockLoss[b] = blockLoss(b, buffer);
+        }
+        if (Count == 1) Block(0);
+        else Parallel.For(0, Count, new ParallelOptions { MaxDegreeOfParallelism = Count }, Block);
+        double value = 0;
+        for (int b = 0; b < Count; b++)
+        {
+            value += _blockLoss[b];
+            if (b == 0) continue;
+            var part = _partial[b];
+            for (int j = 0; j < gradient.Length; j++) gradient[j] += part[j];
+        }
+        return value;
     }
 }
 
@@ -44,8 +69,6 @@ internal sealed class BinaryLogisticObjective : ISmoothObjective
     private readonly bool _l2;
     private readonly bool _penalizeIntercept;
     private readonly RowBlocks _blocks;
-    private readonly double[][] _partial;
-    private readonly double[] _blockLoss;
     private readonly double[] _point;
     private readonly double[] _gradient;
 
@@ -60,10 +83,7 @@ internal sealed class BinaryLogisticObjective : ISmoothObjective
         _interceptValue = interceptValue;
         _l2 = l2;
         _penalizeIntercept = penalizeIntercept;
-        _blocks = new RowBlocks(x.Rows, degree);
-        _partial = new double[_blocks.Count][];
-        for (int b = 1; b < _blocks.Count; b++) _partial[b] = new double[Dimension];
-        _blockLoss = new double[_blocks.Count];
+        _blocks = new RowBlocks(x.Rows, degree, Dimension);
         _point = new double[Dimension];
         _gradient = new double[Dimension];
     }
@@ -75,11 +95,8 @@ internal sealed class BinaryLogisticObjective : ISmoothObjective
         var w = _point; // spans cannot cross into the parallel body
         parameters.CopyTo(w);
         var grad0 = _gradient;
-        Array.Clear(grad0);
-        _blocks.Run(b =>
+        double value = _blocks.Accumulate(grad0, (b, grad) =>
         {
-            var grad = b == 0 ? grad0 : _partial[b];
-            if (b != 0) Array.Clear(grad);
             double loss = 0;
             double bias = _intercept ? w[_features] * _interceptValue : 0;
             var ptr = _x.RowPointers;
@@ -98,14 +115,8 @@ internal sealed class BinaryLogisticObjective : ISmoothObjective
                 for (int p = ptr[i]; p < end; p++) grad[idx[p]] += val[p] * r;
                 if (_intercept) grad[_features] += r * _interceptValue;
             }
-            _blockLoss[b] = loss;
+            return loss;
         });
-        double value = 0;
-        for (int b = 0; b < _blocks.Count; b++)
-        {
-            value += _blockLoss[b];
-            if (b > 0) Add(_partial[b], grad0);
-        }
         if (_l2)
         {
             int penalised = _penalizeIntercept ? Dimension : _features;
@@ -115,11 +126,6 @@ internal sealed class BinaryLogisticObjective : ISmoothObjective
         }
         grad0.CopyTo(gradient);
         return value;
-    }
-
-    private static void Add(double[] source, double[] target)
-    {
-        for (int j = 0; j < target.Length; j++) target[j] += source[j];
     }
 }
 
@@ -138,8 +144,6 @@ internal sealed class MultinomialLogisticObjective : ISmoothObjective
     private readonly bool _intercept;
     private readonly bool _l2;
     private readonly RowBlocks _blocks;
-    private readonly double[][] _partial;
-    private readonly double[] _blockLoss;
     private readonly double[] _point;
     private readonly double[] _gradient;
 
@@ -152,10 +156,7 @@ internal sealed class MultinomialLogisticObjective : ISmoothObjective
         _features = x.Columns;
         _intercept = fitIntercept;
         _l2 = l2;
-        _blocks = new RowBlocks(x.Rows, degree);
-        _partial = new double[_blocks.Count][];
-        for (int b = 1; b < _blocks.Count; b++) _partial[b] = new double[Dimension];
-        _blockLoss = new double[_blocks.Count];
+        _blocks = new RowBlocks(x.Rows, degree, Dimension);
         _point = new double[Dimension];
         _gradient = new double[Dimension];
     }
@@ -167,13 +168,10 @@ internal sealed class MultinomialLogisticObjective : ISmoothObjective
         var theta = _point;
         parameters.CopyTo(theta);
         var grad0 = _gradient;
-        Array.Clear(grad0);
         int k = _classes;
         int biasOffset = _features * k;
-        _blocks.Run(b =>
+        double value = _blocks.Accumulate(grad0, (b, grad) =>
         {
-            var grad = b == 0 ? grad0 : _partial[b];
-            if (b != 0) Array.Clear(grad);
             var z = new double[k];
             double loss = 0;
             var ptr = _x.RowPointers;
@@ -209,18 +207,8 @@ internal sealed class MultinomialLogisticObjective : ISmoothObjective
                 if (_intercept)
                     for (int c2 = 0; c2 < k; c2++) grad[biasOffset + c2] += z[c2];
             }
-            _blockLoss[b] = loss;
+            return loss;
         });
-        double value = 0;
-        for (int b = 0; b < _blocks.Count; b++)
-        {
-            value += _blockLoss[b];
-            if (b > 0)
-            {
-                var part = _partial[b];
-                for (int j = 0; j < grad0.Length; j++) grad0[j] += part[j];
-            }
-        }
         if (_l2)
         {
             double sq = 0;
