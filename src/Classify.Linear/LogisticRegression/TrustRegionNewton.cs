@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Classify.Linear.Sparse;
@@ -19,6 +20,7 @@ internal sealed class L2LogisticNewtonObjective
     private readonly bool _intercept;
     private readonly double _interceptValue;
     private readonly double[] _curvature; // Dᵢ = cᵢ·σᵢ(1−σᵢ) at the last point whose gradient was taken
+    private readonly double[] _residual;  // cᵢ·(σᵢ−1)·yᵢ at that point: the loss gradient is X̃ᵀ of it
 
     public L2LogisticNewtonObjective(CsrMatrix x, double[] sign, double[] cost, bool fitIntercept, double interceptValue)
     {
@@ -29,6 +31,7 @@ internal sealed class L2LogisticNewtonObjective
         _intercept = fitIntercept;
         _interceptValue = interceptValue;
         _curvature = new double[x.Rows];
+        _residual = new double[x.Rows];
     }
 
     public int Dimension => _features + (_intercept ? 1 : 0);
@@ -43,35 +46,74 @@ internal sealed class L2LogisticNewtonObjective
         var idx = _x.ColumnIndices;
         var val = _x.Values;
         double bias = _intercept ? w[_features] * _interceptValue : 0;
-        double loss = 0;
         for (int i = 0; i < margins.Length; i++)
         {
             double z = bias;
             for (int p = ptr[i]; p < ptr[i + 1]; p++) z += val[p] * w[idx[p]];
             margins[i] = z;
-            double m = -_sign[i] * z; // log(1+e^m), stable either side of 0
-            if (_cost[i] != 0) loss += _cost[i] * (m > 0 ? m + Math.Log(1 + Math.Exp(-m)) : Math.Log(1 + Math.Exp(m)));
         }
-        double sq = 0;
-        for (int j = 0; j < w.Length; j++) sq += w[j] * w[j];
-        return loss + 0.5 * sq;
+        return ValueAt(w, margins);
+    }
+
+    /// <summary>f(w) from margins zᵢ = w·x̃ᵢ the caller already has (the trust-region step forms X̃·s as it goes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public double ValueAt(double[] w, double[] margins)
+    {
+        // Σ cᵢ·log(1+e^mᵢ) with mᵢ = −yᵢ·zᵢ, as max(m, 0) + log(1 + e^−|m|): stable either side of 0.
+        var acc = Vector<double>.Zero;
+        var one = Vector<double>.One;
+        int i = 0, width = Vector<double>.Count;
+        for (; i <= margins.Length - width; i += width)
+        {
+            var m = -new Vector<double>(_sign, i) * new Vector<double>(margins, i);
+            var c = new Vector<double>(_cost, i);
+            var term = c * (Vector.Max(m, Vector<double>.Zero) + Vector.Log(one + Vector.Exp(-Vector.Abs(m))));
+            acc += Vector.ConditionalSelect(Vector.Equals(c, Vector<double>.Zero), Vector<double>.Zero, term);
+        }
+        double loss = Vector.Sum(acc);
+        for (; i < margins.Length; i++)
+        {
+            double m = -_sign[i] * margins[i];
+            if (_cost[i] != 0) loss += _cost[i] * (Math.Max(m, 0) + Math.Log(1 + Math.Exp(-Math.Abs(m))));
+        }
+        return loss + 0.5 * VectorMath.Dot(w, w);
     }
 
     /// <summary>∇f(w) from the margins of <see cref="Value"/> at the same w; also keeps the curvature for <see cref="HessianVector"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Gradient(double[] w, double[] margins, double[] gradient)
     {
+        // σᵢ, the probability of the observed sign, from e^−|yz| (never overflows); then Dᵢ and the residual.
+        var one = Vector<double>.One;
+        int i = 0, width = Vector<double>.Count;
+        for (; i <= margins.Length - width; i += width)
+        {
+            var y = new Vector<double>(_sign, i);
+            var c = new Vector<double>(_cost, i);
+            var yz = y * new Vector<double>(margins, i);
+            var e = Vector.Exp(-Vector.Abs(yz));
+            var sigma = Vector.ConditionalSelect(Vector.GreaterThanOrEqual(yz, Vector<double>.Zero), one / (one + e), e / (one + e));
+            // Rows of zero cost contribute nothing, whatever their margin.
+            var ignored = Vector.Equals(c, Vector<double>.Zero);
+            Vector.ConditionalSelect(ignored, Vector<double>.Zero, c * sigma * (one - sigma)).CopyTo(_curvature, i);
+            Vector.ConditionalSelect(ignored, Vector<double>.Zero, c * (sigma - one) * y).CopyTo(_residual, i);
+        }
+        for (; i < margins.Length; i++)
+        {
+            double c = _cost[i];
+            if (c == 0) { _curvature[i] = 0; _residual[i] = 0; continue; }
+            double sigma = Sigmoid(_sign[i] * margins[i]);
+            _curvature[i] = c * sigma * (1 - sigma);
+            _residual[i] = c * (sigma - 1) * _sign[i];
+        }
         Array.Copy(w, gradient, w.Length);
         var ptr = _x.RowPointers;
         var idx = _x.ColumnIndices;
         var val = _x.Values;
-        for (int i = 0; i < margins.Length; i++)
+        for (i = 0; i < margins.Length; i++)
         {
-            double c = _cost[i];
-            if (c == 0) { _curvature[i] = 0; continue; }
-            double sigma = Sigmoid(_sign[i] * margins[i]); // probability of the observed sign
-            _curvature[i] = c * sigma * (1 - sigma);
-            double r = c * (sigma - 1) * _sign[i];
+            double r = _residual[i];
+            if (r == 0) continue;
             for (int p = ptr[i]; p < ptr[i + 1]; p++) gradient[idx[p]] += val[p] * r;
             if (_intercept) gradient[_features] += r * _interceptValue;
         }
@@ -96,9 +138,12 @@ internal sealed class L2LogisticNewtonObjective
         return norm;
     }
 
-    /// <summary>H·v = v + X̃ᵀ·D·X̃·v at the point of the last <see cref="Gradient"/> call.</summary>
+    /// <summary>
+    /// H·v = v + X̃ᵀ·D·X̃·v at the point of the last <see cref="Gradient"/> call; also writes X̃·v to <paramref name="rowProducts"/>
+    /// on every row of non-zero cost (the others are left as they are).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void HessianVector(double[] v, double[] result)
+    public void HessianVector(double[] v, double[] result, double[] rowProducts)
     {
         Array.Copy(v, result, v.Length);
         var ptr = _x.RowPointers;
@@ -113,11 +158,13 @@ internal sealed class L2LogisticNewtonObjective
         ref double hv = ref MemoryMarshal.GetArrayDataReference(result);
         for (int i = 0; i < _curvature.Length; i++)
         {
+            if (_cost[i] == 0) continue;
             double dii = _curvature[i];
-            if (dii == 0) continue;
             int start = ptr[i], end = ptr[i + 1];
             double t = biasValue;
             for (int p = start; p < end; p++) t += Unsafe.Add(ref values, p) * Unsafe.Add(ref vv, Unsafe.Add(ref columns, p));
+            rowProducts[i] = t;
+            if (dii == 0) continue;
             t *= dii;
             for (int p = start; p < end; p++) Unsafe.Add(ref hv, Unsafe.Add(ref columns, p)) += Unsafe.Add(ref values, p) * t;
             biasSum += t;
@@ -147,15 +194,16 @@ internal static class TrustRegionNewton
         int n = w.Length;
         double[] g = SolverBuffers.Doubles(n), s = SolverBuffers.Doubles(n), r = SolverBuffers.Doubles(n), d = SolverBuffers.Doubles(n),
             hd = SolverBuffers.Doubles(n), wNew = SolverBuffers.Doubles(n);
-        double[] margins = SolverBuffers.Doubles(f.Rows), marginsNew = SolverBuffers.Doubles(f.Rows);
-        var result = Minimize(f, w, eps, maxIter, cancellationToken, g, s, r, d, hd, wNew, margins, marginsNew);
-        SolverBuffers.Return(g, s, r, d, hd, wNew, margins, marginsNew);
+        double[] margins = SolverBuffers.Doubles(f.Rows), marginsNew = SolverBuffers.Doubles(f.Rows),
+            xd = SolverBuffers.Doubles(f.Rows), xs = SolverBuffers.Doubles(f.Rows);
+        var result = Minimize(f, w, eps, maxIter, cancellationToken, g, s, r, d, hd, wNew, margins, marginsNew, xd, xs);
+        SolverBuffers.Return(g, s, r, d, hd, wNew, margins, marginsNew, xd, xs);
         return result;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static MinimizationResult Minimize(L2LogisticNewtonObjective f, double[] w, double eps, int maxIter, CancellationToken cancellationToken,
-        double[] g, double[] s, double[] r, double[] d, double[] hd, double[] wNew, double[] margins, double[] marginsNew)
+        double[] g, double[] s, double[] r, double[] d, double[] hd, double[] wNew, double[] margins, double[] marginsNew, double[] xd, double[] xs)
     {
         int n = w.Length;
 
@@ -170,11 +218,14 @@ internal static class TrustRegionNewton
         while (iter < maxIter)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            bool reachedBoundary = ConjugateGradient(f, delta, g, s, r, d, hd);
+            bool reachedBoundary = ConjugateGradient(f, delta, g, s, r, d, hd, xd, xs);
             for (int j = 0; j < n; j++) wNew[j] = w[j] + s[j];
             double gs = Dot(g, s);
             double predicted = -0.5 * (gs - Dot(s, r));
-            double fNew = f.Value(wNew, marginsNew);
+            // The margins at w + s are those at w plus X̃·s, which the conjugate-gradient steps formed: no pass over the data.
+            Array.Copy(margins, marginsNew, margins.Length);
+            Axpy(1, xs, marginsNew);
+            double fNew = f.ValueAt(wNew, marginsNew);
             double actual = fx - fNew;
             double snorm = Math.Sqrt(Dot(s, s));
             if (iter == 0) delta = Math.Min(delta, snorm);
@@ -205,18 +256,21 @@ internal static class TrustRegionNewton
 
     /// <summary>
     /// Approximately solves H·s = −g within ‖s‖ ≤ delta (Steihaug CG, relative residual 0.1). Leaves the residual
-    /// −g − H·s in <paramref name="r"/>; returns true when the step was cut at the trust-region boundary.
+    /// −g − H·s in <paramref name="r"/> and X̃·s in <paramref name="xs"/> (<paramref name="xd"/> is work space for X̃·d);
+    /// returns true when the step was cut at the trust-region boundary.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool ConjugateGradient(L2LogisticNewtonObjective f, double delta, double[] g, double[] s, double[] r, double[] d, double[] hd)
+    private static bool ConjugateGradient(L2LogisticNewtonObjective f, double delta, double[] g, double[] s, double[] r, double[] d, double[] hd,
+        double[] xd, double[] xs)
     {
         int n = g.Length;
         for (int j = 0; j < n; j++) { s[j] = 0; r[j] = -g[j]; d[j] = r[j]; }
+        Array.Clear(xs);
         double tolerance = 0.1 * Math.Sqrt(Dot(g, g));
         double rTr = Dot(r, r);
         while (Math.Sqrt(rTr) > tolerance)
         {
-            f.HessianVector(d, hd);
+            f.HessianVector(d, hd, xd);
             double alpha = rTr / Dot(d, hd);
             Axpy(alpha, d, s);
             if (Math.Sqrt(Dot(s, s)) > delta)
@@ -227,9 +281,11 @@ internal static class TrustRegionNewton
                 double rad = Math.Sqrt(std * std + dtd * (dsq - sts));
                 alpha = std >= 0 ? (dsq - sts) / (std + rad) : (rad - std) / dtd;
                 Axpy(alpha, d, s);
+                Axpy(alpha, xd, xs);
                 Axpy(-alpha, hd, r);
                 return true;
             }
+            Axpy(alpha, xd, xs);
             Axpy(-alpha, hd, r);
             double rNew = Dot(r, r);
             double beta = rNew / rTr;

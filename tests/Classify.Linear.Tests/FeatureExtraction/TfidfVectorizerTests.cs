@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Classify.Core.IO;
 using Classify.Linear.FeatureExtraction;
@@ -170,7 +169,7 @@ public class TfidfVectorizerTests
 
     [Fact]
     [Trait("Category", "Slow")]
-    public void Fits_trigrams_on_19k_tweets_quickly()
+    public void Fits_trigrams_on_19k_tweets_and_transforms_them_alike()
     {
         var path = Path.Combine(TestPaths.Shared, "data", "tweet-sentiment-extraction", "train.csv");
         var texts = File.ReadLines(path).Skip(1).Take(19_000).Select(line =>
@@ -182,16 +181,11 @@ public class TfidfVectorizerTests
         {
             NgramRange = new(1, 3), MinDf = DocumentFrequency.Count(2), MaxDf = DocumentFrequency.Fraction(0.95), MaxFeatures = 100_000, SublinearTf = true,
         };
-        new TfidfVectorizer(options).FitTransform(texts.Take(500).ToList()); // warm up
-        // CPU time, not wall time: the machine running the tests may be shared.
-        var process = Process.GetCurrentProcess();
-        var before = process.TotalProcessorTime;
+        // Speed is measured by the linear benchmark (bench/, TF-IDF seconds), not here: process CPU time also counts the
+        // tests running beside this one.
         var v = new TfidfVectorizer(options);
         var x = v.FitTransform(texts);
-        process.Refresh();
-        double fit = (process.TotalProcessorTime - before).TotalSeconds;
         var y = v.Transform(texts);
         Assert.Equal(x.Values, y.Values);
-        Assert.True(fit < 2.5, $"FitTransform used {fit:F2} s of CPU");
     }
 }

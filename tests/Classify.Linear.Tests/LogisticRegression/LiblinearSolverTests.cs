@@ -40,11 +40,17 @@ public sealed class LiblinearSolverTests
         var fit = logreg.GetProperty("liblinear_l1_C2");
         var model = new LogisticRegressionClassifier(new LogisticRegressionOptions { C = 2, Penalty = Penalty.L1, Solver = LogisticSolver.Liblinear }).Fit(x, y);
 
-        // newGLMNET visits coordinates in random order, so only the accuracy is comparable: sklearn's own default-tolerance
-        // coefficients are 9.1e-4 away from the converged reference.
-        var reference = Matrix(fit.GetProperty("converged_reference").GetProperty("coef_"));
-        double error = MaxError(reference, model.Coefficients);
-        Assert.True(error < 1e-3, $"max |coef − converged reference| = {error:E2}");
+        // newGLMNET visits coordinates in random order, and the fixture has identical n-gram columns among which l1 may
+        // split a weight any way, so the comparable accuracy is the objective's: sklearn's own default-tolerance fit is
+        // 3.7e-9 to 4.5e-8 above the converged optimum of each class.
+        var reference = fit.GetProperty("converged_reference");
+        var optimum = Doubles(reference.GetProperty("objective"));
+        var sklearnGap = Doubles(fit.GetProperty("objective")).Zip(optimum, (a, b) => a - b).ToArray();
+        for (int k = 0; k < optimum.Length; k++)
+        {
+            double gap = L1Objective(x, y, k, 2.0, model.Coefficients[k], model.Intercepts[k]) - optimum[k];
+            Assert.True(gap > -1e-9 && gap < 10 * sklearnGap.Max(), $"class {k}: objective − optimum = {gap:E2} (sklearn's {sklearnGap[k]:E2})");
+        }
         Assert.True(model.Converged);
         Assert.All(model.Iterations, n => Assert.InRange(n, 1, 3 * Ints(fit.GetProperty("n_iter_")).Max()));
     }
@@ -114,6 +120,22 @@ public sealed class LiblinearSolverTests
         for (int k = 0; k < expected.Length; k++)
             for (int j = 0; j < expected[k].Length; j++) worst = Math.Max(worst, Math.Abs(expected[k][j] - actual[k][j]));
         return worst;
+    }
+
+    // liblinear's l1 objective of class k against the rest: ‖[w, b]‖₁ + C·Σ log(1 + exp(−y·(x·w + b))), the bias penalised.
+    private static double L1Objective(CsrMatrix x, int[] y, int k, double c, double[] w, double b)
+    {
+        double loss = 0;
+        for (int i = 0; i < x.Rows; i++)
+        {
+            double z = b;
+            var idx = x.RowIndices(i);
+            var val = x.RowValues(i);
+            for (int p = 0; p < idx.Length; p++) z += val[p] * w[idx[p]];
+            double m = -(y[i] == k ? 1 : -1) * z;
+            loss += m > 0 ? m + Math.Log(1 + Math.Exp(-m)) : Math.Log(1 + Math.Exp(m));
+        }
+        return w.Sum(Math.Abs) + Math.Abs(b) + c * loss;
     }
 
     private static int[] Ints(JsonElement e) => e.EnumerateArray().Select(v => v.GetInt32()).ToArray();

@@ -91,17 +91,61 @@ public sealed class GridSearchTests
     public void GridSearch_IsDeterministic_AndWarmStartDoesNotChangeScores()
     {
         var (x, y) = LogisticRegressionClassifierTests.Synthetic(240, 3, seed: 22, noise: 0.4);
-        var grid = new ParameterGrid(new Dictionary<string, IReadOnlyList<object?>> { ["C"] = [0.5, 2.0, 8.0], ["penalty"] = ["l2"] });
+        var grid = new ParameterGrid(new Dictionary<string, IReadOnlyList<object?>>
+        {
+            ["C"] = [0.5, 2.0, 8.0],
+            ["penalty"] = ["l2"],
+            ["class_weight"] = [null, "balanced", ClassWeight.Explicit(new Dictionary<int, double> { [0] = 1.5, [2] = 0.7 })],
+        });
         var baseOptions = new LogisticRegressionOptions { Tol = 1e-9 };
         var first = LogisticRegressionSearch.Create(grid, baseOptions, new GridSearchOptions { Folds = 4, Refit = false }).Fit(x, y, 3);
         var second = LogisticRegressionSearch.Create(grid, baseOptions, new GridSearchOptions { Folds = 4, Refit = false }).Fit(x, y, 3);
-        var cold = LogisticRegressionSearch.Create(grid, baseOptions, new GridSearchOptions { Folds = 4, Refit = false, WarmStartParameter = null }).Fit(x, y, 3);
+        var cold = LogisticRegressionSearch.Create(grid, baseOptions, new GridSearchOptions { Folds = 4, Refit = false, WarmStartParameters = [] }).Fit(x, y, 3);
         for (int c = 0; c < grid.Count; c++)
         {
             Assert.Equal(first.Candidates[c].SplitScores, second.Candidates[c].SplitScores);
             Assert.Equal(first.Candidates[c].SplitScores, cold.Candidates[c].SplitScores);
         }
         Assert.Null(first.BestEstimator);
+    }
+
+    [Fact]
+    public void WarmStartChains_RunSerpentine_OverCAndClassWeight()
+    {
+        var (x, y) = LogisticRegressionClassifierTests.Synthetic(60, 3, seed: 25);
+        var grid = new ParameterGrid(new Dictionary<string, IReadOnlyList<object?>>
+        {
+            ["C"] = [4.0, 0.5, 1.0],             // listed out of order: the chain still runs C upwards
+            ["class_weight"] = [null, "balanced", "custom"],
+            ["penalty"] = ["l1", "l2"],
+        });
+        var fits = new List<(string Parameters, string? Previous, int Rows)>();
+        var search = new GridSearch((parameters, _, previous) => new RecordingEstimator(parameters, (RecordingEstimator?)previous, fits), grid,
+            new GridSearchOptions { Folds = 2, Refit = false, MaxDegreeOfParallelism = 1 });
+        search.Fit(x, y, 3);
+
+        Assert.Equal(grid.Count * 2, fits.Count);
+        string[] expected =
+        [
+            "C=0.5, class_weight=None", "C=0.5, class_weight=balanced", "C=0.5, class_weight=custom",
+            "C=1, class_weight=custom", "C=1, class_weight=balanced", "C=1, class_weight=None",
+            "C=4, class_weight=None", "C=4, class_weight=balanced", "C=4, class_weight=custom",
+        ];
+        // One thread runs the (chain, fold) items one after the other: nine fits each, every fit starting from the one
+        // before it, the first from scratch.
+        for (int item = 0; item < fits.Count / expected.Length; item++)
+        {
+            var steps = fits.Skip(item * expected.Length).Take(expected.Length).ToArray();
+            Assert.Equal(expected, steps.Select(f => f.Parameters[..f.Parameters.LastIndexOf(',')]));
+            Assert.Single(steps.Select(f => f.Parameters[f.Parameters.LastIndexOf(',')..]).Distinct());
+            Assert.Null(steps[0].Previous);
+            for (int i = 1; i < steps.Length; i++) Assert.Equal(steps[i - 1].Parameters, steps[i].Previous);
+        }
+
+        fits.Clear();
+        new GridSearch((parameters, _, previous) => new RecordingEstimator(parameters, (RecordingEstimator?)previous, fits), grid,
+            new GridSearchOptions { Folds = 2, Refit = false, MaxDegreeOfParallelism = 1, WarmStartParameters = [] }).Fit(x, y, 3);
+        Assert.All(fits, f => Assert.Null(f.Previous));
     }
 
     [Fact]
@@ -117,7 +161,7 @@ public sealed class GridSearchTests
         var gate = new Gate(waiter: (2.0, folds[1].TrainIndices.Length), awaited: (3.0, folds[0].TrainIndices.Length));
         Assert.NotEqual(folds[0].TrainIndices.Length, folds[1].TrainIndices.Length); // the estimator tells folds apart by size
         var search = new GridSearch((parameters, _, _) => new GatedEstimator((double)parameters["C"]!, gate), grid,
-            new GridSearchOptions { Folds = 2, Refit = false, WarmStartParameter = null, MaxDegreeOfParallelism = 2 });
+            new GridSearchOptions { Folds = 2, Refit = false, WarmStartParameters = [], MaxDegreeOfParallelism = 2 });
         search.Fit(x, y, 2);
         Assert.True(gate.WaiterWasReleased, "the awaited item never ran while the waiting one held its thread");
     }
@@ -168,6 +212,23 @@ public sealed class GridSearchTests
             _classes = classCount;
             gate.Pass(c, x.Rows);
         }
+
+        public double[][] PredictProbabilities(Classify.Linear.Sparse.CsrMatrix x) =>
+            Enumerable.Range(0, x.Rows).Select(_ => Enumerable.Repeat(1.0 / _classes, _classes).ToArray()).ToArray();
+    }
+
+    /// <summary>Records each fit's parameters, the fit it warm-starts from and its training rows; predicts uniformly.</summary>
+    private sealed class RecordingEstimator(ParameterSet parameters, RecordingEstimator? previous, List<(string, string?, int)> log) : ISearchEstimator
+    {
+        private int _classes;
+
+        public void Fit(Classify.Linear.Sparse.CsrMatrix x, int[] y, int classCount, CancellationToken cancellationToken)
+        {
+            _classes = classCount;
+            lock (log) log.Add((parameters.ToString(), previous?.Parameters, x.Rows));
+        }
+
+        private string Parameters => parameters.ToString();
 
         public double[][] PredictProbabilities(Classify.Linear.Sparse.CsrMatrix x) =>
             Enumerable.Range(0, x.Rows).Select(_ => Enumerable.Repeat(1.0 / _classes, _classes).ToArray()).ToArray();
