@@ -81,24 +81,26 @@ internal static class NewGlmNet
     {
         int n = x.Columns, l = x.Rows;
         var index = SolverBuffers.Ints(n);
-        double[] hessianDiagonal = SolverBuffers.Doubles(n), grad = SolverBuffers.Doubles(n), wpd = SolverBuffers.Doubles(n),
+        double[] grad = SolverBuffers.Doubles(n), wpd = SolverBuffers.Doubles(n),
             negativeSum = SolverBuffers.Doubles(n);
         double[] xTd = SolverBuffers.Doubles(l), expWx = SolverBuffers.Doubles(l), expWxNew = SolverBuffers.Doubles(l),
             tau = SolverBuffers.Doubles(l), curvature = SolverBuffers.Doubles(l), negativeCost = SolverBuffers.Doubles(l);
+        var packed = new PackedSweep(n, x.RowIndices.Length);
         var result = Minimize(x, sign, cost, w, eps, maxNewtonIterations, cancellationToken,
-            index, hessianDiagonal, grad, wpd, negativeSum, xTd, expWx, expWxNew, tau, curvature, negativeCost);
+            index, grad, wpd, negativeSum, xTd, expWx, expWxNew, tau, curvature, negativeCost, packed);
+        packed.Return();
         SolverBuffers.Return(index);
-        SolverBuffers.Return(hessianDiagonal, grad, wpd, negativeSum, xTd, expWx, expWxNew, tau, curvature, negativeCost);
+        SolverBuffers.Return(grad, wpd, negativeSum, xTd, expWx, expWxNew, tau, curvature, negativeCost);
         return result;
     }
 
-    // The vectors come zeroed from the caller: index, hessianDiagonal, grad, wpd (the Newton direction's target point
+    // The vectors come zeroed from the caller: index, grad, wpd (the Newton direction's target point
     // w + d) and negativeSum (Σ over negative rows of cᵢ·xᵢⱼ, the linear part of the loss gradient) have one entry per
     // coordinate; xTd, expWx, expWxNew, tau, curvature and negativeCost (cᵢ on negative rows, 0 on positive ones) one per row.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static MinimizationResult Minimize(SparseColumns x, double[] sign, double[] cost, double[] w, double eps, int maxNewtonIterations,
-        CancellationToken cancellationToken, int[] index, double[] hessianDiagonal, double[] grad, double[] wpd, double[] negativeSum,
-        double[] xTd, double[] expWx, double[] expWxNew, double[] tau, double[] curvature, double[] negativeCost)
+        CancellationToken cancellationToken, int[] index, double[] grad, double[] wpd, double[] negativeSum,
+        double[] xTd, double[] expWx, double[] expWxNew, double[] tau, double[] curvature, double[] negativeCost, PackedSweep packed)
     {
         int l = x.Rows, n = x.Columns, bias = x.HasIntercept ? x.Features : -1;
         double s0 = x.InterceptValue;
@@ -152,7 +154,7 @@ internal static class NewGlmNet
                 double t = j == bias ? s0 * VectorMath.Sum(tau) : ColumnDot(ptr[j], ptr[j + 1], rowOf, val, tau);
                 double g = grad[j] = negativeSum[j] - t;
                 // Outer shrinking: a zero weight whose gradient sits well inside [−1, 1] stays zero this Newton step
-                // (decided before the Hessian diagonal, which shrunk coordinates never need).
+                // (the Hessian diagonal, which shrunk coordinates never need, is formed when the active ones are packed).
                 if (w[j] == 0 && g + 1 >= 0 && g - 1 <= 0 && g + 1 > gmaxOld / l && g - 1 < -gmaxOld / l)
                 {
                     activeSize--;
@@ -160,7 +162,6 @@ internal static class NewGlmNet
                     s--;
                     continue;
                 }
-                hessianDiagonal[j] = Nu + (j == bias ? s0 * s0 * VectorMath.Sum(curvature) : ColumnSquaredDot(ptr[j], ptr[j + 1], rowOf, val, curvature));
                 double violation = Violation(w[j], g);
                 gmax = Math.Max(gmax, violation);
                 gnorm1 += violation;
@@ -176,37 +177,12 @@ internal static class NewGlmNet
                 int pick = s + random.Next(activeSize - s);
                 (index[pick], index[s]) = (index[s], index[pick]);
             }
+            var sweep = packed.Pack(x, index, activeSize, curvature, grad, w);
             int inner = 0, sweepsAtTolerance = 0, qpActiveSize = activeSize;
             double qpGmaxOld = double.PositiveInfinity;
             while (inner < MaxInnerIterations)
             {
-                double qpGmax = 0, qpGnorm1 = 0;
-                for (int s = 0; s < qpActiveSize; s++)
-                {
-                    int j = index[s];
-                    double h = hessianDiagonal[j];
-                    double g = grad[j] + (wpd[j] - w[j]) * Nu;
-                    g += j == bias ? s0 * VectorMath.Dot(curvature, xTd) : ColumnDot(ptr[j], ptr[j + 1], rowOf, val, curvature, xTd);
-                    double gp = g + 1, gn = g - 1;
-                    if (wpd[j] == 0 && gp >= 0 && gn <= 0 && gp > qpGmaxOld / l && gn < -qpGmaxOld / l)
-                    {
-                        qpActiveSize--;
-                        (index[s], index[qpActiveSize]) = (index[qpActiveSize], index[s]);
-                        s--;
-                        continue;
-                    }
-                    double violation = Violation(wpd[j], g);
-                    qpGmax = Math.Max(qpGmax, violation);
-                    qpGnorm1 += violation;
-
-                    // Exact minimiser of the one-variable model h/2·z² + g·z + |wpd + z|.
-                    double z = gp < h * wpd[j] ? -gp / h : gn > h * wpd[j] ? -gn / h : -wpd[j];
-                    if (Math.Abs(z) < 1e-12) continue;
-                    z = Math.Clamp(z, -10.0, 10.0);
-                    wpd[j] += z;
-                    if (j == bias) VectorMath.Add(z * s0, xTd);
-                    else ColumnAxpy(z, ptr[j], ptr[j + 1], rowOf, val, xTd);
-                }
+                var (qpGmax, qpGnorm1) = Sweep(sweep, activeSize, qpGmaxOld / l, s0, curvature, xTd, ref qpActiveSize);
                 inner++;
                 sweepsAtTolerance++;
                 if (qpGnorm1 <= innerEps * gnorm1Zero)
@@ -227,12 +203,14 @@ internal static class NewGlmNet
                         break;
                     }
                     // Converged on the shrunk set: check the whole active set once more.
+                    Array.Fill(sweep.Open, 1, 0, activeSize);
                     qpActiveSize = activeSize;
                     qpGmaxOld = double.PositiveInfinity;
                     continue;
                 }
                 qpGmaxOld = qpGmax;
             }
+            for (int s = 0; s < activeSize; s++) wpd[sweep.Coordinate[s]] = sweep.Target[s];
 
             // Backtracking line search on the true objective (Armijo rule with the l1 term).
             double delta = 0, wNormNew = 0;
@@ -290,10 +268,149 @@ internal static class NewGlmNet
         return new MinimizationResult(Objective(expWx, sign, cost, wNorm), newton, false);
     }
 
-    // Column kernels over CSC entries start..end−1. Row indices come from the matrix and are in range by construction,
-    // so the hot loops read through refs without bounds checks.
+    /// <summary>
+    /// One coordinate-descent sweep over the packed active coordinates still open (<see cref="PackedSweep.Open"/>):
+    /// updates their targets and X·d, closes those that shrink (decrementing <paramref name="openCount"/>) and returns the
+    /// largest and the summed violation. <paramref name="shrinkBound"/> is liblinear's Gmax_old / l.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (double Gmax, double Gnorm1) Sweep(PackedSweep sweep, int size, double shrinkBound, double s0, double[] curvature,
+        double[] xTd, ref int openCount)
+    {
+        int[] start = sweep.Start, rows = sweep.Rows, open = sweep.Open;
+        double[] values = sweep.Values, scaled = sweep.Scaled, h = sweep.Hessian, grad = sweep.Gradient, target = sweep.Target, w = sweep.Weight;
+        int bias = sweep.BiasSlot;
+        double gmax = 0, gnorm1 = 0;
+        for (int s = 0; s < size; s++)
+        {
+            if (open[s] == 0) continue;
+            double wp = target[s];
+            double g = grad[s] + (wp - w[s]) * Nu
+                + (s == bias ? s0 * VectorMath.Dot(curvature, xTd) : PackedDot(start[s], start[s + 1], rows, scaled, xTd));
+            double gp = g + 1, gn = g - 1;
+            if (wp == 0 && gp >= 0 && gn <= 0 && gp > shrinkBound && gn < -shrinkBound)
+            {
+                open[s] = 0;
+                openCount--;
+                continue;
+            }
+            double violation = Violation(wp, g);
+            gmax = Math.Max(gmax, violation);
+            gnorm1 += violation;
 
-    /// <summary>Σₚ val[p]·a[row[p]].</summary>
+            // Exact minimiser of the one-variable model h/2·z² + g·z + |wpd + z|.
+            double hs = h[s];
+            double z = gp < hs * wp ? -gp / hs : gn > hs * wp ? -gn / hs : -wp;
+            if (Math.Abs(z) < 1e-12) continue;
+            z = Math.Clamp(z, -10.0, 10.0);
+            target[s] = wp + z;
+            if (s == bias) VectorMath.Add(z * s0, xTd);
+            else PackedAxpy(z, start[s], start[s + 1], rows, values, xTd);
+        }
+        return (gmax, gnorm1);
+    }
+
+    /// <summary>Σₚ scaled[p]·a[row[p]] over packed entries start..end−1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double PackedDot(int start, int end, int[] rowOf, double[] scaled, double[] a)
+    {
+        ref int rows = ref MemoryMarshal.GetArrayDataReference(rowOf);
+        ref double values = ref MemoryMarshal.GetArrayDataReference(scaled);
+        ref double x = ref MemoryMarshal.GetArrayDataReference(a);
+        double sum = 0;
+        for (int p = start; p < end; p++) sum += Unsafe.Add(ref values, p) * Unsafe.Add(ref x, Unsafe.Add(ref rows, p));
+        return sum;
+    }
+
+    /// <summary>target[row[p]] += z·val[p] over packed entries start..end−1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PackedAxpy(double z, int start, int end, int[] rowOf, double[] val, double[] target)
+    {
+        ref int rows = ref MemoryMarshal.GetArrayDataReference(rowOf);
+        ref double values = ref MemoryMarshal.GetArrayDataReference(val);
+        ref double y = ref MemoryMarshal.GetArrayDataReference(target);
+        for (int p = start; p < end; p++) Unsafe.Add(ref y, Unsafe.Add(ref rows, p)) += z * Unsafe.Add(ref values, p);
+    }
+
+    /// <summary>
+    /// The active coordinates of one Newton step, copied in the order the sweeps visit them: their columns' entries one
+    /// after another (each value also pre-multiplied by its row's curvature Dᵢ, fixed within the step) and their Hessian
+    /// diagonal, gradient, weight and target side by side. A sweep then streams through memory and gathers from X·d
+    /// only, instead of jumping between columns and between six vectors of the whole problem's size.
+    /// </summary>
+    private sealed class PackedSweep(int coordinates, int entries)
+    {
+        public readonly int[] Coordinate = SolverBuffers.Ints(coordinates);
+        public readonly int[] Start = SolverBuffers.Ints(coordinates + 1);
+        public readonly int[] Open = SolverBuffers.Ints(coordinates);
+        public readonly int[] Rows = SolverBuffers.Ints(entries);
+        public readonly double[] Values = SolverBuffers.Doubles(entries);
+        public readonly double[] Scaled = SolverBuffers.Doubles(entries);
+        public readonly double[] Hessian = SolverBuffers.Doubles(coordinates);
+        public readonly double[] Gradient = SolverBuffers.Doubles(coordinates);
+        public readonly double[] Weight = SolverBuffers.Doubles(coordinates);
+        public readonly double[] Target = SolverBuffers.Doubles(coordinates);
+        /// <summary>Slot of the intercept (a dense column, not packed), or −1.</summary>
+        public int BiasSlot = -1;
+
+        /// <summary>
+        /// Packs the coordinates <paramref name="order"/>[0..<paramref name="size"/>), all open, targets at w, and forms their
+        /// Hessian diagonal ν + Σᵢ Dᵢ·xᵢⱼ² on the way.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public PackedSweep Pack(SparseColumns x, int[] order, int size, double[] curvature, double[] grad, double[] w)
+        {
+            double s0 = x.InterceptValue;
+            int bias = x.HasIntercept ? x.Features : -1;
+            var ptr = x.Pointers;
+            var rowOf = x.RowIndices;
+            var val = x.Values;
+            BiasSlot = -1;
+            int at = 0;
+            for (int s = 0; s < size; s++)
+            {
+                int j = order[s];
+                Coordinate[s] = j;
+                Start[s] = at;
+                Open[s] = 1;
+                Gradient[s] = grad[j];
+                Weight[s] = Target[s] = w[j];
+                if (j == bias)
+                {
+                    BiasSlot = s;
+                    Hessian[s] = Nu + s0 * s0 * VectorMath.Sum(curvature);
+                    continue;
+                }
+                double h = 0;
+                for (int p = ptr[j]; p < ptr[j + 1]; p++, at++)
+                {
+                    int i = rowOf[p];
+                    double v = val[p], scaled = v * curvature[i];
+                    Rows[at] = i;
+                    Values[at] = v;
+                    Scaled[at] = scaled;
+                    h += v * scaled;
+                }
+                Hessian[s] = Nu + h;
+            }
+            Start[size] = at;
+            return this;
+        }
+
+        public void Return()
+        {
+            SolverBuffers.Return(Coordinate);
+            SolverBuffers.Return(Start);
+            SolverBuffers.Return(Open);
+            SolverBuffers.Return(Rows);
+            SolverBuffers.Return(Values, Scaled, Hessian, Gradient, Weight, Target);
+        }
+    }
+
+    // Row indices come from the matrix and are in range by construction, so the hot loops here and in the packed
+    // kernels read through refs without bounds checks.
+
+    /// <summary>Σₚ val[p]·a[row[p]] over the CSC entries start..end−1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double ColumnDot(int start, int end, int[] rowOf, double[] val, double[] a)
     {
@@ -305,50 +422,8 @@ internal static class NewGlmNet
         return sum;
     }
 
-    /// <summary>Σₚ val[p]·a[row[p]]·b[row[p]].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double ColumnDot(int start, int end, int[] rowOf, double[] val, double[] a, double[] b)
-    {
-        ref int rows = ref MemoryMarshal.GetArrayDataReference(rowOf);
-        ref double values = ref MemoryMarshal.GetArrayDataReference(val);
-        ref double x = ref MemoryMarshal.GetArrayDataReference(a);
-        ref double y = ref MemoryMarshal.GetArrayDataReference(b);
-        double sum = 0;
-        for (int p = start; p < end; p++)
-        {
-            int i = Unsafe.Add(ref rows, p);
-            sum += Unsafe.Add(ref values, p) * Unsafe.Add(ref x, i) * Unsafe.Add(ref y, i);
-        }
-        return sum;
-    }
-
-    /// <summary>Σₚ val[p]²·a[row[p]].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double ColumnSquaredDot(int start, int end, int[] rowOf, double[] val, double[] a)
-    {
-        ref int rows = ref MemoryMarshal.GetArrayDataReference(rowOf);
-        ref double values = ref MemoryMarshal.GetArrayDataReference(val);
-        ref double x = ref MemoryMarshal.GetArrayDataReference(a);
-        double sum = 0;
-        for (int p = start; p < end; p++)
-        {
-            double v = Unsafe.Add(ref values, p);
-            sum += v * v * Unsafe.Add(ref x, Unsafe.Add(ref rows, p));
-        }
-        return sum;
-    }
-
-    /// <summary>target[row[p]] += z·val[p].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ColumnAxpy(double z, int start, int end, int[] rowOf, double[] val, double[] target)
-    {
-        ref int rows = ref MemoryMarshal.GetArrayDataReference(rowOf);
-        ref double values = ref MemoryMarshal.GetArrayDataReference(val);
-        ref double y = ref MemoryMarshal.GetArrayDataReference(target);
-        for (int p = start; p < end; p++) Unsafe.Add(ref y, Unsafe.Add(ref rows, p)) += z * Unsafe.Add(ref values, p);
-    }
-
     /// <summary>|minimum-norm subgradient| of wⱼ's coordinate of ‖w‖₁ + loss, given the loss gradient g.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Violation(double wj, double g)
     {
         if (wj > 0) return Math.Abs(g + 1);
