@@ -68,6 +68,14 @@ internal sealed class SparseColumns
 /// Stops when the l1 norm of the minimum-norm subgradient is at most eps times its value at w = 0 (liblinear's rule,
 /// measured from 0 so a warm start does not tighten it).
 /// </summary>
+/// <remarks>
+/// Three departures from liblinear change how fast the inner models are solved, never what is solved or when the fit
+/// stops: the coordinates keep one random order per Newton step instead of a new one every sweep; a model met in a
+/// single sweep has its tolerance tightened at once instead of after another Newton step; and each step's active
+/// columns are packed in visiting order for the sweeps (<see cref="PackedSweep"/>). With the grid search's serpentine
+/// warm starts, the tweet grid's 270 l1 fold fits take 1,454 Newton steps and 7,901 sweeps, against 3,403 and 14,203
+/// for liblinear's schedule with warm starts along C alone (docs/benchmarks.md).
+/// </remarks>
 internal static class NewGlmNet
 {
     private const int MaxInnerIterations = 1000;
@@ -128,10 +136,11 @@ internal static class NewGlmNet
                 for (int p = ptr[j]; p < ptr[j + 1]; p++)
                 {
                     int i = rowOf[p];
-                    expWx[i] += w[j] * val[p];
                     neg += negativeCost[i] * val[p];
                     atZero += val[p] * 0.5 * cost[i];
                 }
+                // Most coordinates of a warm start (and all of a cold one) are zero and add nothing to w·x.
+                if (w[j] != 0) for (int p = ptr[j]; p < ptr[j + 1]; p++) expWx[rowOf[p]] += w[j] * val[p];
             }
             negativeSum[j] = neg;
             gnorm1Zero += Violation(0, neg - atZero);
