@@ -225,5 +225,7 @@ public sealed class GridSearch
             .ToArray();
     }
 
-    private static bool IsNumber(object? value) => value is sbyte or byte or short or ushort or int or uint or long or ulong or float or double or decimal;
+    // Numbers, and numbers written as text (a grid read from a config file), order by value.
+    private static bool IsNumber(object? value) => value is sbyte or byte or short or ushort or int or uint or long or ulong or float or double or decimal
+        || (value is string text && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
 }

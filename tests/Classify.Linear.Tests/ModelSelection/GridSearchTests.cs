@@ -115,7 +115,7 @@ public sealed class GridSearchTests
         var (x, y) = LogisticRegressionClassifierTests.Synthetic(60, 3, seed: 25);
         var grid = new ParameterGrid(new Dictionary<string, IReadOnlyList<object?>>
         {
-            ["C"] = [4.0, 0.5, 1.0],             // listed out of order: the chain still runs C upwards
+            ["C"] = [4.0, "0.5", 1.0],           // out of order, one as text (as from a config): the chain still runs C upwards
             ["class_weight"] = [null, "balanced", "custom"],
             ["penalty"] = ["l1", "l2"],
         });
@@ -146,6 +146,28 @@ public sealed class GridSearchTests
         new GridSearch((parameters, _, previous) => new RecordingEstimator(parameters, (RecordingEstimator?)previous, fits), grid,
             new GridSearchOptions { Folds = 2, Refit = false, MaxDegreeOfParallelism = 1, WarmStartParameters = [] }).Fit(x, y, 3);
         Assert.All(fits, f => Assert.Null(f.Previous));
+    }
+
+    [Fact]
+    public void Fits_GetTheThreadsOfItemsNotLeft()
+    {
+        var (x, y) = LogisticRegressionClassifierTests.Synthetic(60, 3, seed: 26);
+        var grid = new ParameterGrid(new Dictionary<string, IReadOnlyList<object?>> { ["C"] = [1.0, 2.0, 3.0] });
+        var threads = new List<int>();
+        GridSearch Search(int cores) => new((parameters, t, _) =>
+        {
+            lock (threads) threads.Add(t);
+            return new RecordingEstimator(parameters, null, []);
+        }, grid, new GridSearchOptions { Folds = 2, Refit = false, MaxDegreeOfParallelism = cores });
+
+        // Two (chain, fold) items on four cores: two threads per fit while both are unfinished, four once one is done.
+        Search(4).Fit(x, y, 3);
+        Assert.Equal(6, threads.Count);
+        Assert.Equal(2, threads[0]);
+        Assert.All(threads, t => Assert.True(t is 2 or 4, $"{t} threads"));
+        threads.Clear();
+        Search(1).Fit(x, y, 3);
+        Assert.All(threads, t => Assert.Equal(1, t));
     }
 
     [Fact]
