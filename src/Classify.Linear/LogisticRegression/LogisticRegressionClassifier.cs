@@ -327,8 +327,10 @@ public sealed partial class LogisticRegressionClassifier : ISearchEstimator
             // precision short of a very tight tolerance (never after running out of iterations).
             if (!newton || (!result.Converged && result.Iterations < Options.MaxIter))
             {
+                // liblinear's fits stay single-threaded per class even here, so that their result never depends on the
+                // thread count (the grid search relies on it); the lbfgs objective splits its rows over the threads.
                 var objective = new BinaryLogisticObjective(x, sign, cost, Options.FitIntercept, interceptValue,
-                    Options.Penalty == Penalty.L2, penalizeIntercept: liblinear, inner);
+                    Options.Penalty == Penalty.L2, penalizeIntercept: liblinear, liblinear ? 1 : inner);
                 result = OwlQn.Minimize(objective, theta, l1, Options.Tol, Options.MaxIter, cancellationToken);
             }
             coefficients[p] = theta[..d];

@@ -56,6 +56,14 @@ public sealed record GridSearchOptions
     /// </summary>
     public IReadOnlyList<string> WarmStartParameters { get; init; } = ["C", "class_weight"];
 
+    /// <summary>
+    /// Once fewer work items are left than threads, give the idle threads to the fits of the items still running, so the
+    /// search does not end on one core. Only for estimators whose result does not depend on their thread count: which
+    /// items run last depends on scheduling. Off by default; <see cref="LogisticRegressionSearch.Create"/> turns it on for
+    /// liblinear's solvers, which fit the classes of one-vs-rest independently, one thread each.
+    /// </summary>
+    public bool IdleThreadsToLastFits { get; init; }
+
     /// <summary>Custom folds; null uses <see cref="CrossValidation.StratifiedKFold"/>(Folds, Shuffle, Seed).</summary>
     public FoldSplitter? Splitter { get; init; }
 }
@@ -160,9 +168,9 @@ public sealed class GridSearch
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var watch = Stopwatch.StartNew();
-                // Once fewer items are left than threads, the idle threads' share goes to each fit of those still running
-                // (a one-vs-rest fit spreads its classes), so the search does not end on one core.
-                int threads = Math.Max(1, Options.MaxDegreeOfParallelism / Math.Max(1, Volatile.Read(ref unfinished)));
+                int threads = Options.IdleThreadsToLastFits
+                    ? Math.Max(1, Options.MaxDegreeOfParallelism / Math.Max(1, Volatile.Read(ref unfinished)))
+                    : 1;
                 var estimator = _factory(Grid[candidate], threads, previous);
                 estimator.Fit(data.Train, data.TrainY, classCount, cancellationToken);
                 fitSeconds[candidate, item.Fold] = watch.Elapsed.TotalSeconds;

@@ -18,9 +18,17 @@ public static class LogisticRegressionSearch
         return model;
     };
 
-    /// <summary>A grid search over logistic-regression hyperparameters.</summary>
-    public static GridSearch Create(ParameterGrid grid, LogisticRegressionOptions? baseOptions = null, GridSearchOptions? options = null) =>
-        new(Factory(baseOptions), grid, options);
+    /// <summary>
+    /// A grid search over logistic-regression hyperparameters. With liblinear's solvers throughout (the base options'
+    /// solver, not varied by the grid), whose fits do not depend on their thread count, the last work items' fits get the
+    /// idle threads (<see cref="GridSearchOptions.IdleThreadsToLastFits"/>).
+    /// </summary>
+    public static GridSearch Create(ParameterGrid grid, LogisticRegressionOptions? baseOptions = null, GridSearchOptions? options = null)
+    {
+        options ??= new GridSearchOptions();
+        bool liblinear = (baseOptions ?? new LogisticRegressionOptions()).Solver == LogisticSolver.Liblinear && !grid.Names.Contains("solver");
+        return new(Factory(baseOptions), grid, liblinear ? options with { IdleThreadsToLastFits = true } : options);
+    }
 
     /// <summary>
     /// Returns <paramref name="options"/> with the named parameters set: <c>C</c>, <c>penalty</c>, <c>class_weight</c>,

@@ -149,25 +149,46 @@ public sealed class GridSearchTests
     }
 
     [Fact]
-    public void Fits_GetTheThreadsOfItemsNotLeft()
+    public void IdleThreads_GoToTheLastItemsFits_WhenTheEstimatorAllowsIt()
     {
         var (x, y) = LogisticRegressionClassifierTests.Synthetic(60, 3, seed: 26);
         var grid = new ParameterGrid(new Dictionary<string, IReadOnlyList<object?>> { ["C"] = [1.0, 2.0, 3.0] });
         var threads = new List<int>();
-        GridSearch Search(int cores) => new((parameters, t, _) =>
+        GridSearch Search(int cores, bool idleThreads) => new((parameters, t, _) =>
         {
             lock (threads) threads.Add(t);
             return new RecordingEstimator(parameters, null, []);
-        }, grid, new GridSearchOptions { Folds = 2, Refit = false, MaxDegreeOfParallelism = cores });
+        }, grid, new GridSearchOptions { Folds = 2, Refit = false, MaxDegreeOfParallelism = cores, IdleThreadsToLastFits = idleThreads });
 
         // Two (chain, fold) items on four cores: two threads per fit while both are unfinished, four once one is done.
-        Search(4).Fit(x, y, 3);
+        Search(4, idleThreads: true).Fit(x, y, 3);
         Assert.Equal(6, threads.Count);
         Assert.Equal(2, threads[0]);
         Assert.All(threads, t => Assert.True(t is 2 or 4, $"{t} threads"));
         threads.Clear();
-        Search(1).Fit(x, y, 3);
+        Search(4, idleThreads: false).Fit(x, y, 3);
         Assert.All(threads, t => Assert.Equal(1, t));
+
+        // Only liblinear's fits are independent of their thread count; lbfgs objectives group their sums by thread.
+        Assert.True(LogisticRegressionSearch.Create(grid, new LogisticRegressionOptions { Solver = LogisticSolver.Liblinear }).Options.IdleThreadsToLastFits);
+        Assert.False(LogisticRegressionSearch.Create(grid, new LogisticRegressionOptions { Solver = LogisticSolver.Lbfgs }).Options.IdleThreadsToLastFits);
+        var solverGrid = new ParameterGrid(new Dictionary<string, IReadOnlyList<object?>> { ["C"] = [1.0], ["solver"] = ["liblinear", "lbfgs"] });
+        Assert.False(LogisticRegressionSearch.Create(solverGrid, new LogisticRegressionOptions { Solver = LogisticSolver.Liblinear }).Options.IdleThreadsToLastFits);
+    }
+
+    [Theory]
+    [InlineData(Penalty.L1, 3)]
+    [InlineData(Penalty.L2, 3)]
+    [InlineData(Penalty.L1, 2)]
+    [InlineData(Penalty.L2, 2)]
+    public void LiblinearFits_DoNotDependOnTheirThreadCount(Penalty penalty, int classes)
+    {
+        var (x, y) = LogisticRegressionClassifierTests.Synthetic(200, classes, seed: 27);
+        var one = new LogisticRegressionClassifier(new LogisticRegressionOptions { Solver = LogisticSolver.Liblinear, Penalty = penalty, MaxDegreeOfParallelism = 1 }).Fit(x, y);
+        var two = new LogisticRegressionClassifier(new LogisticRegressionOptions { Solver = LogisticSolver.Liblinear, Penalty = penalty, MaxDegreeOfParallelism = 2 }).Fit(x, y);
+        Assert.Equal(one.Coefficients.Count, two.Coefficients.Count);
+        for (int k = 0; k < one.Coefficients.Count; k++) Assert.Equal(one.Coefficients[k], two.Coefficients[k]);
+        Assert.Equal(one.Intercepts, two.Intercepts);
     }
 
     [Fact]
