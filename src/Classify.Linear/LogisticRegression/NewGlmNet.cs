@@ -186,12 +186,12 @@ internal static class NewGlmNet
                 int pick = s + random.Next(activeSize - s);
                 (index[pick], index[s]) = (index[s], index[pick]);
             }
-            var sweep = packed.Pack(x, index, activeSize, curvature, grad, w);
+            packed.Pack(x, index, activeSize, curvature, grad, w);
             int inner = 0, sweepsAtTolerance = 0, qpActiveSize = activeSize;
             double qpGmaxOld = double.PositiveInfinity;
             while (inner < MaxInnerIterations)
             {
-                var (qpGmax, qpGnorm1) = Sweep(sweep, activeSize, qpGmaxOld / l, s0, curvature, xTd, ref qpActiveSize);
+                var (qpGmax, qpGnorm1) = Sweep(packed, activeSize, qpGmaxOld / l, s0, curvature, xTd, ref qpActiveSize);
                 inner++;
                 sweepsAtTolerance++;
                 if (qpGnorm1 <= innerEps * gnorm1Zero)
@@ -212,14 +212,14 @@ internal static class NewGlmNet
                         break;
                     }
                     // Converged on the shrunk set: check the whole active set once more.
-                    Array.Fill(sweep.Open, 1, 0, activeSize);
+                    Array.Fill(packed.Open, 1, 0, activeSize);
                     qpActiveSize = activeSize;
                     qpGmaxOld = double.PositiveInfinity;
                     continue;
                 }
                 qpGmaxOld = qpGmax;
             }
-            for (int s = 0; s < activeSize; s++) wpd[sweep.Coordinate[s]] = sweep.Target[s];
+            for (int s = 0; s < activeSize; s++) wpd[packed.Coordinate[s]] = packed.Target[s];
 
             // Backtracking line search on the true objective (Armijo rule with the l1 term).
             double delta = 0, wNormNew = 0;
@@ -367,7 +367,7 @@ internal static class NewGlmNet
         /// Hessian diagonal ν + Σᵢ Dᵢ·xᵢⱼ² on the way.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public PackedSweep Pack(SparseColumns x, int[] order, int size, double[] curvature, double[] grad, double[] w)
+        public void Pack(SparseColumns x, int[] order, int size, double[] curvature, double[] grad, double[] w)
         {
             double s0 = x.InterceptValue;
             int bias = x.HasIntercept ? x.Features : -1;
@@ -403,7 +403,6 @@ internal static class NewGlmNet
                 Hessian[s] = Nu + h;
             }
             Start[size] = at;
-            return this;
         }
 
         public void Return()

@@ -209,11 +209,11 @@ public sealed class GridSearch
         for (int t = 0; t < path.Length; t++)
         {
             var values = Enumerable.Range(0, Grid.Count).Select(i => Grid[i][path[t]]).ToArray();
-            var distinct = values.Select(ParameterSet.FormatValue).Distinct().ToList();
-            if (values.All(IsNumber))
-                distinct = distinct.OrderBy(v => Convert.ToDouble(values.First(x => ParameterSet.FormatValue(x) == v), CultureInfo.InvariantCulture)).ToList();
-            ranks[t] = values.Select(v => distinct.IndexOf(ParameterSet.FormatValue(v))).ToArray();
-            radix[t] = distinct.Count;
+            var distinct = values.GroupBy(ParameterSet.FormatValue).Select(g => (Text: g.Key, Value: g.First()));
+            if (values.All(IsNumber)) distinct = distinct.OrderBy(d => Convert.ToDouble(d.Value, CultureInfo.InvariantCulture));
+            var rank = distinct.Select((d, r) => (d.Text, Rank: r)).ToDictionary(d => d.Text, d => d.Rank);
+            ranks[t] = values.Select(v => rank[ParameterSet.FormatValue(v)]).ToArray();
+            radix[t] = rank.Count;
         }
         long SerpentinePosition(int candidate)
         {

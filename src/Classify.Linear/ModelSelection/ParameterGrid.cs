@@ -31,10 +31,7 @@ public sealed class ParameterSet : IReadOnlyDictionary<string, object?>
     public IEnumerator<KeyValuePair<string, object?>> GetEnumerator() => _values.GetEnumerator();
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    /// <summary>The same set without <paramref name="name"/> (used to group candidates along a warm-start path).</summary>
-    public ParameterSet Without(string name) => new(_values.Where(p => p.Key != name));
-
-    /// <summary>The same set without any of <paramref name="names"/>.</summary>
+    /// <summary>The same set without any of <paramref name="names"/> (used to group candidates along a warm-start path).</summary>
     public ParameterSet Without(IReadOnlyCollection<string> names) => new(_values.Where(p => !names.Contains(p.Key)));
 
     /// <summary>Text of one value as it appears in tables: numbers in round-trip form, null as <c>None</c>, enums in snake_case (<c>l1</c>), other objects by their ToString.</summary>
