@@ -48,7 +48,7 @@ public sealed class LiblinearSolverTests
         var sklearnGap = Doubles(fit.GetProperty("objective")).Zip(optimum, (a, b) => a - b).ToArray();
         for (int k = 0; k < optimum.Length; k++)
         {
-            double gap = L1Objective(x, y, k, 2.0, model.Coefficients[k], model.Intercepts[k]) - optimum[k];
+            double gap = LiblinearObjective.OfClass(model, x, y, k, 2.0, l1: true) - optimum[k];
             Assert.True(gap > -1e-9 && gap < 10 * sklearnGap.Max(), $"class {k}: objective − optimum = {gap:E2} (sklearn's {sklearnGap[k]:E2})");
         }
         Assert.True(model.Converged);
@@ -120,22 +120,6 @@ public sealed class LiblinearSolverTests
         for (int k = 0; k < expected.Length; k++)
             for (int j = 0; j < expected[k].Length; j++) worst = Math.Max(worst, Math.Abs(expected[k][j] - actual[k][j]));
         return worst;
-    }
-
-    // liblinear's l1 objective of class k against the rest: ‖[w, b]‖₁ + C·Σ log(1 + exp(−y·(x·w + b))), the bias penalised.
-    private static double L1Objective(CsrMatrix x, int[] y, int k, double c, double[] w, double b)
-    {
-        double loss = 0;
-        for (int i = 0; i < x.Rows; i++)
-        {
-            double z = b;
-            var idx = x.RowIndices(i);
-            var val = x.RowValues(i);
-            for (int p = 0; p < idx.Length; p++) z += val[p] * w[idx[p]];
-            double m = -(y[i] == k ? 1 : -1) * z;
-            loss += m > 0 ? m + Math.Log(1 + Math.Exp(-m)) : Math.Log(1 + Math.Exp(m));
-        }
-        return w.Sum(Math.Abs) + Math.Abs(b) + c * loss;
     }
 
     private static int[] Ints(JsonElement e) => e.EnumerateArray().Select(v => v.GetInt32()).ToArray();

@@ -117,18 +117,7 @@ public sealed class SklearnParityTests
             return 0.5 * sq + 1.0 * loss;
         }
         double total = 0;
-        for (int k = 0; k < 3; k++)
-        {
-            double loss = 0;
-            for (int i = 0; i < y.Length; i++)
-            {
-                double m = -(y[i] == k ? 1 : -1) * scores[i][k];
-                loss += m > 0 ? m + Math.Log(1 + Math.Exp(-m)) : Math.Log(1 + Math.Exp(m));
-            }
-            var w = model.Coefficients[k].Append(model.Intercepts[k]).ToArray();
-            double penalty = name.Contains("l1") ? w.Sum(Math.Abs) : 0.5 * w.Sum(v => v * v);
-            total += penalty + 2.0 * loss;
-        }
+        for (int k = 0; k < 3; k++) total += LiblinearObjective.OfClass(model, scores, y, k, 2.0, l1: name.Contains("l1"));
         return total;
     }
 
