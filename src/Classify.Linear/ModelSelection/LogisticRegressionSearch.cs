@@ -21,7 +21,8 @@ public static class LogisticRegressionSearch
     /// <summary>
     /// A grid search over logistic-regression hyperparameters. With liblinear's solvers throughout (the base options'
     /// solver, not varied by the grid), whose fits do not depend on their thread count, the last work items' fits get the
-    /// idle threads (<see cref="GridSearchOptions.IdleThreadsToLastFits"/>).
+    /// idle threads (<see cref="GridSearchOptions.IdleThreadsToLastFits"/> is set, whatever <paramref name="options"/> say: their
+    /// results are the same on any number of threads).
     /// </summary>
     public static GridSearch Create(ParameterGrid grid, LogisticRegressionOptions? baseOptions = null, GridSearchOptions? options = null)
     {
