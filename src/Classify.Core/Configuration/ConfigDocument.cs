@@ -13,15 +13,18 @@ namespace Classify.Core.Configuration;
 /// </summary>
 public static class ConfigDocument
 {
-    /// <summary>Parses a YAML file; an empty file gives an empty object.</summary>
-    public static JsonObject LoadYaml(string path)
+    /// <summary>
+    /// Parses a YAML file; an empty file gives an empty object. <paramref name="lines"/>, when given, receives the line
+    /// of every key (dotted path → 1-based line), so later errors can point at it.
+    /// </summary>
+    public static JsonObject LoadYaml(string path, IDictionary<string, long>? lines = null)
     {
         if (!File.Exists(path)) throw new InputException("config file not found", path);
-        return ParseYaml(File.ReadAllText(path), path);
+        return ParseYaml(File.ReadAllText(path), path, lines);
     }
 
-    /// <summary>Parses YAML text whose root must be a mapping.</summary>
-    public static JsonObject ParseYaml(string yaml, string sourceName = "<config>")
+    /// <summary>Parses YAML text whose root must be a mapping (see <see cref="LoadYaml"/> for <paramref name="lines"/>).</summary>
+    public static JsonObject ParseYaml(string yaml, string sourceName = "<config>", IDictionary<string, long>? lines = null)
     {
         var stream = new YamlStream();
         try
@@ -42,7 +45,7 @@ public static class ConfigDocument
         if (root is YamlScalarNode { Value: null or "" }) return new JsonObject();
         if (root is not YamlMappingNode map)
             throw new InputException("the top level must be a mapping of keys to values", sourceName, root.Start.Line);
-        return (JsonObject)Convert(map, sourceName, "")!;
+        return (JsonObject)Convert(map, sourceName, "", lines)!;
     }
 
     /// <summary>
@@ -93,7 +96,7 @@ public static class ConfigDocument
         return v?.DeepClone();
     }
 
-    private static JsonNode? Convert(YamlNode node, string source, string path)
+    private static JsonNode? Convert(YamlNode node, string source, string path, IDictionary<string, long>? lines)
     {
         switch (node)
         {
@@ -106,14 +109,15 @@ public static class ConfigDocument
                         throw new InputException("keys must be plain strings", source, k.Start.Line, path);
                     var childPath = path.Length == 0 ? name : $"{path}.{name}";
                     if (obj.ContainsKey(name)) throw new InputException("key appears twice", source, k.Start.Line, childPath);
-                    obj[name] = Convert(v, source, childPath);
+                    if (lines is not null) lines[childPath] = k.Start.Line;
+                    obj[name] = Convert(v, source, childPath, lines);
                 }
                 return obj;
             }
             case YamlSequenceNode seq:
             {
                 var arr = new JsonArray();
-                foreach (var item in seq.Children) arr.Add(Convert(item, source, path));
+                foreach (var item in seq.Children) arr.Add(Convert(item, source, path, lines));
                 return arr;
             }
             case YamlScalarNode scalar:

@@ -13,13 +13,18 @@ public sealed class ConfigReader
 {
     private readonly JsonObject _section;
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+    private readonly Func<string, long?>? _lineOf;
 
-    /// <summary>Wraps a section found at <paramref name="path"/> (for messages; "" for the root).</summary>
-    public ConfigReader(JsonObject? section, string path = "", string? source = null)
+    /// <summary>
+    /// Wraps a section found at <paramref name="path"/> (for messages; "" for the root). <paramref name="lineOf"/> maps a
+    /// full dotted key to its line in <paramref name="source"/>, so errors can point at it.
+    /// </summary>
+    public ConfigReader(JsonObject? section, string path = "", string? source = null, Func<string, long?>? lineOf = null)
     {
         _section = section ?? new JsonObject();
         Path = path;
         Source = source;
+        _lineOf = lineOf;
     }
 
     /// <summary>The dotted key path of this section.</summary>
@@ -38,8 +43,8 @@ public sealed class ConfigReader
         _read.Add(key);
         return _section[key] switch
         {
-            null => new ConfigReader(null, Key(key), Source),
-            JsonObject o => new ConfigReader(o, Key(key), Source),
+            null => new ConfigReader(null, Key(key), Source, _lineOf),
+            JsonObject o => new ConfigReader(o, Key(key), Source, _lineOf),
             _ => throw Error(key, "expected a mapping of keys to values"),
         };
     }
@@ -149,7 +154,10 @@ public sealed class ConfigReader
     }
 
     /// <summary>An input error for a key of this section.</summary>
-    public InputException Error(string key, string reason) => new(reason, Source, field: Key(key));
+    public InputException Error(string key, string reason) => new(reason, Source, LineOf(key), Key(key));
+
+    /// <summary>The line of a key of this section in the source file, when known (else the nearest enclosing key's).</summary>
+    public long? LineOf(string key) => _lineOf?.Invoke(Key(key));
 
     private string Key(string key) => Path.Length == 0 ? key : $"{Path}.{key}";
 }

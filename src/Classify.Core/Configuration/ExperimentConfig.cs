@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Classify.Core.Cleaning;
+using Classify.Core.Data;
 using Classify.Core.IO;
 using Classify.Core.Prediction;
 
@@ -16,11 +17,14 @@ public sealed class ExperimentConfig
     /// <summary>Engine sections that may appear at the top level.</summary>
     public static readonly string[] EngineSections = ["linear", "transformer"];
 
-    private ExperimentConfig(JsonObject resolved, string? source)
+    private readonly IReadOnlyDictionary<string, long> _lines;
+
+    private ExperimentConfig(JsonObject resolved, string? source, IReadOnlyDictionary<string, long>? lines)
     {
         Resolved = resolved;
         Source = source;
-        var root = new ConfigReader(resolved, "", source);
+        _lines = lines ?? new Dictionary<string, long>();
+        var root = new ConfigReader(resolved, "", source, LineOf);
         Name = root.String("name") ?? throw root.Error("name", "every run needs a name (name: my-run, or --name)");
         if (Name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || Name is "." or "..")
             throw root.Error("name", $"'{Name}' cannot be a folder name");
@@ -72,14 +76,65 @@ public sealed class ExperimentConfig
     /// <summary>Loads a YAML file (optional), then applies <paramref name="overrides"/> (<c>key.path=value</c>) in order.</summary>
     public static ExperimentConfig Load(string? yamlPath, IEnumerable<string>? overrides = null, JsonObject? flagValues = null)
     {
-        var tree = yamlPath is null ? new JsonObject() : ConfigDocument.LoadYaml(yamlPath);
+        var lines = new Dictionary<string, long>(StringComparer.Ordinal);
+        var tree = yamlPath is null ? new JsonObject() : ConfigDocument.LoadYaml(yamlPath, lines);
         if (flagValues is not null) ConfigDocument.Merge(tree, flagValues);
         foreach (var o in overrides ?? []) ConfigDocument.ApplyOverride(tree, o);
-        return new ExperimentConfig(tree, yamlPath);
+        return new ExperimentConfig(tree, yamlPath, lines);
     }
 
     /// <summary>Builds a config from an in-memory tree (tests, the library API).</summary>
-    public static ExperimentConfig FromJson(JsonObject tree) => new((JsonObject)tree.DeepClone(), null);
+    public static ExperimentConfig FromJson(JsonObject tree) => new((JsonObject)tree.DeepClone(), null, null);
+
+    /// <summary>A copy with <paramref name="overrides"/> (<c>key.path=value</c>) applied: a tuning trial's configuration.</summary>
+    public ExperimentConfig With(IEnumerable<string> overrides)
+    {
+        var tree = (JsonObject)Resolved.DeepClone();
+        foreach (var o in overrides) ConfigDocument.ApplyOverride(tree, o);
+        return new ExperimentConfig(tree, Source, _lines);
+    }
+
+    /// <summary>
+    /// The line of a dotted key (<c>linear.tfidf.min_df</c>) in <see cref="Source"/>, else of its nearest enclosing key;
+    /// null when the key was not in the file (a default, a flag or an override).
+    /// </summary>
+    public long? LineOf(string key)
+    {
+        for (var k = key; k.Length > 0; k = k.LastIndexOf('.') is var dot && dot > 0 ? k[..dot] : "")
+            if (_lines.TryGetValue(k, out var line)) return line;
+        return null;
+    }
+
+    /// <summary>A reader over the engine's section (<c>linear:</c>, <c>transformer:</c>) whose errors name the file, line and key.</summary>
+    public ConfigReader EngineSection() => new(EngineOptions, Engine, Source, LineOf);
+
+    /// <summary>The data section as the loader's options.</summary>
+    /// <exception cref="IO.InputException">Contradictory data settings (naming the file and key).</exception>
+    public DatasetOptions DatasetOptions()
+    {
+        var d = Data;
+        var options = new DatasetOptions
+        {
+            TextColumn = d.TextColumn,
+            LabelColumn = d.LabelColumn ?? "label",
+            LabelColumns = d.LabelColumns,
+            IdColumn = d.IdColumn,
+            GroupColumn = d.GroupColumn,
+            SplitColumn = d.SplitColumn,
+            OrderColumn = d.OrderColumn,
+            SpeakerColumn = d.SpeakerColumn,
+            ContextTurns = Context?.Turns ?? 0,
+            Format = d.Format is null ? null : DataFormats.Parse(d.Format),
+            HasHeader = d.HasHeader,
+            LabelDelimiter = d.LabelDelimiter,
+            LabelNamesFile = d.LabelsFile,
+            Multilabel = d.Multilabel,
+            Labels = d.Labels,
+        };
+        try { options.Validate(); }
+        catch (ArgumentException e) { throw new InputException(e.Message, Source, LineOf("data"), "data", e); }
+        return options;
+    }
 
     private static CleaningOptions ReadCleaning(ConfigReader s)
     {

@@ -1,4 +1,5 @@
 using Classify.Core.IO;
+using Classify.Core.Training;
 
 namespace Classify.Core.Prediction;
 
@@ -20,6 +21,20 @@ public static class ModelEngines
 
     /// <summary>The registered engines.</summary>
     public static IReadOnlyList<IModelEngine> All { get { lock (Gate) return Engines.ToArray(); } }
+
+    /// <summary>
+    /// A new trainer for the engine a config names. <paramref name="source"/> and <paramref name="line"/> locate the
+    /// <c>engine:</c> key for the error when no registered engine of that name trains.
+    /// </summary>
+    /// <exception cref="InputException">No registered engine of that name, or it cannot train.</exception>
+    public static IClassifierTrainer TrainerFor(string engine, string? source = null, long? line = null)
+    {
+        var all = All;
+        if (all.FirstOrDefault(e => e.Name == engine)?.CreateTrainer() is { } trainer) return trainer;
+        var trainers = string.Join(", ", all.Where(e => e.CreateTrainer() is not null).Select(e => e.Name));
+        var reason = all.Any(e => e.Name == engine) ? $"the {engine} engine only predicts" : $"unknown engine '{engine}'";
+        throw new InputException($"{reason} (engines that train: {(trainers.Length == 0 ? "none registered" : trainers)})", source, line, "engine");
+    }
 
     /// <summary>Loads a model package or checkpoint folder with the first engine that can.</summary>
     public static IPredictor Load(string directory)

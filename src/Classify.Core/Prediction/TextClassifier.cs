@@ -40,12 +40,20 @@ public sealed class TextClassifier : IDisposable
     /// <summary>The package manifest.</summary>
     public ModelManifest Manifest => _predictor.Manifest;
 
-    /// <summary>Loads a model folder with the registered engines (see <see cref="ModelEngines"/>).</summary>
-    public static TextClassifier Load(string directory) => new(ModelEngines.Load(directory));
+    /// <summary>
+    /// Loads a model: a local folder (a Classify package or a supported checkpoint folder) or any spec a registered
+    /// <see cref="IModelSource"/> understands (hub id, <c>scratch:</c>), with the registered engines (see <see cref="ModelEngines"/>).
+    /// </summary>
+    public static TextClassifier Load(string model, ModelSourceOptions? options = null, CancellationToken cancellationToken = default) =>
+        new(ModelEngines.Load(ModelSources.Resolve(model, options, cancellationToken)));
 
-    /// <summary>Loads a model folder without blocking the caller's thread.</summary>
-    public static Task<TextClassifier> LoadAsync(string directory, CancellationToken cancellationToken = default) =>
-        Task.Run(() => Load(directory), cancellationToken);
+    /// <summary>Loads a model without blocking the caller's thread.</summary>
+    public static Task<TextClassifier> LoadAsync(string model, ModelSourceOptions? options = null, CancellationToken cancellationToken = default) =>
+        Task.Run(async () => new TextClassifier(ModelEngines.Load(await ModelSources.ResolveAsync(model, options, cancellationToken).ConfigureAwait(false))),
+            cancellationToken);
+
+    /// <summary>The engine's predictor (raw scores, link, dropout support).</summary>
+    public IPredictor Predictor => _predictor;
 
     /// <summary>Predicts one text.</summary>
     public Prediction Predict(string text) => Predict([text])[0];
@@ -64,20 +72,20 @@ public sealed class TextClassifier : IDisposable
     }
 
     /// <summary>Per-label probabilities (rows = inputs, columns = labels in schema order).</summary>
-    public double[][] PredictProbabilities(IReadOnlyList<TextInput> inputs, int batchSize = 64, CancellationToken cancellationToken = default)
+    public double[][] PredictProbabilities(IReadOnlyList<TextInput> inputs, int batchSize = 64, CancellationToken cancellationToken = default) =>
+        LinkFunction.Apply(PredictScores(inputs, batchSize, ForwardMode.Deterministic, null, cancellationToken), _predictor.Link, Manifest.Temperature);
+
+    /// <summary>
+    /// Raw scores (before temperature and link) of cleaned inputs, <paramref name="batchSize"/> at a time; one
+    /// stochastic pass when <paramref name="mode"/> asks for dropout.
+    /// </summary>
+    public double[][] PredictScores(IReadOnlyList<TextInput> inputs, int batchSize = 64, ForwardMode mode = default,
+        IProgress<Training.ProgressUpdate>? progress = null, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        var result = new double[inputs.Count][];
-        for (int start = 0; start < inputs.Count; start += batchSize)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            int n = Math.Min(batchSize, inputs.Count - start);
-            var batch = new TextInput[n];
-            for (int i = 0; i < n; i++) batch[i] = Clean(inputs[start + i]);
-            var probs = _predictor.PredictProbabilities(batch, cancellationToken);
-            Array.Copy(probs, 0, result, start, n);
-        }
-        return result;
+        ArgumentNullException.ThrowIfNull(inputs);
+        // Cleaned lazily, one batch at a time, so scoring a large list never holds a second copy of it.
+        IReadOnlyList<TextInput> cleaned = _cleaner is null ? inputs : new CleanedInputs(inputs, this);
+        return _predictor.PredictScores(cleaned, batchSize, mode, progress, "scoring", cancellationToken);
     }
 
     /// <summary>Applies the package's decision rule to one row of probabilities.</summary>
@@ -95,4 +103,12 @@ public sealed class TextClassifier : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _predictor.Dispose();
+
+    private sealed class CleanedInputs(IReadOnlyList<TextInput> inputs, TextClassifier owner) : IReadOnlyList<TextInput>
+    {
+        public TextInput this[int index] => owner.Clean(inputs[index]);
+        public int Count => inputs.Count;
+        public IEnumerator<TextInput> GetEnumerator() => inputs.Select(owner.Clean).GetEnumerator();
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 }

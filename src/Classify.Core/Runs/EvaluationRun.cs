@@ -28,13 +28,8 @@ public static class EvaluationRun
         if (dataset.Count == 0) throw new InputException("no examples to evaluate", dataPath);
 
         var inputs = dataset.Examples.Select(e => new TextInput(e.Text, e.Context)).ToArray();
-        var probabilities = new double[inputs.Length][];
-        for (int start = 0; start < inputs.Length; start += batchSize)
-        {
-            int n = Math.Min(batchSize, inputs.Length - start);
-            Array.Copy(classifier.PredictProbabilities(inputs[start..(start + n)], batchSize, cancellationToken), 0, probabilities, start, n);
-            progress?.Report(new ProgressUpdate($"scoring {split}", start + n, inputs.Length));
-        }
+        var scores = classifier.PredictScores(inputs, batchSize, ForwardMode.Deterministic, progress, cancellationToken);
+        var probabilities = LinkFunction.Apply(scores, classifier.Predictor.Link, classifier.Manifest.Temperature);
         var evaluation = Evaluator.Score(split, schema, dataset.Examples, probabilities, classifier.Manifest.Thresholds);
         var report = evaluation.Report;
 

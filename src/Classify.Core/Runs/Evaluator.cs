@@ -34,21 +34,14 @@ public static class Evaluator
         return new SplitEvaluation(split, probabilities, predicted, report);
     }
 
-    /// <summary>Probabilities for every example, <paramref name="batchSize"/> at a time.</summary>
+    /// <summary>Probabilities for every example (texts already cleaned), <paramref name="batchSize"/> at a time.</summary>
     public static double[][] PredictAll(IPredictor predictor, IReadOnlyList<Example> examples, int batchSize, string stage,
         IProgress<Training.ProgressUpdate>? progress, CancellationToken cancellationToken)
     {
-        var result = new double[examples.Count][];
-        for (int start = 0; start < examples.Count; start += batchSize)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            int n = Math.Min(batchSize, examples.Count - start);
-            var batch = new TextInput[n];
-            for (int i = 0; i < n; i++) batch[i] = new TextInput(examples[start + i].Text, examples[start + i].Context);
-            Array.Copy(predictor.PredictProbabilities(batch, cancellationToken), 0, result, start, n);
-            progress?.Report(new Training.ProgressUpdate($"scoring {stage}", start + n, examples.Count));
-        }
-        return result;
+        var inputs = new TextInput[examples.Count];
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = new TextInput(examples[i].Text, examples[i].Context);
+        var scores = predictor.PredictScores(inputs, batchSize, ForwardMode.Deterministic, progress, $"scoring {stage}", cancellationToken);
+        return LinkFunction.Apply(scores, predictor.Link, predictor.Manifest.Temperature);
     }
 
     /// <summary>Writes the metrics JSON and predictions CSV of an evaluation into a run folder.</summary>

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Classify.Core.Cleaning;
 using Classify.Core.Configuration;
 using Classify.Core.Data;
@@ -25,19 +23,29 @@ public sealed record ExperimentResult(RunLayout Layout, RunInfo Info, DatasetSta
     MetricReport? Validation, MetricReport? Test, IReadOnlyList<TrialRecord> Trials);
 
 /// <summary>
-/// One experiment from data to run folder: load and validate the data, split it (reusing saved split ids),
-/// clean the text, train with the configured engine, tune decision thresholds if asked, evaluate on validation
-/// and test, and record everything in the run folder and the ledger. Bad input fails before anything is written.
+/// One experiment from data to run folder, in two stages. <see cref="Prepare"/> loads and validates the data, parses
+/// every option (the engine's section into its typed options) and splits, writing nothing, so bad input fails before a
+/// run folder or ledger row exists. <see cref="PreparedExperiment.Run"/> then cleans, trains, tunes decision thresholds
+/// if asked, writes the model package once, evaluates on validation and test, records everything in the run folder and
+/// the ledger, and calls the artifact writers (report, model card, summary). A tuner prepares once and runs many trials
+/// (<see cref="PreparedExperiment.WithConfig"/>).
+/// <code>
+/// var result = new Experiment(ExperimentConfig.Load("examples/tweets-baseline.yaml")) { Artifacts = [new RunArtifacts()] }.Run();
+/// </code>
 /// </summary>
 public sealed class Experiment
 {
     private readonly ExperimentConfig _config;
-    private readonly IClassifierTrainer _trainer;
+    private readonly IClassifierTrainer? _trainer;
 
-    /// <summary>Creates an experiment; <paramref name="trainer"/> must be for <see cref="ExperimentConfig.Engine"/>.</summary>
-    public Experiment(ExperimentConfig config, IClassifierTrainer trainer)
+    /// <summary>
+    /// Creates an experiment. <paramref name="trainer"/> must be for <see cref="ExperimentConfig.Engine"/>; when null it
+    /// comes from the registered engines (<see cref="ModelEngines.TrainerFor"/>).
+    /// </summary>
+    public Experiment(ExperimentConfig config, IClassifierTrainer? trainer = null)
     {
-        if (trainer.Engine != config.Engine)
+        ArgumentNullException.ThrowIfNull(config);
+        if (trainer is not null && trainer.Engine != config.Engine)
             throw new ArgumentException($"The config asks for engine '{config.Engine}' but the trainer is '{trainer.Engine}'.", nameof(trainer));
         _config = config;
         _trainer = trainer;
@@ -49,148 +57,52 @@ public sealed class Experiment
     /// <summary>Receives the split summary as soon as the split is known (the CLI prints it as a table).</summary>
     public Action<SplitSummary>? SplitReady { get; init; }
 
-    /// <summary>Runs the experiment.</summary>
-    public ExperimentResult Run(IProgress<ProgressUpdate>? progress = null, CancellationToken cancellationToken = default)
-    {
-        var total = Stopwatch.StartNew();
-        var created = DateTime.UtcNow;
+    /// <summary>Told of every evaluation during training; may stop it (pruning).</summary>
+    public IReadOnlyList<ITrainerCallback> Callbacks { get; init; } = [];
 
-        // 1. Data: everything that can be wrong with the input is found before the run folder is touched.
-        var dataset = DatasetLoader.Load(_config.Data.Path, ToDatasetOptions(_config), cancellationToken);
+    /// <summary>Written after the run completed, in order (report, model card, summary …).</summary>
+    public IReadOnlyList<IRunArtifactWriter> Artifacts { get; init; } = [];
+
+    /// <summary>Opens the ledger of a runs folder (default: the SQLite <see cref="Ledger"/> in <see cref="RunLayout.LedgerDatabase"/>).</summary>
+    public Func<RunLayout, ILedger> OpenLedger { get; init; } = layout => Ledger.Open(layout.LedgerDatabase);
+
+    /// <summary>Prepares and runs the experiment.</summary>
+    public ExperimentResult Run(IProgress<ProgressUpdate>? progress = null, CancellationToken cancellationToken = default) =>
+        Prepare(cancellationToken).Run(progress, cancellationToken);
+
+    /// <summary>
+    /// Loads and validates the data, parses every option and splits, writing nothing.
+    /// </summary>
+    /// <exception cref="InputException">Bad data, a bad option (naming the file, line and key) or an empty training split.</exception>
+    public PreparedExperiment Prepare(CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var trainer = _trainer ?? ModelEngines.TrainerFor(_config.Engine, _config.Source, _config.LineOf("engine"));
+        var dataset = DatasetLoader.Load(_config.Data.Path, _config.DatasetOptions(), cancellationToken);
         var schema = dataset.Schema;
         var stats = dataset.Stats;
         Log?.Invoke($"data: {stats.RowsUsed:N0} examples from {stats.RowsRead:N0} rows ({stats.EmptyDropped} empty, " +
                     $"{stats.DuplicatesDropped} duplicates dropped; {stats.ConflictingDuplicates} conflicting duplicates kept; " +
                     $"{stats.InvalidUtf8Replaced} invalid UTF-8 sequences replaced); task {schema}");
-        double loadSeconds = total.Elapsed.TotalSeconds;
-
-        _trainer.ValidateOptions(_config.EngineOptions, schema, _config.Source);
+        var options = ParseEngineOptions(_config, trainer, schema);
+        CheckDecision(_config, schema);
         var layout = new RunLayout(Path.Combine(_config.RunsDirectory, _config.Name));
         var split = MakeSplit(layout, dataset);
         var summary = split.Summarize(schema);
         SplitReady?.Invoke(summary);
         if (split.Train.Count == 0) throw new InputException("the training split is empty", _config.Data.Path);
-
-        // 2. The run folder exists from here on; run.json says how far it got if anything fails.
-        var runId = $"{_config.Name}-{created:yyyyMMddTHHmmssfff}";
-        var info = new RunInfo
-        {
-            Name = _config.Name, RunId = runId, CreatedUtc = created, Seed = _config.Seed, Task = schema.Kind.ToName(), Labels = schema.Labels,
-            Engine = _config.Engine, Config = _config.Resolved.DeepClone(), Data = RunDataInfo.From(stats),
-            SplitSizes = summary.Sizes(), ClassCounts = summary.ClassCounts(), Versions = RunInfo.CurrentVersions(),
-        };
-        Directory.CreateDirectory(layout.Root);
-        split.ToIds().Save(layout.SplitsDirectory);
-        info.Save(layout);
-        using var ledger = Ledger.Open(layout.LedgerDatabase);
-        ledger.RecordRun(ToRecord(info, layout, null, null));
-
-        try
-        {
-            return Train(layout, info, ledger, dataset, split, summary, loadSeconds, total, progress, cancellationToken);
-        }
-        catch (Exception e)
-        {
-            var failed = info with
-            {
-                Status = e is OperationCanceledException ? "cancelled" : "failed", Error = e.Message, FinishedUtc = DateTime.UtcNow,
-                Timings = new Dictionary<string, double> { ["total_seconds"] = total.Elapsed.TotalSeconds },
-            };
-            failed.Save(layout);
-            ledger.RecordRun(ToRecord(failed, layout, null, null));
-            throw;
-        }
+        return new PreparedExperiment(this, _config, trainer, options, dataset, split, summary, clock.Elapsed.TotalSeconds);
     }
 
-    private ExperimentResult Train(RunLayout layout, RunInfo info, Ledger ledger, Dataset dataset, DatasetSplit split, SplitSummary summary,
-        double loadSeconds, Stopwatch total, IProgress<ProgressUpdate>? progress, CancellationToken ct)
+    /// <summary>The engine section parsed into the trainer's typed options (once per config).</summary>
+    internal static object ParseEngineOptions(ExperimentConfig config, IClassifierTrainer trainer, LabelSchema schema) =>
+        trainer.ParseOptions(config.EngineSection(), schema);
+
+    private static void CheckDecision(ExperimentConfig config, LabelSchema schema)
     {
-        var schema = dataset.Schema;
-        var cleaner = _config.Cleaning.Any ? new TextCleaner(_config.Cleaning) : null;
-        var train = Clean(split.Train, cleaner);
-        var val = Clean(split.Val, cleaner);
-        var test = Clean(split.Test, cleaner);
-
-        var manifest = new ModelManifest
-        {
-            Engine = _trainer.Engine, Task = schema.Kind.ToName(), Labels = schema.Labels, Cleaning = _config.Cleaning, Context = _config.Context,
-        };
-        var trainClock = Stopwatch.StartNew();
-        var outcome = _trainer.Train(new TrainingRequest
-        {
-            Schema = schema, Train = train, Validation = val, Options = (JsonObject)_config.EngineOptions.DeepClone(), Seed = _config.Seed,
-            ModelDirectory = layout.ModelDirectory, Run = layout, Manifest = manifest, Progress = progress,
-        }, ct);
-        double trainSeconds = trainClock.Elapsed.TotalSeconds;
-        using var predictor = outcome.Predictor;
-        if (outcome.Trials.Count > 0) ledger.RecordTrials(info.RunId, outcome.Trials);
-
-        var evalClock = Stopwatch.StartNew();
-        IReadOnlyList<double>? thresholds = predictor.Manifest.Thresholds;
-        double[][]? valProbabilities = val.Count > 0 ? Evaluator.PredictAll(predictor, val, 256, "val", progress, ct) : null;
-        if (_config.TuneThresholds && schema.Kind != TaskKind.Multiclass)
-        {
-            if (valProbabilities is null) throw new InputException("decision.tune_thresholds needs a validation split", _config.Source, field: "decision.tune_thresholds");
-            thresholds = ThresholdTuner.Tune(schema, val.Select(e => e.Labels).ToArray(), valProbabilities);
-            (predictor.Manifest with { Thresholds = thresholds }).Save(layout.ModelDirectory);
-            Log?.Invoke("decision thresholds tuned on validation and saved in model/classify.json");
-        }
-
-        var originals = dataset.Examples.ToDictionary(e => e.Id, e => e.Text);
-        MetricReport? valReport = null, testReport = null;
-        if (valProbabilities is not null)
-        {
-            var evaluation = Evaluator.Score("val", schema, val, valProbabilities, thresholds);
-            Evaluator.Write(layout, schema, val, evaluation, val.Select(e => originals[e.Id]).ToArray());
-            valReport = evaluation.Report;
-        }
-        if (test.Count > 0)
-        {
-            var evaluation = Evaluator.Evaluate("test", predictor, schema, test, thresholds, 256, progress, ct);
-            Evaluator.Write(layout, schema, test, evaluation, test.Select(e => originals[e.Id]).ToArray());
-            testReport = evaluation.Report;
-        }
-        double evalSeconds = evalClock.Elapsed.TotalSeconds;
-
-        var done = info with
-        {
-            Status = "completed", FinishedUtc = DateTime.UtcNow, Best = outcome.Best?.DeepClone(),
-            Timings = new Dictionary<string, double>
-            {
-                ["total_seconds"] = total.Elapsed.TotalSeconds, ["load_seconds"] = loadSeconds, ["train_seconds"] = trainSeconds, ["eval_seconds"] = evalSeconds,
-            },
-        };
-        done.Save(layout);
-        ledger.RecordRun(ToRecord(done, layout, valReport, testReport));
-        ledger.RecordPerClass(done.RunId, PerClassRecord.From("val", valReport).Concat(PerClassRecord.From("test", testReport)));
-        return new ExperimentResult(layout, done, dataset.Stats, summary, valReport, testReport, outcome.Trials);
-    }
-
-    /// <summary>Maps the config's data section onto the loader's options.</summary>
-    public static DatasetOptions ToDatasetOptions(ExperimentConfig config)
-    {
-        var d = config.Data;
-        var options = new DatasetOptions
-        {
-            TextColumn = d.TextColumn,
-            LabelColumn = d.LabelColumn ?? "label",
-            LabelColumns = d.LabelColumns,
-            IdColumn = d.IdColumn,
-            GroupColumn = d.GroupColumn,
-            SplitColumn = d.SplitColumn,
-            OrderColumn = d.OrderColumn,
-            SpeakerColumn = d.SpeakerColumn,
-            ContextTurns = config.Context?.Turns ?? 0,
-            Format = d.Format is null ? null : DataFormats.Parse(d.Format),
-            HasHeader = d.HasHeader,
-            LabelDelimiter = d.LabelDelimiter,
-            LabelNamesFile = d.LabelsFile,
-            Multilabel = d.Multilabel,
-            Labels = d.Labels,
-        };
-        try { options.Validate(); }
-        catch (ArgumentException e) { throw new InputException(e.Message, config.Source, field: "data", inner: e); }
-        return options;
+        if (config.TuneThresholds && schema.Kind == TaskKind.Multiclass)
+            throw new InputException("decision.tune_thresholds applies to binary and multilabel tasks; a multiclass model picks the most probable label",
+                config.Source, config.LineOf("decision.tune_thresholds"), "decision.tune_thresholds");
     }
 
     private DatasetSplit MakeSplit(RunLayout layout, Dataset dataset)
@@ -210,17 +122,6 @@ public sealed class Experiment
             Seed = unchecked((ulong)_config.Seed),
         });
     }
-
-    private static IReadOnlyList<Example> Clean(IReadOnlyList<Example> examples, TextCleaner? cleaner)
-    {
-        if (cleaner is null) return examples;
-        var cleaned = cleaner.Clean(examples.Select(e => e.Text).ToArray());
-        var result = new Example[examples.Count];
-        for (int i = 0; i < result.Length; i++)
-            result[i] = examples[i] with { Text = cleaned[i], Context = examples[i].Context?.Select(cleaner.Clean).ToArray() };
-        return result;
-    }
-
 
     /// <summary>The ledger row of a run.</summary>
     public static RunRecord ToRecord(RunInfo info, RunLayout layout, MetricReport? val, MetricReport? test)
@@ -245,4 +146,179 @@ public sealed class Experiment
         };
     }
 
+    /// <summary>
+    /// The second stage: a loaded, validated and split experiment, ready to run (see <see cref="Experiment"/>).
+    /// </summary>
+    public sealed class PreparedExperiment
+    {
+        private readonly Experiment _owner;
+        private readonly double _prepareSeconds;
+
+        internal PreparedExperiment(Experiment owner, ExperimentConfig config, IClassifierTrainer trainer, object engineOptions, Dataset dataset,
+            DatasetSplit split, SplitSummary summary, double prepareSeconds)
+        {
+            _owner = owner;
+            Config = config;
+            Trainer = trainer;
+            EngineOptions = engineOptions;
+            Dataset = dataset;
+            Split = split;
+            Summary = summary;
+            _prepareSeconds = prepareSeconds;
+        }
+
+        /// <summary>The validated configuration.</summary>
+        public ExperimentConfig Config { get; }
+        /// <summary>The engine's trainer.</summary>
+        public IClassifierTrainer Trainer { get; }
+        /// <summary>The engine section parsed into the trainer's typed options.</summary>
+        public object EngineOptions { get; }
+        /// <summary>The loaded data (texts as read, before cleaning).</summary>
+        public Dataset Dataset { get; }
+        /// <summary>Task and labels.</summary>
+        public LabelSchema Schema => Dataset.Schema;
+        /// <summary>The train / validation / test split.</summary>
+        public DatasetSplit Split { get; }
+        /// <summary>Split sizes and label proportions.</summary>
+        public SplitSummary Summary { get; }
+
+        /// <summary>
+        /// The same data and split with another configuration (a tuning trial): the name, cleaning, context, decision and
+        /// engine settings may differ; the data, split and seed may not. The trial's engine section is parsed here.
+        /// </summary>
+        /// <exception cref="InputException">A bad engine option in <paramref name="trial"/>.</exception>
+        /// <exception cref="ArgumentException"><paramref name="trial"/> reads other data, splits otherwise or names another engine.</exception>
+        public PreparedExperiment WithConfig(ExperimentConfig trial)
+        {
+            ArgumentNullException.ThrowIfNull(trial);
+            if (trial.Data != Config.Data || trial.Split != Config.Split || trial.Seed != Config.Seed || trial.Engine != Config.Engine)
+                throw new ArgumentException("a trial shares the data, split, seed and engine of the prepared experiment", nameof(trial));
+            CheckDecision(trial, Schema);
+            var options = ParseEngineOptions(trial, Trainer, Schema);
+            return new PreparedExperiment(_owner, trial, Trainer, options, Dataset, Split, Summary, _prepareSeconds);
+        }
+
+        /// <summary>Trains, evaluates and records the run (see <see cref="Experiment"/>).</summary>
+        public ExperimentResult Run(IProgress<ProgressUpdate>? progress = null, CancellationToken cancellationToken = default)
+        {
+            var total = Stopwatch.StartNew();
+            var created = DateTime.UtcNow;
+            var schema = Schema;
+            var layout = new RunLayout(Path.Combine(Config.RunsDirectory, Config.Name));
+
+            // The run folder exists from here on; run.json says how far it got if anything fails.
+            var runId = $"{Config.Name}-{created:yyyyMMddTHHmmssfff}";
+            var info = new RunInfo
+            {
+                Name = Config.Name, RunId = runId, CreatedUtc = created, Seed = Config.Seed, Task = schema.Kind.ToName(), Labels = schema.Labels,
+                Engine = Config.Engine, Config = Config.Resolved.DeepClone(), Data = RunDataInfo.From(Dataset.Stats),
+                SplitSizes = Summary.Sizes(), ClassCounts = Summary.ClassCounts(), Versions = RunInfo.CurrentVersions(),
+            };
+            Directory.CreateDirectory(layout.Root);
+            Split.ToIds().Save(layout.SplitsDirectory);
+            info.Save(layout);
+            using var ledger = _owner.OpenLedger(layout);
+            ledger.RecordRun(ToRecord(info, layout, null, null));
+
+            ExperimentResult result;
+            try
+            {
+                result = TrainAndEvaluate(layout, info, ledger, total, progress, cancellationToken);
+            }
+            catch (Exception e)
+            {
+                var failed = info with
+                {
+                    Status = e is OperationCanceledException ? "cancelled" : "failed", Error = e.Message, FinishedUtc = DateTime.UtcNow,
+                    Timings = new Dictionary<string, double> { ["total_seconds"] = total.Elapsed.TotalSeconds + _prepareSeconds },
+                };
+                failed.Save(layout);
+                ledger.RecordRun(ToRecord(failed, layout, null, null));
+                throw;
+            }
+            foreach (var writer in _owner.Artifacts) writer.Write(layout, _owner.Log, cancellationToken);
+            return result;
+        }
+
+        private ExperimentResult TrainAndEvaluate(RunLayout layout, RunInfo info, ILedger ledger, Stopwatch total, IProgress<ProgressUpdate>? progress,
+            CancellationToken ct)
+        {
+            var schema = Schema;
+            var log = _owner.Log;
+            var cleaner = Config.Cleaning.Any ? new TextCleaner(Config.Cleaning) : null;
+            var train = Clean(Split.Train, cleaner);
+            var val = Clean(Split.Val, cleaner);
+            var test = Clean(Split.Test, cleaner);
+
+            var manifest = new ModelManifest
+            {
+                Engine = Trainer.Engine, Task = schema.Kind.ToName(), Labels = schema.Labels, Cleaning = Config.Cleaning, Context = Config.Context,
+            };
+            var trainClock = Stopwatch.StartNew();
+            var outcome = Trainer.Train(new TrainingRequest
+            {
+                Schema = schema, Train = train, Validation = val, Options = EngineOptions, Seed = Config.Seed, Run = layout, Manifest = manifest,
+                Progress = progress, Callbacks = _owner.Callbacks, Log = log,
+            }, ct);
+            double trainSeconds = trainClock.Elapsed.TotalSeconds;
+            using var model = outcome.Model;
+            var predictor = model.Predictor;
+            if (outcome.Trials.Count > 0) ledger.RecordTrials(info.RunId, outcome.Trials);
+
+            var evalClock = Stopwatch.StartNew();
+            IReadOnlyList<double>? thresholds = predictor.Manifest.Thresholds;
+            double[][]? valProbabilities = val.Count > 0 ? Evaluator.PredictAll(predictor, val, 256, "val", progress, ct) : null;
+            if (Config.TuneThresholds)
+            {
+                if (valProbabilities is null)
+                    throw new InputException("decision.tune_thresholds needs a validation split", Config.Source, Config.LineOf("decision.tune_thresholds"),
+                        "decision.tune_thresholds");
+                thresholds = ThresholdTuner.Tune(schema, val.Select(e => e.Labels).ToArray(), valProbabilities);
+            }
+            // The package is written once, whole, with its final manifest.
+            var packaged = predictor.Manifest with { Thresholds = thresholds };
+            AtomicFile.WriteDirectory(layout.ModelDirectory, dir => model.Save(dir, packaged));
+            if (Config.TuneThresholds) log?.Invoke("decision thresholds tuned on validation and saved in model/classify.json");
+
+            var originals = Dataset.Examples.ToDictionary(e => e.Id, e => e.Text);
+            MetricReport? valReport = null, testReport = null;
+            if (valProbabilities is not null)
+            {
+                var evaluation = Evaluator.Score("val", schema, val, valProbabilities, thresholds);
+                Evaluator.Write(layout, schema, val, evaluation, val.Select(e => originals[e.Id]).ToArray());
+                valReport = evaluation.Report;
+            }
+            if (test.Count > 0)
+            {
+                var evaluation = Evaluator.Evaluate("test", predictor, schema, test, thresholds, 256, progress, ct);
+                Evaluator.Write(layout, schema, test, evaluation, test.Select(e => originals[e.Id]).ToArray());
+                testReport = evaluation.Report;
+            }
+            double evalSeconds = evalClock.Elapsed.TotalSeconds;
+
+            var done = info with
+            {
+                Status = "completed", FinishedUtc = DateTime.UtcNow, Best = outcome.Best?.DeepClone(), Training = outcome.Summary?.DeepClone(),
+                Timings = new Dictionary<string, double>
+                {
+                    ["total_seconds"] = total.Elapsed.TotalSeconds + _prepareSeconds, ["load_seconds"] = _prepareSeconds,
+                    ["train_seconds"] = trainSeconds, ["eval_seconds"] = evalSeconds,
+                },
+            };
+            done.Save(layout);
+            ledger.RecordRun(ToRecord(done, layout, valReport, testReport));
+            ledger.RecordPerClass(done.RunId, PerClassRecord.From("val", valReport).Concat(PerClassRecord.From("test", testReport)));
+            return new ExperimentResult(layout, done, Dataset.Stats, Summary, valReport, testReport, outcome.Trials);
+        }
+
+        private static IReadOnlyList<Example> Clean(IReadOnlyList<Example> examples, TextCleaner? cleaner)
+        {
+            if (cleaner is null) return examples;
+            var cleaned = cleaner.Clean(examples.Select(e => e.Text).ToArray());
+            var result = new Example[examples.Count];
+            for (int i = 0; i < result.Length; i++)
+                result[i] = examples[i] with { Text = cleaned[i], Context = examples[i].Context?.Select(cleaner.Clean).ToArray() };
+            return result;
+        }
+    }
 }

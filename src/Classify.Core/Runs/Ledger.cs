@@ -74,7 +74,7 @@ public sealed record PerClassRecord(string Split, string Label, double Precision
 /// The run ledger: a SQLite database (runs/ledger.db) with a row per run, per trial and per class. Several
 /// processes may write to it at once (WAL journal, busy timeout), so nothing assumes one process owns it.
 /// </summary>
-public sealed class Ledger : IDisposable
+public sealed class Ledger : ILedger
 {
     /// <summary>The headline metric columns of the runs table, in order.</summary>
     public static readonly IReadOnlyList<string> MetricColumns =

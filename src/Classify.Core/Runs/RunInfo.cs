@@ -46,6 +46,8 @@ public sealed record RunInfo
     [JsonPropertyName("timings")] public IReadOnlyDictionary<string, double>? Timings { get; init; }
     /// <summary>For searches: the selection metric, its best value and the best parameters.</summary>
     [JsonPropertyName("best")] public JsonNode? Best { get; init; }
+    /// <summary>What the engine reports of training (steps run, early stopping and why, best checkpoint …), or null.</summary>
+    [JsonPropertyName("training")] public JsonNode? Training { get; init; }
 
     /// <summary>Writes run.json atomically.</summary>
     public void Save(RunLayout layout) => AtomicFile.WriteJson(layout.RunJson, this);

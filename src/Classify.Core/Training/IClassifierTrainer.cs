@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Classify.Core.Configuration;
 using Classify.Core.Data;
 using Classify.Core.Labels;
 using Classify.Core.Prediction;
@@ -7,23 +8,46 @@ using Classify.Core.Runs;
 namespace Classify.Core.Training;
 
 /// <summary>
-/// An engine's trainer: fits a model on the training split (using the validation split for model selection or
-/// early stopping where the engine does that), writes the model package and returns a predictor over it.
-/// The <see cref="Runs.Experiment"/> does everything around it (data, cleaning, splits, evaluation, run folder).
+/// An engine's trainer: parses its config section into typed options, then fits a model on the training split (using
+/// the validation split for model selection or early stopping where the engine does that). The
+/// <see cref="Experiment"/> does everything around it (data, cleaning, splits, thresholds, evaluation, the package and
+/// the run folder). Engines usually derive from <see cref="ClassifierTrainer{TOptions}"/>.
 /// </summary>
 public interface IClassifierTrainer
 {
-    /// <summary>Engine name written to classify.json (linear, transformer …).</summary>
+    /// <summary>Engine name written to classify.json and used as <c>engine:</c> in configs (linear, transformer …).</summary>
     string Engine { get; }
 
     /// <summary>
-    /// Checks the engine's config section before anything is written, so a typo fails the run before the run folder
-    /// exists. Throws <see cref="IO.InputException"/> naming <paramref name="source"/> and the key.
+    /// Reads and validates the engine's config section (for example <c>linear:</c>) into the engine's typed options.
+    /// Called once, before anything is written; errors are <see cref="IO.InputException"/>s naming the file, line and key
+    /// (use <see cref="ConfigReader.Error"/>). Every key must be read, so a typo fails here.
     /// </summary>
-    void ValidateOptions(JsonObject options, LabelSchema schema, string? source) { }
+    object ParseOptions(ConfigReader section, LabelSchema schema);
 
-    /// <summary>Trains and writes the model package to <see cref="TrainingRequest.ModelDirectory"/>.</summary>
+    /// <summary>Trains. <see cref="TrainingRequest.Options"/> is what <see cref="ParseOptions"/> returned.</summary>
     TrainingOutcome Train(TrainingRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>A trainer with typed options: the cast from <see cref="TrainingRequest.Options"/> is done once, here.</summary>
+/// <typeparam name="TOptions">The engine's options record.</typeparam>
+public abstract class ClassifierTrainer<TOptions> : IClassifierTrainer where TOptions : class
+{
+    /// <inheritdoc />
+    public abstract string Engine { get; }
+
+    /// <summary>Reads and validates the engine's config section (see <see cref="IClassifierTrainer.ParseOptions"/>).</summary>
+    public abstract TOptions ParseOptions(ConfigReader section, LabelSchema schema);
+
+    /// <summary>Trains with parsed options.</summary>
+    public abstract TrainingOutcome Train(TrainingRequest request, TOptions options, CancellationToken cancellationToken);
+
+    object IClassifierTrainer.ParseOptions(ConfigReader section, LabelSchema schema) => ParseOptions(section, schema);
+
+    TrainingOutcome IClassifierTrainer.Train(TrainingRequest request, CancellationToken cancellationToken) =>
+        Train(request, request.Options as TOptions ?? throw new ArgumentException(
+            $"the {Engine} trainer needs {typeof(TOptions).Name}, got {request.Options?.GetType().Name ?? "null"}", nameof(request)),
+            cancellationToken);
 }
 
 /// <summary>Everything a trainer gets. Texts are already cleaned with the manifest's cleaning options.</summary>
@@ -35,25 +59,46 @@ public sealed class TrainingRequest
     public required IReadOnlyList<Example> Train { get; init; }
     /// <summary>Validation examples.</summary>
     public required IReadOnlyList<Example> Validation { get; init; }
-    /// <summary>The engine's config section (for example the <c>linear:</c> block of the YAML file).</summary>
-    public required JsonObject Options { get; init; }
+    /// <summary>The engine's typed options, as returned by <see cref="IClassifierTrainer.ParseOptions"/>.</summary>
+    public required object Options { get; init; }
     /// <summary>The run seed.</summary>
     public int Seed { get; init; }
-    /// <summary>Where the model package goes (written atomically by the trainer).</summary>
-    public required string ModelDirectory { get; init; }
     /// <summary>The run folder (for logs, checkpoints and search tables).</summary>
     public required RunLayout Run { get; init; }
     /// <summary>The manifest fields common to every engine (task, labels, cleaning, context); the trainer adds its own.</summary>
     public required ModelManifest Manifest { get; init; }
     /// <summary>Progress of long steps, for progress bars.</summary>
     public IProgress<ProgressUpdate>? Progress { get; init; }
+    /// <summary>Told of every evaluation during training; any of them may stop training (pruning, custom early stopping).</summary>
+    public IReadOnlyList<ITrainerCallback> Callbacks { get; init; } = [];
+    /// <summary>One-line status messages (for example "early stopping at step 400").</summary>
+    public Action<string>? Log { get; init; }
+}
+
+/// <summary>
+/// A trained model held by its trainer until the experiment writes it: a predictor over it, and the package writer.
+/// </summary>
+public interface ITrainedModel : IDisposable
+{
+    /// <summary>
+    /// Predicts with the trained model. Its manifest is the one the package will carry, before the experiment adds
+    /// decision thresholds.
+    /// </summary>
+    IPredictor Predictor { get; }
+
+    /// <summary>
+    /// Writes the whole package (engine files and <c>classify.json</c> = <paramref name="manifest"/>) into
+    /// <paramref name="directory"/>, an empty folder that the caller then moves into place atomically.
+    /// </summary>
+    void Save(string directory, ModelManifest manifest);
 }
 
 /// <summary>What training produced.</summary>
-/// <param name="Predictor">A predictor over the saved package.</param>
+/// <param name="Model">The trained model (the experiment saves it once, with tuned thresholds).</param>
 /// <param name="Best">The selected configuration and its score, for run.json (or null).</param>
 /// <param name="Trials">Every configuration tried (search trials), for the ledger.</param>
-public sealed record TrainingOutcome(IPredictor Predictor, JsonObject? Best, IReadOnlyList<TrialRecord> Trials);
+/// <param name="Summary">Engine facts for run.json's <c>training</c> key (steps, early stopping, best checkpoint …), or null.</param>
+public sealed record TrainingOutcome(ITrainedModel Model, JsonObject? Best, IReadOnlyList<TrialRecord> Trials, JsonObject? Summary = null);
 
 /// <summary>A progress report for a long step.</summary>
 /// <param name="Stage">What is running (e.g. "grid search", "epoch 2/3").</param>

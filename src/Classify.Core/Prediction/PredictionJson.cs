@@ -1,0 +1,35 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Classify.Core.Prediction;
+
+/// <summary>
+/// The JSON-lines prediction format, defined once for <c>predict --format json</c>, scored <c>.jsonl</c> files and the
+/// server: one object per line, <c>{"id": …, "text": …, "labels": […], "probabilities": {"label": p, …}}</c>, with
+/// <c>id</c> only when the input had one, probabilities in schema order, and non-ASCII text written as is.
+/// </summary>
+public static class PredictionJson
+{
+    /// <summary>The serializer settings of a prediction line (compact, non-ASCII unescaped).</summary>
+    public static readonly JsonSerializerOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>One prediction as a JSON object's text, without a line break.</summary>
+    public static string Format(Prediction prediction, string? id = null)
+    {
+        ArgumentNullException.ThrowIfNull(prediction);
+        var line = new Dictionary<string, object>(4);
+        if (id is not null) line["id"] = id;
+        line["text"] = prediction.Text;
+        line["labels"] = prediction.Labels;
+        line["probabilities"] = prediction.Probabilities;
+        return JsonSerializer.Serialize(line, Options);
+    }
+
+    /// <summary>Writes predictions one per line.</summary>
+    public static void Write(TextWriter writer, IEnumerable<Prediction> predictions)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        foreach (var p in predictions) writer.WriteLine(Format(p));
+        writer.Flush();
+    }
+}
