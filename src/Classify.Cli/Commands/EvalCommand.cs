@@ -1,7 +1,9 @@
 using System.CommandLine;
 using Classify.Core.Data;
 using Classify.Core.IO;
+using Classify.Core.Prediction;
 using Classify.Core.Runs;
+using Classify.Reports;
 
 namespace Classify.Cli.Commands;
 
@@ -31,12 +33,12 @@ internal sealed class EvalCommand : ICommandFactory
         command.SetAction(parse =>
         {
             var ui = context.Ui;
-            var targets = RunArtifacts.ParseTargets(parse.GetValue(target));
+            var artifacts = new RunArtifacts { Targets = RunArtifacts.ParseTargets(parse.GetValue(target)), WithReport = !parse.GetValue(noReport) };
             var splitName = parse.GetValue(split)!;
             if (splitName is not ("val" or "test")) throw new InputException("expected val or test", field: "--split");
             var modelSpec = parse.GetValue(model)!;
-            var modelDirectory = ModelLocator.Resolve(modelSpec, ui, context.Cancellation);
-            using var classifier = Classify.Core.Prediction.TextClassifier.Load(modelDirectory);
+            var modelDirectory = ModelSources.Resolve(modelSpec, Engines.SourceOptions(ui), context.Cancellation);
+            using var classifier = TextClassifier.Load(modelDirectory);
             var runName = parse.GetValue(name) ?? $"eval-{Sanitize(modelSpec)}-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
             var layout = new RunLayout(Path.Combine(parse.GetValue(runsDir)!, runName));
             var cols = parse.GetValue(labelCols);
@@ -47,10 +49,10 @@ internal sealed class EvalCommand : ICommandFactory
                 DropDuplicates = false,
             };
             var evaluation = ui.WithProgress(p => EvaluationRun.Execute(classifier, modelDirectory,
-                parse.GetValue(data)!.FullName, options, layout, splitName, parse.GetValue(batchSize), p, context.Cancellation));
+                parse.GetValue(data)!.FullName, options, layout, splitName, parse.GetValue(batchSize), p, context.Cancellation, [artifacts], ui.Info));
             TrainCommand.PrintMetrics(ui, evaluation.Report);
             ui.Info($"run folder: {layout.Root}");
-            var met = RunArtifacts.WriteAll(layout, targets, !parse.GetValue(noReport), ui);
+            var met = TargetOutput.Print(artifacts.Summary, ui);
             return !met && parse.GetValue(failOnTarget) ? 3 : 0;
         });
         return command;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Classify.Cli.Terminal;
 using Classify.Core.IO;
 using Classify.Core.Prediction;
@@ -32,12 +31,16 @@ internal sealed class PredictCommand : ICommandFactory
             var ui = context.Ui;
             var ct = context.Cancellation;
             if (parse.GetValue(batchSize) < 1) throw new InputException("must be at least 1", field: "--batch-size");
-            using var classifier = ModelLocator.Load(parse.GetValue(model)!, ui, ct);
+            using var classifier = TextClassifier.Load(parse.GetValue(model)!, Engines.SourceOptions(ui), ct);
             if (parse.GetValue(input) is { } inFile)
             {
                 var outFile = parse.GetValue(output) ?? throw new InputException("--input needs --output FILE (.csv or .jsonl)", field: "--output");
-                var count = BatchScoring.ScoreFile(classifier, inFile.FullName, outFile.FullName, parse.GetValue(textCol)!, parse.GetValue(idCol),
-                    parse.GetValue(batchSize), ui, ct);
+                int batch = parse.GetValue(batchSize);
+                var count = FileScorer.Score(classifier, inFile.FullName, outFile.FullName, new FileScoringOptions
+                {
+                    TextColumn = parse.GetValue(textCol)!, IdColumn = parse.GetValue(idCol), BatchSize = batch,
+                    Progress = new ConsoleUi.SynchronousProgress(u => { if (u.Completed % (batch * 50L) == 0) ui.Info($"{u.Completed:N0} rows scored"); }),
+                }, ct);
                 ui.Info($"wrote {count:N0} predictions to {outFile.FullName}");
                 return 0;
             }
@@ -49,7 +52,7 @@ internal sealed class PredictCommand : ICommandFactory
             if (items.Length == 0) throw new InputException("give texts to classify as arguments, on standard input, or use --input FILE", field: "texts");
 
             var predictions = classifier.Predict(items, parse.GetValue(batchSize), ct);
-            if (parse.GetValue(format) == "json") WriteJsonLines(ui.RawOut, predictions);
+            if (parse.GetValue(format) == "json") PredictionJson.Write(ui.RawOut, predictions);
             else WriteTable(ui, classifier, predictions);
             return 0;
         });
@@ -61,26 +64,6 @@ internal sealed class PredictCommand : ICommandFactory
         while (reader.ReadLine() is { } line)
             if (line.Length > 0) yield return line;
     }
-
-    /// <summary>The documented JSON line: {"text": …, "labels": […], "probabilities": {"label": p, …}}.</summary>
-    internal static void WriteJsonLines(TextWriter writer, IEnumerable<Prediction> predictions)
-    {
-        foreach (var p in predictions)
-        {
-            writer.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
-            {
-                ["text"] = p.Text,
-                ["labels"] = p.Labels,
-                ["probabilities"] = p.Probabilities,
-            }, JsonLineOptions));
-        }
-        writer.Flush();
-    }
-
-    internal static readonly JsonSerializerOptions JsonLineOptions = new()
-    {
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
 
     private static void WriteTable(ConsoleUi ui, TextClassifier classifier, IReadOnlyList<Prediction> predictions)
     {

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Classify.Cli.Terminal;
+using Classify.Reports;
 
 namespace Classify.Cli.Commands;
 
@@ -14,9 +16,10 @@ internal sealed class ReportCommand : ICommandFactory
         command.SetAction(parse =>
         {
             var dir = parse.GetValue(run)!;
-            var targets = RunArtifacts.ParseTargets(parse.GetValue(target));
+            var artifacts = new RunArtifacts { Targets = RunArtifacts.ParseTargets(parse.GetValue(target)) };
             if (!dir.Exists) throw new Core.IO.InputException("run folder not found", dir.FullName);
-            var met = RunArtifacts.WriteAll(new Core.Runs.RunLayout(dir.FullName), targets, withReport: true, context.Ui);
+            artifacts.Write(new Core.Runs.RunLayout(dir.FullName), context.Ui.Info, context.Cancellation);
+            var met = TargetOutput.Print(artifacts.Summary, context.Ui);
             return !met && parse.GetValue(failOnTarget) ? 3 : 0;
         });
         return command;

@@ -6,6 +6,7 @@ using Classify.Core.Configuration;
 using Classify.Core.Metrics;
 using Classify.Core.Runs;
 using Classify.Core.Splitting;
+using Classify.Reports;
 using Spectre.Console;
 
 namespace Classify.Cli.Commands;
@@ -47,19 +48,17 @@ internal sealed class TrainCommand : ICommandFactory
         command.SetAction(parse =>
         {
             var ui = context.Ui;
-            var targets = RunArtifacts.ParseTargets(parse.GetValue(target));
+            var artifacts = new RunArtifacts { Targets = RunArtifacts.ParseTargets(parse.GetValue(target)), WithReport = !parse.GetValue(noReport) };
             var flagTree = new JsonObject();
             foreach (var (key, option) in flags)
                 if (parse.GetValue(option) is { } v) ConfigDocument.ApplyOverride(flagTree, $"{key}={v}");
             if (parse.GetValue(multilabel)) ConfigDocument.Set(flagTree, "data.multilabel", true);
             var cfg = ExperimentConfig.Load(parse.GetValue(config)?.FullName, parse.GetValue(set), flagTree);
-            var trainer = Engines.TrainerFor(cfg.Engine);
-
-            var experiment = new Experiment(cfg, trainer) { Log = ui.Info, SplitReady = s => PrintSplit(ui, s) };
+            var experiment = new Experiment(cfg) { Log = ui.Info, SplitReady = s => PrintSplit(ui, s), Artifacts = [artifacts] };
             var result = ui.WithProgress(p => experiment.Run(p, context.Cancellation));
             PrintMetrics(ui, result.Validation, result.Test);
             ui.Info($"run folder: {result.Layout.Root}");
-            var targetsMet = RunArtifacts.WriteAll(result.Layout, targets, !parse.GetValue(noReport), ui);
+            var targetsMet = TargetOutput.Print(artifacts.Summary, ui);
             return !targetsMet && parse.GetValue(failOnTarget) ? 3 : 0;
         });
         return command;

@@ -81,7 +81,7 @@ internal sealed class ConsoleUi
     }
 
     /// <summary>An IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool, out of order).</summary>
-    private sealed class SynchronousProgress(Action<ProgressUpdate> report) : IProgress<ProgressUpdate>
+    internal sealed class SynchronousProgress(Action<ProgressUpdate> report) : IProgress<ProgressUpdate>
     {
         public void Report(ProgressUpdate value) => report(value);
     }

@@ -31,6 +31,9 @@ public sealed record ModelSourceOptions
 
     /// <summary>Download or creation progress (stage names the file; units are bytes when known).</summary>
     public IProgress<ProgressUpdate>? Progress { get; init; }
+
+    /// <summary>The option or config key the spec came from, named in errors (<c>--model</c>, <c>transformer.model</c>).</summary>
+    public string Key { get; init; } = "model";
 }
 
 /// <summary>
@@ -68,17 +71,18 @@ public static class ModelSources
     public static async Task<string> ResolveAsync(string spec, ModelSourceOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(spec);
+        options ??= new ModelSourceOptions();
         var path = ExpandHome(spec);
         if (Directory.Exists(path)) return Path.GetFullPath(path);
-        if (File.Exists(path)) throw new InputException("expected a model folder, got a file", spec, field: "model");
+        if (File.Exists(path)) throw new InputException("expected a model folder, got a file", spec, field: options.Key);
         if (IsLocalPath(spec))
-            throw new InputException("no such local model folder (a path that starts with ./, ../, / or ~, or whose first part exists here, is never looked up on the hub)",
-                spec, field: "model");
+            throw new InputException("model not found: no such local folder (a path that starts with ./, ../, / or ~, or whose first part exists here, is never looked up on the hub)",
+                spec, field: options.Key);
         foreach (var source in All)
             if (source.Recognizes(spec))
-                return await source.ResolveAsync(spec, options ?? new ModelSourceOptions(), cancellationToken).ConfigureAwait(false);
+                return await source.ResolveAsync(spec, options, cancellationToken).ConfigureAwait(false);
         var known = string.Join(", ", All.Select(s => s.Syntax).Prepend("a folder"));
-        throw new InputException($"model not found: not {known}", spec, field: "model");
+        throw new InputException($"model not found: not {known}", spec, field: options.Key);
     }
 
     /// <summary>

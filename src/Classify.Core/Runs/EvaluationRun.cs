@@ -15,11 +15,14 @@ namespace Classify.Core.Runs;
 public static class EvaluationRun
 {
     /// <summary>
-    /// Loads <paramref name="dataPath"/> with the model's labels (unknown labels are errors), predicts every example
-    /// and writes metrics/&lt;split&gt;.json and predictions/&lt;split&gt;.csv into <paramref name="layout"/>.
+    /// Loads <paramref name="dataPath"/> with the model's labels (unknown labels are errors), predicts every example,
+    /// writes metrics/&lt;split&gt;.json, predictions/&lt;split&gt;.csv and run.json into <paramref name="layout"/>, records
+    /// the run in the ledger (<paramref name="openLedger"/>, default the SQLite ledger beside the run folder), then calls
+    /// the <paramref name="artifacts"/> writers (report, model card, summary).
     /// </summary>
     public static SplitEvaluation Execute(TextClassifier classifier, string modelDirectory, string dataPath, DatasetOptions options,
-        RunLayout layout, string split = "test", int batchSize = 64, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellationToken = default)
+        RunLayout layout, string split = "test", int batchSize = 64, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellationToken = default,
+        IReadOnlyList<IRunArtifactWriter>? artifacts = null, Action<string>? log = null, Func<RunLayout, ILedger>? openLedger = null)
     {
         var clock = Stopwatch.StartNew();
         var created = DateTime.UtcNow;
@@ -48,9 +51,12 @@ public static class EvaluationRun
             Timings = new Dictionary<string, double> { ["total_seconds"] = clock.Elapsed.TotalSeconds, ["eval_seconds"] = clock.Elapsed.TotalSeconds },
         };
         info.Save(layout);
-        using var ledger = Ledger.Open(layout.LedgerDatabase);
-        ledger.RecordRun(Experiment.ToRecord(info, layout, split == "val" ? report : null, split == "val" ? null : report));
-        ledger.RecordPerClass(info.RunId, PerClassRecord.From(split, report));
+        using (var ledger = openLedger?.Invoke(layout) ?? Ledger.Open(layout.LedgerDatabase))
+        {
+            ledger.RecordRun(Experiment.ToRecord(info, layout, split == "val" ? report : null, split == "val" ? null : report));
+            ledger.RecordPerClass(info.RunId, PerClassRecord.From(split, report));
+        }
+        foreach (var writer in artifacts ?? []) writer.Write(layout, log, cancellationToken);
         return evaluation;
     }
 }

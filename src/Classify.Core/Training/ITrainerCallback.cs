@@ -3,8 +3,8 @@ namespace Classify.Core.Training;
 /// <summary>
 /// Hears a trainer's evaluations and may stop training, in the spirit of Hugging Face's
 /// <c>TrainerCallback.on_evaluate</c> and <c>control.should_training_stop</c>. Tuning uses it to prune trials; the
-/// transformer trainer calls it after each evaluation on the validation split, the linear trainer after each
-/// cross-validation fold or validation-split candidate.
+/// transformer trainer calls it after each evaluation on the validation split, the linear trainer after each candidate
+/// of a search that selects on the validation split.
 /// </summary>
 public interface ITrainerCallback
 {

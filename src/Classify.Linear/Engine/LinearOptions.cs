@@ -40,12 +40,15 @@ public sealed record LinearOptions
         NumberHandling = JsonNumberHandling.AllowReadingFromString,
     };
 
-    /// <summary>Reads and validates the section (errors name the key, e.g. <c>linear.tfidf.min_df</c>).</summary>
-    public static LinearOptions Read(JsonObject section, LabelSchema schema, string? source = null)
+    /// <summary>Reads and validates a <c>linear:</c> section given as JSON (errors name the key, e.g. <c>linear.tfidf.min_df</c>).</summary>
+    public static LinearOptions Read(JsonObject section, LabelSchema schema, string? source = null) =>
+        Read(new ConfigReader(section, "linear", source), schema);
+
+    /// <summary>Reads and validates the section (errors name the file, line and key, e.g. <c>linear.tfidf.min_df</c>).</summary>
+    public static LinearOptions Read(ConfigReader root, LabelSchema schema)
     {
-        var root = new ConfigReader(section, "linear", source);
-        var tfidf = Bind<TfidfVectorizerOptions>(root.Node("tfidf"), "linear.tfidf", source, schema: null);
-        var logreg = Bind<LogisticRegressionOptions>(root.Node("logreg"), "linear.logreg", source, schema);
+        var tfidf = Bind<TfidfVectorizerOptions>(root, "tfidf", schema: null);
+        var logreg = Bind<LogisticRegressionOptions>(root, "logreg", schema);
         // Measured default (docs/benchmarks.md): liblinear's objective, one-vs-rest, is ~3x faster than sklearn's
         // liblinear and as accurate as multinomial L-BFGS on tweets; sklearn's own default (lbfgs) stays one key away.
         if ((root.Raw["logreg"] as JsonObject)?.ContainsKey("solver") != true) logreg = logreg with { Solver = LogisticSolver.Liblinear };
@@ -56,7 +59,7 @@ public sealed record LinearOptions
         {
             var list = values is JsonArray a ? a.ToList() : [values];
             if (list.Count == 0) throw gridSection.Error(name, "an empty list of values");
-            grid[name] = list.Select(v => GridValue(name, v, schema, source)).ToArray();
+            grid[name] = list.Select(v => GridValue(gridSection, name, v, schema)).ToArray();
             gridSection.Node(name);
         }
         var folds = search.Int("cv", 5);
@@ -73,7 +76,7 @@ public sealed record LinearOptions
         }
         catch (ArgumentException e)
         {
-            throw new InputException(e.Message, source, field: "linear", inner: e);
+            throw new InputException(e.Message, root.Source, root.LineOf(""), root.Path, e);
         }
         return new LinearOptions { Tfidf = tfidf, LogReg = logreg, Grid = grid, Folds = folds, Scoring = MetricKeys.Normalize(scoring) };
     }
@@ -81,52 +84,54 @@ public sealed record LinearOptions
     internal static IEnumerable<IEnumerable<KeyValuePair<string, object?>>> ExpandCandidates(IReadOnlyDictionary<string, IReadOnlyList<object?>> grid) =>
         grid.Count == 0 ? [] : new ModelSelection.ParameterGrid(grid);
 
-    private static T Bind<T>(JsonNode? node, string path, string? source, LabelSchema? schema) where T : new()
+    private static T Bind<T>(ConfigReader root, string section, LabelSchema? schema) where T : new()
     {
+        var node = root.Node(section);
         if (node is null) return new T();
-        if (node is not JsonObject obj) throw new InputException("expected a mapping of settings", source, field: path);
+        if (node is not JsonObject obj) throw root.Error(section, "expected a mapping of settings");
         var known = typeof(T).GetProperties()
             .Select(p => p.GetCustomAttributes(typeof(JsonPropertyNameAttribute), false).OfType<JsonPropertyNameAttribute>().FirstOrDefault()?.Name)
             .Where(n => n is not null).Cast<string>().ToArray();
         foreach (var (key, _) in obj)
             if (!known.Contains(key, StringComparer.Ordinal))
-                throw new InputException($"unknown setting '{key}' (known here: {string.Join(", ", known.Order(StringComparer.Ordinal))})", source, field: $"{path}.{key}");
+                throw root.Error($"{section}.{key}", $"unknown setting (known here: {string.Join(", ", known.Order(StringComparer.Ordinal))})");
         var copy = (JsonObject)obj.DeepClone();
-        if (schema is not null && copy["class_weight"] is JsonObject names) copy["class_weight"] = LabelNamesToIndices(names, schema, source, $"{path}.class_weight");
+        if (schema is not null && copy["class_weight"] is JsonObject names) copy["class_weight"] = LabelNamesToIndices(names, schema, root, $"{section}.class_weight");
         try
         {
             return copy.Deserialize<T>(StrictJson) ?? new T();
         }
         catch (JsonException e)
         {
-            var key = e.Path is { Length: > 2 } p ? $"{path}.{p.TrimStart('$', '.')}" : path;
-            throw new InputException(e.Message.Split(" Path:")[0], source, field: key, inner: e);
+            var key = e.Path is { Length: > 2 } p ? $"{section}.{p.TrimStart('$', '.')}" : section;
+            var error = root.Error(key, e.Message.Split(" Path:")[0]);
+            throw new InputException(error.Reason, error.File, error.Line, error.Field, e);
         }
     }
 
-    private static object? GridValue(string name, JsonNode? v, LabelSchema schema, string? source)
+    private static object? GridValue(ConfigReader grid, string name, JsonNode? v, LabelSchema schema)
     {
         switch (v)
         {
             case null: return null;
             case JsonObject o when name == "class_weight":
-                var map = LabelNamesToIndices(o, schema, source, "linear.search.grid.class_weight");
+                var map = LabelNamesToIndices(o, schema, grid, name);
                 return ClassWeight.Explicit(map.ToDictionary(kv => int.Parse(kv.Key, System.Globalization.CultureInfo.InvariantCulture), kv => JsonNumber.ToDouble(kv.Value!)));
             case JsonValue value when value.GetValueKind() == JsonValueKind.Number: return JsonNumber.ToDouble(value);
             case JsonValue value when value.GetValueKind() is JsonValueKind.True or JsonValueKind.False: return value.GetValue<bool>();
             case JsonValue value when value.TryGetValue<string>(out var s): return s.Equals("none", StringComparison.OrdinalIgnoreCase) && name == "class_weight" ? null : s;
-            default: throw new InputException($"unsupported grid value {v.ToJsonString()}", source, field: $"linear.search.grid.{name}");
+            default: throw grid.Error(name, $"unsupported grid value {v.ToJsonString()}");
         }
     }
 
-    private static JsonObject LabelNamesToIndices(JsonObject names, LabelSchema schema, string? source, string path)
+    private static JsonObject LabelNamesToIndices(JsonObject names, LabelSchema schema, ConfigReader section, string key)
     {
         var result = new JsonObject();
         foreach (var (label, weight) in names)
         {
             int k = schema.IndexOf(label);
-            if (k < 0) throw new InputException($"unknown label '{label}' (labels: {string.Join(", ", schema.Labels)})", source, field: path);
-            if (weight is not JsonValue w || w.GetValueKind() != JsonValueKind.Number) throw new InputException("weights must be numbers", source, field: $"{path}.{label}");
+            if (k < 0) throw section.Error(key, $"unknown label '{label}' (labels: {string.Join(", ", schema.Labels)})");
+            if (weight is not JsonValue w || w.GetValueKind() != JsonValueKind.Number) throw section.Error($"{key}.{label}", "weights must be numbers");
             result[k.ToString(System.Globalization.CultureInfo.InvariantCulture)] = JsonNumber.ToDouble(w);
         }
         return result;

@@ -44,32 +44,30 @@ public sealed class LinearPredictor : IPredictor
         return new LinearPredictor(manifest, TfidfVectorizer.Load(directory), LogisticRegressionClassifier.Load(directory));
     }
 
-    /// <summary>Writes the package into <paramref name="directory"/> (each file atomically).</summary>
-    public void Save(string directory)
+    /// <summary>Writes the package into <paramref name="directory"/> (each file atomically), with <paramref name="manifest"/> or this one's.</summary>
+    public void Save(string directory, ModelManifest? manifest = null)
     {
         Directory.CreateDirectory(directory);
         Vectorizer.Save(directory);
         Classifier.Save(directory);
-        Manifest.Save(directory);
+        (manifest ?? Manifest).Save(directory);
     }
 
     /// <inheritdoc />
-    public double[][] PredictProbabilities(IReadOnlyList<TextInput> inputs, CancellationToken cancellationToken = default)
+    public ScoreLink Link => Classifier.Link;
+
+    /// <summary>False: a linear model has no dropout (its uncertainty comes from ensembles).</summary>
+    public bool SupportsDropout => false;
+
+    /// <summary>Decision values xᵢ·w + b (sklearn <c>decision_function</c>): one column for a binary model, one per label otherwise.</summary>
+    public double[][] PredictScores(IReadOnlyList<TextInput> inputs, ForwardMode mode = default, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (mode.Dropout) throw new NotSupportedException("the linear engine has no dropout; Monte-Carlo dropout needs a transformer model");
         cancellationToken.ThrowIfCancellationRequested();
-        var x = Vectorizer.Transform(inputs.Select(i => i.Text).ToArray());
-        if (Manifest.Temperature == 1.0) return Classifier.PredictProbabilities(x);
-        // Calibrated: scale the decision values by 1/T before the link function.
-        var scores = Classifier.DecisionFunction(x);
-        double t = Manifest.Temperature;
-        foreach (var row in scores)
-        {
-            if (Schema.IsMultilabel || row.Length == 1) { for (int k = 0; k < row.Length; k++) row[k] = 1 / (1 + Math.Exp(-row[k] / t)); continue; }
-            double max = row.Max(), sum = 0;
-            for (int k = 0; k < row.Length; k++) { row[k] = Math.Exp((row[k] - max) / t); sum += row[k]; }
-            for (int k = 0; k < row.Length; k++) row[k] /= sum;
-        }
-        return scores.Select(r => r.Length == 1 ? new[] { 1 - r[0], r[0] } : r).ToArray();
+        var texts = new string[inputs.Count];
+        for (int i = 0; i < texts.Length; i++) texts[i] = inputs[i].Text;
+        return Classifier.DecisionFunction(Vectorizer.Transform(texts));
     }
 
     /// <inheritdoc />
@@ -82,7 +80,7 @@ public sealed class LinearEngine : IModelEngine
     /// <inheritdoc />
     public string Name => LinearPredictor.EngineName;
 
-    /// <summary>Registers this engine with <see cref="ModelEngines"/>.</summary>
+    /// <summary>Registers this engine (loading and training) with <see cref="ModelEngines"/>.</summary>
     public static void Register() => ModelEngines.Register(new LinearEngine());
 
     /// <inheritdoc />
@@ -90,4 +88,7 @@ public sealed class LinearEngine : IModelEngine
 
     /// <inheritdoc />
     public IPredictor Load(string directory, ModelManifest? manifest) => LinearPredictor.Load(directory, manifest);
+
+    /// <inheritdoc />
+    public Core.Training.IClassifierTrainer CreateTrainer() => new LinearTrainer();
 }

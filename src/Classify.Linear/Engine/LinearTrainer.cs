@@ -20,19 +20,18 @@ namespace Classify.Linear.Engine;
 /// <c>cv: 0</c>); the best is refitted on the whole training split. The vectorizer is fitted once on the training
 /// split and shared by all folds, as a grid search over a precomputed TF-IDF matrix does.
 /// </summary>
-public sealed class LinearTrainer : IClassifierTrainer
+public sealed class LinearTrainer : ClassifierTrainer<LinearOptions>
 {
     /// <inheritdoc />
-    public string Engine => LinearPredictor.EngineName;
+    public override string Engine => LinearPredictor.EngineName;
 
     /// <inheritdoc />
-    public void ValidateOptions(JsonObject options, LabelSchema schema, string? source) => LinearOptions.Read(options, schema, source);
+    public override LinearOptions ParseOptions(Core.Configuration.ConfigReader section, LabelSchema schema) => LinearOptions.Read(section, schema);
 
     /// <inheritdoc />
-    public TrainingOutcome Train(TrainingRequest request, CancellationToken cancellationToken)
+    public override TrainingOutcome Train(TrainingRequest request, LinearOptions options, CancellationToken cancellationToken)
     {
         var schema = request.Schema;
-        var options = LinearOptions.Read(request.Options, schema);
         var progress = request.Progress;
 
         progress?.Report(new ProgressUpdate("tf-idf", 0, 1));
@@ -80,9 +79,15 @@ public sealed class LinearTrainer : IClassifierTrainer
                 ["logreg"] = JsonSerializer.SerializeToNode(classifier.Options),
             },
         };
-        var predictor = new LinearPredictor(manifest, vectorizer, classifier);
-        AtomicFile.WriteDirectory(request.ModelDirectory, predictor.Save);
-        return new TrainingOutcome(predictor, best, trials);
+        return new TrainingOutcome(new TrainedModel(new LinearPredictor(manifest, vectorizer, classifier)), best, trials);
+    }
+
+    /// <summary>A fitted linear model: in memory until the experiment saves it.</summary>
+    private sealed class TrainedModel(LinearPredictor predictor) : ITrainedModel
+    {
+        public IPredictor Predictor => predictor;
+        public void Save(string directory, ModelManifest manifest) => predictor.Save(directory, manifest);
+        public void Dispose() => predictor.Dispose();
     }
 
     private static LogisticRegressionClassifier Fit(LogisticRegressionOptions options, CsrMatrix x, IReadOnlyList<Core.Data.Example> examples,
@@ -124,6 +129,12 @@ public sealed class LinearTrainer : IClassifierTrainer
             }
             var eta = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / (i + 1) * (grid.Count - i - 1));
             request.Progress?.Report(new ProgressUpdate("grid search (validation)", i + 1, grid.Count, $"best {options.Scoring} {bestScore:0.0000} ETA {eta:mm\\:ss}"));
+            var control = TrainerControl.Notify(request.Callbacks, new TrainerEvaluation(i, 0, new Dictionary<string, double> { [options.Scoring] = score }));
+            if (control.ShouldStop && i + 1 < grid.Count)
+            {
+                request.Log?.Invoke($"grid search stopped after {i + 1} of {grid.Count} candidates: {control.StopReason}");
+                break;
+            }
         }
         WriteValidationTable(request.Run.SearchTableCsv, grid, trials, higherIsBetter);
         var best = new JsonObject

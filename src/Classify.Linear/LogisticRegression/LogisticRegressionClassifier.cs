@@ -1,3 +1,4 @@
+using Classify.Core.Prediction;
 using Classify.Linear.ModelSelection;
 using Classify.Linear.Sparse;
 
@@ -223,33 +224,19 @@ public sealed partial class LogisticRegressionClassifier : ISearchEstimator
         return predictions;
     }
 
-    private double[] ScoresToProbabilities(double[] z)
-    {
-        switch (Mode)
-        {
-            case LogisticRegressionMode.Binary:
-                double p1 = Sigmoid(z[0]);
-                return [1 - p1, p1];
-            case LogisticRegressionMode.Multinomial:
-                double max = z.Max(), sum = 0;
-                var e = new double[z.Length];
-                for (int k = 0; k < z.Length; k++) { e[k] = Math.Exp(z[k] - max); sum += e[k]; }
-                for (int k = 0; k < z.Length; k++) e[k] /= sum;
-                return e;
-            case LogisticRegressionMode.OneVsRest:
-                var s = new double[z.Length];
-                double total = 0;
-                for (int k = 0; k < z.Length; k++) { s[k] = Sigmoid(z[k]); total += s[k]; }
-                for (int k = 0; k < z.Length; k++) s[k] /= total;
-                return s;
-            default:
-                var m = new double[z.Length];
-                for (int k = 0; k < z.Length; k++) m[k] = Sigmoid(z[k]);
-                return m;
-        }
-    }
+    /// <summary>How <see cref="DecisionFunction"/>'s scores become probabilities in this model's <see cref="Mode"/>.</summary>
+    public ScoreLink Link => LinkOf(Mode);
 
-    private static double Sigmoid(double z) => z >= 0 ? 1 / (1 + Math.Exp(-z)) : Math.Exp(z) / (1 + Math.Exp(z));
+    /// <summary>The link of a mode: logistic for binary, softmax for multinomial, normalised sigmoids for one-vs-rest, sigmoids for multi-label.</summary>
+    public static ScoreLink LinkOf(LogisticRegressionMode mode) => mode switch
+    {
+        LogisticRegressionMode.Binary => ScoreLink.Logistic,
+        LogisticRegressionMode.Multinomial => ScoreLink.Softmax,
+        LogisticRegressionMode.OneVsRest => ScoreLink.OneVsRest,
+        _ => ScoreLink.Sigmoid,
+    };
+
+    private double[] ScoresToProbabilities(double[] z) => LinkFunction.Apply(z, Link);
 
     /// <summary>Per-sample cost C·sᵢ·(class weight) of one class-vs-rest problem, with each solver's class-weight rule.</summary>
     private double[] OneVsRestCost(int[] labels, int positive, LogisticRegressionMode mode, double[] baseWeight, double[] classWeight)

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Classify.Core.Prediction;
 using Classify.Linear.Sparse;
 
 namespace Classify.Linear.LogisticRegression;
@@ -102,7 +103,7 @@ internal sealed class L2LogisticNewtonObjective
         {
             double c = _cost[i];
             if (c == 0) { _curvature[i] = 0; _residual[i] = 0; continue; }
-            double sigma = Sigmoid(_sign[i] * margins[i]);
+            double sigma = LinkFunction.Sigmoid(_sign[i] * margins[i]);
             _curvature[i] = c * sigma * (1 - sigma);
             _residual[i] = c * (sigma - 1) * _sign[i];
         }
@@ -171,8 +172,6 @@ internal sealed class L2LogisticNewtonObjective
         }
         if (_intercept) result[_features] += biasSum * _interceptValue;
     }
-
-    private static double Sigmoid(double z) => z >= 0 ? 1 / (1 + Math.Exp(-z)) : Math.Exp(z) / (1 + Math.Exp(z));
 }
 
 /// <summary>

@@ -168,12 +168,16 @@ public sealed class TransformerPredictor : IPredictor
     };
 
     /// <inheritdoc />
-    public double[][] PredictProbabilities(IReadOnlyList<TextInput> inputs, CancellationToken cancellationToken = default)
+    public ScoreLink Link => LinkFunction.ForTask(_task);
+
+    /// <inheritdoc />
+    public bool SupportsDropout => false;
+
+    /// <inheritdoc />
+    public double[][] PredictScores(IReadOnlyList<TextInput> inputs, ForwardMode mode = default, CancellationToken cancellationToken = default)
     {
-        var logits = PredictLogits(inputs, cancellationToken);
-        var result = new double[logits.Length][];
-        for (int i = 0; i < logits.Length; i++) result[i] = ToProbabilities(logits[i], _task, Manifest.Temperature);
-        return result;
+        if (mode.Dropout) throw new NotSupportedException("dropout passes are not supported yet");
+        return PredictLogits(inputs, cancellationToken).Select(r => r.Select(v => (double)v).ToArray()).ToArray();
     }
 
     /// <summary>Raw logits (before temperature), one row per input in input order; for calibration and diagnostics.</summary>

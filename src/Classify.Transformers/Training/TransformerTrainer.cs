@@ -30,7 +30,7 @@ namespace Classify.Transformers.Training;
 /// checkpoint therefore continues with exactly the losses of the uninterrupted run. Dropout uses torch's global
 /// generator, so two trainings must not run concurrently in one process if they are to be reproducible.
 /// </remarks>
-public sealed class TransformerTrainer : IClassifierTrainer
+public sealed class TransformerTrainer : ClassifierTrainer<JsonObject>
 {
     private readonly Func<string, ModelManifest, IPredictor> _loadPredictor;
 
@@ -40,7 +40,14 @@ public sealed class TransformerTrainer : IClassifierTrainer
         _loadPredictor = loadPredictor ?? ((dir, manifest) => TransformerPredictor.Load(dir, manifest));
 
     /// <inheritdoc />
-    public string Engine => TransformerPredictor.EngineName;
+    public override string Engine => TransformerPredictor.EngineName;
+
+    /// <inheritdoc />
+    public override JsonObject ParseOptions(ConfigReader section, Classify.Core.Labels.LabelSchema schema)
+    {
+        TrainingArguments.FromOptions(section.Raw, 42, true);
+        return section.Raw;
+    }
 
     /// <summary>Where <c>scratch:</c> models are materialised (default: the user cache, see <see cref="ScratchModels.DefaultCacheRoot"/>).</summary>
     public string? ScratchCacheRoot { get; init; }
@@ -59,11 +66,11 @@ public sealed class TransformerTrainer : IClassifierTrainer
         (long)(Classify.Core.Randomness.SeededRandom.ForPurpose((ulong)(uint)seed, $"dropout-step-{step}").NextUInt64() >> 1);
 
     /// <inheritdoc />
-    public TrainingOutcome Train(TrainingRequest request, CancellationToken cancellationToken)
+    public override TrainingOutcome Train(TrainingRequest request, JsonObject options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var args = TrainingArguments.FromOptions(request.Options, request.Seed, request.Validation.Count > 0);
-        var reader = new ConfigReader(request.Options, "transformer");
+        var args = TrainingArguments.FromOptions(options, request.Seed, request.Validation.Count > 0);
+        var reader = new ConfigReader(options, "transformer");
         args.ClassWeight?.Validate(request.Schema, reader, "class_weight");
         args.PosWeight?.Validate(request.Schema, reader, "pos_weight");
         if (args.ClassWeight is not null && request.Schema.IsMultilabel)
@@ -87,14 +94,30 @@ public sealed class TransformerTrainer : IClassifierTrainer
             Engine = Engine,
             EngineOptions = new JsonObject { ["max_length"] = maxLength, ["family"] = model.Config.ModelType },
         };
-        AtomicFile.WriteDirectory(request.ModelDirectory, dir =>
+        var staged = Path.Combine(request.Run.Root, ".model-staged");
+        AtomicFile.WriteDirectory(staged, dir =>
         {
             model.Config.Architectures = [model.GetType().Name];
             model.SavePretrained(dir);
             start.Tokenizer.SaveTokenizerFiles(dir);
             manifest.Save(dir);
         });
-        return new TrainingOutcome(_loadPredictor(request.ModelDirectory, manifest), best, []);
+        return new TrainingOutcome(new StagedModel(_loadPredictor(staged, manifest), staged), best, []);
+    }
+
+    private sealed class StagedModel(IPredictor predictor, string staged) : ITrainedModel
+    {
+        public IPredictor Predictor => predictor;
+        public void Save(string directory, ModelManifest manifest)
+        {
+            foreach (var file in Directory.GetFiles(staged)) File.Copy(file, Path.Combine(directory, Path.GetFileName(file)));
+            manifest.Save(directory);
+        }
+        public void Dispose()
+        {
+            predictor.Dispose();
+            Directory.Delete(staged, recursive: true);
+        }
     }
 
     /// <summary>The state of one training run.</summary>
