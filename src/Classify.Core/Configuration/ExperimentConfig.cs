@@ -14,7 +14,7 @@ namespace Classify.Core.Configuration;
 /// </summary>
 public sealed class ExperimentConfig
 {
-    /// <summary>Engine sections that may appear at the top level.</summary>
+    /// <summary>Sections of the engines Classify ships; they may stay in a config that uses another engine.</summary>
     public static readonly string[] EngineSections = ["linear", "transformer"];
 
     private readonly IReadOnlyDictionary<string, long> _lines;
@@ -37,7 +37,10 @@ public sealed class ExperimentConfig
         var decision = root.Section("decision");
         TuneThresholds = decision.Bool("tune_thresholds", false);
         decision.EnsureOnlyKnownKeys();
-        Engine = root.Choice("engine", "linear", EngineSections);
+        // Any registered engine may train (checked when the experiment is prepared); its settings are the section of its name.
+        Engine = (root.String("engine", "linear") ?? "linear").Trim().ToLowerInvariant();
+        if (Engine.Length == 0 || !Engine.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+            throw root.Error("engine", $"'{Engine}' is not an engine name (linear, transformer, or another registered engine)");
         EngineOptions = root.Node(Engine) switch
         {
             null => new JsonObject(),
