@@ -46,6 +46,12 @@ internal sealed class FakeHub : IDisposable
     /// <summary>Files served with one byte flipped (same length), for every GET.</summary>
     public ConcurrentDictionary<string, bool> Corrupt { get; } = new();
 
+    /// <summary>
+    /// Files whose HEAD announces this header value instead of their hash: in <c>X-Linked-Etag</c> for LFS files (the
+    /// <c>ETag</c> stays the pointer's git hash, as on the Hub), in <c>ETag</c> for regular files.
+    /// </summary>
+    public ConcurrentDictionary<string, string> AnnouncedEtag { get; } = new();
+
     public Repo AddRepo(string id, string commit, Dictionary<string, byte[]> files, string? token = null)
     {
         var repo = new Repo(id, commit, files, token);
@@ -159,7 +165,7 @@ internal sealed class FakeHub : IDisposable
         {
             var sha = Sha256(content);
             response.StatusCode = 302;
-            response.Headers["X-Linked-Etag"] = $"\"{sha}\"";
+            response.Headers["X-Linked-Etag"] = AnnouncedEtag.GetValueOrDefault(fileName) ?? $"\"{sha}\"";
             response.Headers["X-Linked-Size"] = content.Length.ToString();
             response.Headers["ETag"] = $"\"{GitSha1(Encoding.ASCII.GetBytes($"version https://git-lfs.github.com/spec/v1\noid sha256:{sha}\nsize {content.Length}\n"))}\"";
             response.RedirectLocation = $"http://127.0.0.1:{_cdnPort}/lfs/{target.Id}/{sha}?X-Amz-Signature=fake";
@@ -167,7 +173,7 @@ internal sealed class FakeHub : IDisposable
             response.Close();
             return;
         }
-        response.Headers["ETag"] = $"\"{GitSha1(content)}\"";
+        response.Headers["ETag"] = AnnouncedEtag.GetValueOrDefault(fileName) ?? $"\"{GitSha1(content)}\"";
         SendContent(request, response, fileName, content);
     }
 

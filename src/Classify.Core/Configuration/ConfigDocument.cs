@@ -2,17 +2,31 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Classify.Core.IO;
 using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 
 namespace Classify.Core.Configuration;
 
 /// <summary>
 /// Reads YAML config files into a JSON tree (the form recorded in run.json) and applies <c>key.path=value</c>
 /// overrides from the command line. Plain YAML scalars become booleans, numbers or null as YAML 1.2's core schema
-/// says; quoted scalars stay strings. Errors name the file, line and key.
+/// says; quoted scalars stay strings. Anchors and aliases are expanded. Errors name the file, line and key.
+/// <para>Limits, each refused with an <see cref="InputException"/> before the work is done: a file of at most 1 MiB,
+/// mappings and sequences nested at most 32 deep, and at most 100,000 values once aliases are expanded (so a
+/// few hundred bytes of nested aliases cannot expand into gigabytes).</para>
 /// </summary>
 public static class ConfigDocument
 {
+    /// <summary>The largest config file read, in bytes (and the longest YAML text, in characters).</summary>
+    internal const int MaxBytes = 1 << 20;
+
+    /// <summary>
+    /// The deepest nesting of mappings and sequences (the top-level mapping counts as 1). Real configs nest 3 or 4
+    /// deep; run.json stores the tree one level down, and System.Text.Json refuses to write past depth 64.
+    /// </summary>
+    internal const int MaxDepth = 32;
+
+    /// <summary>The most values (mappings, sequences and scalars) a document may hold once aliases are expanded.</summary>
+    internal const int MaxNodes = 100_000;
+
     /// <summary>
     /// Parses a YAML file; an empty file gives an empty object. <paramref name="lines"/>, when given, receives the line
     /// of every key (dotted path → 1-based line), so later errors can point at it.
@@ -20,16 +34,21 @@ public static class ConfigDocument
     public static JsonObject LoadYaml(string path, IDictionary<string, long>? lines = null)
     {
         if (!File.Exists(path)) throw new InputException("config file not found", path);
+        var size = new FileInfo(path).Length;
+        if (size > MaxBytes)
+            throw new InputException($"the config file is {size:N0} bytes; a config may be at most {MaxBytes:N0} bytes (1 MiB)", path);
         return ParseYaml(File.ReadAllText(path), path, lines);
     }
 
     /// <summary>Parses YAML text whose root must be a mapping (see <see cref="LoadYaml"/> for <paramref name="lines"/>).</summary>
     public static JsonObject ParseYaml(string yaml, string sourceName = "<config>", IDictionary<string, long>? lines = null)
     {
-        var stream = new YamlStream();
+        ArgumentNullException.ThrowIfNull(yaml);
+        if (yaml.Length > MaxBytes)
+            throw new InputException($"the config is {yaml.Length:N0} characters long; a config may be at most {MaxBytes:N0}", sourceName);
         try
         {
-            stream.Load(new StringReader(yaml));
+            return new YamlTreeBuilder(new Parser(new StringReader(yaml)), sourceName, lines).Build();
         }
         catch (YamlException e)
         {
@@ -40,12 +59,6 @@ public static class ConfigDocument
             // YamlDotNet reports some unterminated flow collections this way instead of as a YamlException.
             throw new InputException($"invalid YAML (an unclosed [ or {{?): {e.Message}", sourceName, inner: e);
         }
-        if (stream.Documents.Count == 0) return new JsonObject();
-        var root = stream.Documents[0].RootNode;
-        if (root is YamlScalarNode { Value: null or "" }) return new JsonObject();
-        if (root is not YamlMappingNode map)
-            throw new InputException("the top level must be a mapping of keys to values", sourceName, root.Start.Line);
-        return (JsonObject)Convert(map, sourceName, "", lines)!;
     }
 
     /// <summary>
@@ -96,50 +109,19 @@ public static class ConfigDocument
         return v?.DeepClone();
     }
 
-    private static JsonNode? Convert(YamlNode node, string source, string path, IDictionary<string, long>? lines)
+    /// <summary>A plain scalar read with YAML 1.2's core schema; a quoted or block scalar is a string.</summary>
+    internal static JsonNode? Scalar(string value, ScalarStyle style)
     {
-        switch (node)
-        {
-            case YamlMappingNode map:
-            {
-                var obj = new JsonObject();
-                foreach (var (k, v) in map.Children)
-                {
-                    if (k is not YamlScalarNode { Value: { } name })
-                        throw new InputException("keys must be plain strings", source, k.Start.Line, path);
-                    var childPath = path.Length == 0 ? name : $"{path}.{name}";
-                    if (obj.ContainsKey(name)) throw new InputException("key appears twice", source, k.Start.Line, childPath);
-                    if (lines is not null) lines[childPath] = k.Start.Line;
-                    obj[name] = Convert(v, source, childPath, lines);
-                }
-                return obj;
-            }
-            case YamlSequenceNode seq:
-            {
-                var arr = new JsonArray();
-                foreach (var item in seq.Children) arr.Add(Convert(item, source, path, lines));
-                return arr;
-            }
-            case YamlScalarNode scalar:
-                return Scalar(scalar);
-            default:
-                throw new InputException("unsupported YAML node (anchors/aliases are not supported)", source, node.Start.Line, path);
-        }
-    }
-
-    private static JsonNode? Scalar(YamlScalarNode scalar)
-    {
-        var s = scalar.Value ?? "";
-        if (scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted or ScalarStyle.Literal or ScalarStyle.Folded)
-            return JsonValue.Create(s);
-        switch (s)
+        if (style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted or ScalarStyle.Literal or ScalarStyle.Folded)
+            return JsonValue.Create(value);
+        switch (value)
         {
             case "" or "~" or "null" or "Null" or "NULL": return null;
             case "true" or "True" or "TRUE": return JsonValue.Create(true);
             case "false" or "False" or "FALSE": return JsonValue.Create(false);
         }
-        if (long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l)) return JsonValue.Create(l);
-        if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && s.Any(char.IsDigit)) return JsonValue.Create(d);
-        return JsonValue.Create(s);
+        if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l)) return JsonValue.Create(l);
+        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && value.Any(char.IsDigit)) return JsonValue.Create(d);
+        return JsonValue.Create(value);
     }
 }

@@ -17,7 +17,8 @@ namespace Classify.HuggingFace.Hub;
 /// commit (<c>X-Repo-Commit</c>), the blob id (<c>X-Linked-Etag</c>, else <c>ETag</c>), the size
 /// (<c>X-Linked-Size</c>, else <c>Content-Length</c>) and, for LFS files, a redirect to the CDN; the GET then
 /// streams into <c>blobs/&lt;etag&gt;.incomplete</c>, resumes with a <c>Range</c> header after a broken
-/// transfer, checks size and hash, and moves the blob into place.
+/// transfer, checks size and hash, and moves the blob into place. A file whose etag is neither a SHA-256 nor a git
+/// SHA-1 is refused, since its content could not be checked.
 /// </summary>
 public sealed partial class HubClient : IDisposable
 {
@@ -296,8 +297,15 @@ public sealed partial class HubClient : IDisposable
                 var sizeText = Header(response, "X-Linked-Size") ?? response.Content.Headers.ContentLength?.ToString(CultureInfo.InvariantCulture);
                 if (commit is null || !HubCache.IsCommitHash(commit))
                     throw new HubException(HubErrorKind.Protocol, $"{url} answered without an X-Repo-Commit header: {Options.Endpoint} does not look like a Hugging Face Hub (check HF_ENDPOINT, proxy and firewall)");
-                if (string.IsNullOrEmpty(etag) || !SafeEtag().IsMatch(etag))
-                    throw new HubException(HubErrorKind.Protocol, $"{url} answered without a usable ETag; the download could not be verified");
+                if (string.IsNullOrEmpty(etag))
+                    throw new HubException(HubErrorKind.Protocol, $"{url} answered without an ETag (X-Linked-Etag or ETag); the download could not be verified");
+                // The etag is the only hash the Hub gives for the content (X-Xet-Hash is a chunk Merkle hash, not a
+                // content digest); a file that cannot be checked is refused rather than trusted.
+                if (!ContentHash().IsMatch(etag))
+                    throw new HubException(HubErrorKind.Protocol,
+                        $"{fileName} of {repo.Id}@{revision}: {url} announced the ETag '{Truncate(etag, 80)}' ({(Header(response, "X-Linked-Etag") is null ? "ETag" : "X-Linked-Etag")}), " +
+                        "which is neither a SHA-256 nor a git SHA-1 of the content, so the download could not be verified and was refused. " +
+                        "Check HF_ENDPOINT and any proxy in between: the Hugging Face Hub sends one of the two.");
                 if (!long.TryParse(sizeText, NumberStyles.None, CultureInfo.InvariantCulture, out var size))
                     throw new HubException(HubErrorKind.Protocol, $"{url} answered without a size (X-Linked-Size or Content-Length)");
                 var downloadUrl = status is >= 300 and < 400 && location is not null ? new Uri(url, location) : url;
@@ -341,7 +349,7 @@ public sealed partial class HubClient : IDisposable
             throw new HubException(HubErrorKind.Corrupted, $"{fileName} of {repo.Id}: received {length} bytes, the Hub announced {metadata.Size}; the partial file was deleted, run again");
         }
         var actual = await HashAsync(incomplete, metadata.Etag, ct).ConfigureAwait(false);
-        if (actual is not null && actual != metadata.Etag)
+        if (!string.Equals(actual, metadata.Etag, StringComparison.OrdinalIgnoreCase))
         {
             File.Delete(incomplete);
             throw new HubException(HubErrorKind.Corrupted,
@@ -398,15 +406,16 @@ public sealed partial class HubClient : IDisposable
     }
 
     /// <summary>
-    /// The hash the etag should equal: SHA-256 of the content for LFS files (64 hex digits), the git blob SHA-1
-    /// (<c>sha1("blob &lt;size&gt;\0" + content)</c>) for regular files (40 hex digits); null for any other etag form.
+    /// The hash the etag should equal, in lower-case hex: SHA-256 of the content for LFS files (64 hex digits), the git
+    /// blob SHA-1 (<c>sha1("blob &lt;size&gt;\0" + content)</c>) for regular files (40 hex digits).
     /// </summary>
-    internal static async Task<string?> HashAsync(string path, string etag, CancellationToken ct)
+    /// <exception cref="ArgumentException">The etag has neither length (<see cref="HeadAsync"/> refuses such files).</exception>
+    internal static async Task<string> HashAsync(string path, string etag, CancellationToken ct)
     {
+        if (etag.Length is not (40 or 64)) throw new ArgumentException($"'{etag}' is not a SHA-256 or git SHA-1", nameof(etag));
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
         if (etag.Length == 64)
             return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct).ConfigureAwait(false));
-        if (etag.Length != 40) return null;
         using var sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
         sha1.AppendData(Encoding.ASCII.GetBytes($"blob {stream.Length}\0"));
         var buffer = new byte[1 << 16];
@@ -522,8 +531,11 @@ public sealed partial class HubClient : IDisposable
             $"offline mode (HF_HUB_OFFLINE) is on and {fileName} of {repo.Id}@{revision} is not in the cache at {Cache.RepoFolder(repo)}. " +
             "Download it once with network access (unset HF_HUB_OFFLINE), or point HF_HUB_CACHE at a cache that holds it.");
 
-    [GeneratedRegex("^[A-Za-z0-9_\\-]+$")]
-    private static partial Regex SafeEtag();
+    /// <summary>A SHA-256 (LFS files) or git blob SHA-1 (regular files) in hex: the etags the content can be checked against, and safe as a blob file name.</summary>
+    [GeneratedRegex("^(?:[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})$")]
+    private static partial Regex ContentHash();
+
+    private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length] + "…";
 
     /// <summary>Releases the HTTP client.</summary>
     public void Dispose() => _http.Dispose();

@@ -220,21 +220,38 @@ public abstract class PreTrainedTokenizer
         return false;
     }
 
+    // As transformers 4.48's save_pretrained writes it: named special tokens as plain strings, and every added token
+    // (named ones included) with its flags in added_tokens_decoder. A special token written as an object needs
+    // "__type": "AddedToken", or from_pretrained raises "Special token … has to be either str or AddedToken".
     private JsonObject CreateTokenizerConfig()
     {
         var config = new JsonObject { ["tokenizer_class"] = TokenizerClass };
-        foreach (var (key, token) in _namedSpecials.OrderBy(p => p.Key, StringComparer.Ordinal))
-            config[key] = token.LStrip || token.RStrip
-                ? new JsonObject
-                {
-                    ["content"] = token.Content, ["lstrip"] = token.LStrip, ["normalized"] = false,
-                    ["rstrip"] = token.RStrip, ["single_word"] = false, ["special"] = true,
-                }
-                : token.Content;
+        foreach (var (key, token) in _namedSpecials) config[key] = token.Content;
+        var decoder = new JsonObject();
+        foreach (var token in AddedTokens.Concat(_namedSpecials.Values).DistinctBy(t => t.Id).OrderBy(t => t.Id))
+            decoder[token.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)] = AddedTokenState(token);
+        config["added_tokens_decoder"] = decoder;
         config["clean_up_tokenization_spaces"] = CleanUpTokenizationSpaces;
         if (ModelMaxLength < int.MaxValue) config["model_max_length"] = ModelMaxLength;
         WriteConfig(config);
-        return config;
+        return SortedByKey(config);
+    }
+
+    /// <summary>An added token as <c>AddedToken.__getstate__()</c> gives it: the six fields, keys sorted.</summary>
+    internal static JsonObject AddedTokenState(AddedToken token) => new()
+    {
+        ["content"] = token.Content, ["lstrip"] = token.LStrip, ["normalized"] = token.Normalized,
+        ["rstrip"] = token.RStrip, ["single_word"] = token.SingleWord, ["special"] = token.Special,
+    };
+
+    // json.dumps(sort_keys=True), as transformers writes the file.
+    private static JsonObject SortedByKey(JsonObject source)
+    {
+        var entries = source.OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+        source.Clear();
+        var sorted = new JsonObject();
+        foreach (var (key, value) in entries) sorted[key] = value;
+        return sorted;
     }
 
     private string? Named(string key) => _namedSpecials.GetValueOrDefault(key)?.Content;
