@@ -1,5 +1,4 @@
 using System.Globalization;
-using Classify.Core.Metrics;
 using Microsoft.Data.Sqlite;
 
 namespace Classify.Core.Runs;
@@ -84,7 +83,7 @@ public sealed class Ledger : IDisposable
         new("status", LedgerColumnType.Text), new("engine", LedgerColumnType.Text), new("task", LedgerColumnType.Text),
         new("data_path", LedgerColumnType.Text), new("data_sha256", LedgerColumnType.Text), new("seed", LedgerColumnType.Integer),
         new("n_train", LedgerColumnType.Integer), new("n_val", LedgerColumnType.Integer), new("n_test", LedgerColumnType.Integer),
-        .. MetricKeys.LedgerColumns.Select(c => new LedgerColumn(c.Column, LedgerColumnType.Real)),
+        .. Metrics.MetricKeys.LedgerColumns.Select(c => new LedgerColumn(c.Column, LedgerColumnType.Real)),
         new("train_seconds", LedgerColumnType.Real), new("total_seconds", LedgerColumnType.Real),
         new("run_dir", LedgerColumnType.Text), new("config_json", LedgerColumnType.Text),
     ];
@@ -142,7 +141,7 @@ public sealed class Ledger : IDisposable
             ["train_seconds"] = run.TrainSeconds, ["total_seconds"] = run.TotalSeconds, ["run_dir"] = run.RunDirectory,
             ["config_json"] = run.ConfigJson,
         };
-        foreach (var c in MetricKeys.LedgerColumns.Select(c => c.Column))
+        foreach (var c in Metrics.MetricKeys.LedgerColumns.Select(m => m.Column))
             values[c] = run.Metrics.TryGetValue(c, out var v) && v is { } d && double.IsFinite(d) ? d : null;
         Upsert("runs", RunColumns, values);
     }
