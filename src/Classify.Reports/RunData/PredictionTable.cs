@@ -77,8 +77,8 @@ internal sealed class PredictionTable
     /// <summary>Reads and validates a predictions file.</summary>
     public static PredictionTable Load(string path, string split, bool multilabel)
     {
-        var table = CsvTable.Read(path);
-        var header = table.Header;
+        using var reader = CsvTable.Open(path);
+        var header = reader.Columns;
         string[] fixedColumns = ["id", "text", "gold", "pred"];
         for (int c = 0; c < fixedColumns.Length; c++)
             if (header.Count <= c || header[c] != fixedColumns[c])
@@ -103,7 +103,7 @@ internal sealed class PredictionTable
         var probs = new List<double>();
         var row = new bool[k];
         // The reader has checked that every row has as many fields as the header (CSV cells are never null).
-        foreach (var record in table.Rows)
+        foreach (var record in reader.ReadAll())
         {
             long line = record.Line;
             string Field(int c) => record[c]!;
