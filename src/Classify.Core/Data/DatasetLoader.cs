@@ -135,7 +135,7 @@ public static class DatasetLoader
             int i = columns.IndexOf(name);
             if (i >= 0) return i;
             var hint = columns.IsPositional
-                ? " (the file is read without a header: use a 0-based index or set column_names)"
+                ? " (with has_header: false, address a column by its 0-based index)"
                 : Options.Format == null && DataFormats.FromExtension(Path) == DataFormat.Csv && columns.Count == 1 && columns[0].Contains('\t')
                     ? " (the header contains tabs: is this a TSV file? set format: tsv)"
                     : "";
@@ -183,11 +183,7 @@ public static class DatasetLoader
                 _fixedLabels = LabelParser.ReadNamesFile(resolved);
                 source = System.IO.Path.GetFileName(resolved);
             }
-            else if (options.Labels is { } labels)
-            {
-                if (labels.Count == 0) throw new InputException("labels is empty", field: "labels");
-                _fixedLabels = labels;
-            }
+            else _fixedLabels = options.Labels;
             if (options.LabelColumns == null)
                 _labels = new LabelParser(path, options.LabelColumn, options.IsMultilabel, options.LabelDelimiter, _fixedLabels, source);
         }
@@ -310,7 +306,7 @@ public static class DatasetLoader
                         $"column '{Options.LabelColumn}' has {names.Count} distinct label{(names.Count == 1 ? $" ('{names[0]}')" : "s")}; a classifier needs at least two",
                         Path, field: "label_col");
                 if (names.Count == 0)
-                    throw new InputException("no row carries a label", Path, field: Options.LabelColumn);
+                    throw new InputException("no row carries a label", Path, field: "label_col");
             }
             var kind = Options.IsMultilabel ? TaskKind.Multilabel : names.Count == 2 ? TaskKind.Binary : TaskKind.Multiclass;
             try { return new LabelSchema(kind, names); }

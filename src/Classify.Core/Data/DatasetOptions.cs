@@ -3,8 +3,8 @@ using Classify.Core.IO;
 namespace Classify.Core.Data;
 
 /// <summary>
-/// Which columns of a data file hold what, and how to read labels. Property docs name the config key
-/// (<c>data:</c> section) each property is bound to.
+/// Which columns of a data file hold what, and how to read labels. A property the config sets names its key (in the
+/// <c>data:</c> section unless the key is dotted), and error messages use that key; the others are set from code only.
 /// </summary>
 public sealed record DatasetOptions
 {
@@ -35,7 +35,7 @@ public sealed record DatasetOptions
     /// <summary>Column naming who speaks (<c>speaker_col</c>); context turns are then written <c>speaker: text</c>.</summary>
     public string? SpeakerColumn { get; init; }
 
-    /// <summary>Number of preceding turns of the same group attached as <see cref="Example.Context"/> (<c>context_turns</c>, default 0 = none).</summary>
+    /// <summary>Number of preceding turns of the same group attached as <see cref="Example.Context"/> (<c>context.turns</c>, default 0 = none).</summary>
     public int ContextTurns { get; init; }
 
     /// <summary>File format (<c>format</c>); null = from the extension.</summary>
@@ -44,17 +44,17 @@ public sealed record DatasetOptions
     /// <summary>Whether a CSV/TSV file starts with a header row (<c>has_header</c>, default true).</summary>
     public bool HasHeader { get; init; } = true;
 
-    /// <summary>Column names for a headerless file (<c>column_names</c>); without them columns are named <c>0</c>, <c>1</c>, ...</summary>
+    /// <summary>Column names for a headerless file; without them columns are named <c>0</c>, <c>1</c>, ...</summary>
     public IReadOnlyList<string>? ColumnNames { get; init; }
 
-    /// <summary>Field separator override (<c>sep</c>); null = <c>,</c> for CSV, tab for TSV.</summary>
+    /// <summary>Field separator override; null = <c>,</c> for CSV, tab for TSV.</summary>
     public char? Separator { get; init; }
 
-    /// <summary>Separator between labels in a multi-label cell (<c>delimiter</c>, default <c>,</c>; <c>|</c> and <c>;</c> are common).</summary>
+    /// <summary>Separator between labels in a multi-label cell (<c>label_delimiter</c>, default <c>,</c>; <c>|</c> and <c>;</c> are common).</summary>
     public string LabelDelimiter { get; init; } = ",";
 
     /// <summary>
-    /// A text file with one label name per line (<c>label_names_file</c>), fixing the label set and order;
+    /// A text file with one label name per line (<c>labels_file</c>), fixing the label set and order;
     /// integer labels in the data are 0-based indices into it (as in GoEmotions' <c>emotions.txt</c>).
     /// A relative path is resolved against the data file's folder first.
     /// </summary>
@@ -70,7 +70,7 @@ public sealed record DatasetOptions
     public IReadOnlyList<string>? Labels { get; init; }
 
     /// <summary>
-    /// Drop rows whose text and labels repeat an earlier row (<c>drop_duplicates</c>, default true). Texts are compared
+    /// Drop rows whose text and labels repeat an earlier row (default true). Texts are compared
     /// after trimming and collapsing whitespace, and only within the same split and conversation context.
     /// </summary>
     public bool DropDuplicates { get; init; } = true;
@@ -96,11 +96,13 @@ public sealed record DatasetOptions
         if (LabelColumns is { } cols && cols.Distinct(StringComparer.Ordinal).Count() != cols.Count)
             throw new InputException("label_cols lists a column twice", field: "label_cols");
         if (LabelColumns != null && (Labels != null || LabelNamesFile != null))
-            throw new InputException("label_cols names the labels itself; do not also set labels or label_names_file", field: "label_cols");
+            throw new InputException("label_cols names the labels itself; do not also set labels or labels_file", field: "label_cols");
         if (Labels != null && LabelNamesFile != null)
-            throw new InputException("set either labels or label_names_file, not both", field: "labels");
-        if (string.IsNullOrEmpty(LabelDelimiter)) throw new InputException("the label delimiter must not be empty", field: "delimiter");
-        if (ContextTurns < 0) throw new InputException("context_turns must be 0 or more", field: "context_turns");
-        if (Separator is '"' or '\r' or '\n') throw new InputException("sep cannot be a quote or a line break", field: "sep");
+            throw new InputException("set either labels or labels_file, not both", field: "labels");
+        if (Labels is { Count: 0 }) throw new InputException("labels is empty", field: "labels");
+        if (string.IsNullOrEmpty(LabelDelimiter)) throw new InputException("label_delimiter must not be empty", field: "label_delimiter");
+        if (ContextTurns < 0) throw new InputException("context.turns must be 0 or more", field: "context.turns");
+        // Not a config key: the field names the property.
+        if (Separator is '"' or '\r' or '\n') throw new InputException("the separator cannot be a quote or a line break", field: nameof(Separator));
     }
 }

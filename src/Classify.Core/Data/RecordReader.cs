@@ -55,13 +55,19 @@ public sealed class RecordReader : IDisposable
 
     /// <summary>Opens a file and reads up to its first data row.</summary>
     /// <exception cref="InputException">Missing, empty, binary or header-only file, or a bad first row.</exception>
-    public static RecordReader Open(string path, RecordReaderOptions? options = null)
+    public static RecordReader Open(string path, RecordReaderOptions? options = null) => OpenCore(path, options, allowHeaderOnly: false);
+
+    /// <summary>As <see cref="Open"/>, but a CSV/TSV header with no data rows is a reader with no rows (<see cref="CsvTable"/>).</summary>
+    internal static RecordReader OpenAllowingHeaderOnly(string path, RecordReaderOptions? options) =>
+        OpenCore(path, options, allowHeaderOnly: true);
+
+    private static RecordReader OpenCore(string path, RecordReaderOptions? options, bool allowHeaderOnly)
     {
         var reader = Create(path, options);
         try
         {
             reader._peeked = reader.ReadCore();
-            reader.EnsureHasRows();
+            reader.EnsureHasRows(allowHeaderOnly);
             return reader;
         }
         catch
@@ -78,7 +84,7 @@ public sealed class RecordReader : IDisposable
         try
         {
             reader._peeked = await reader.ReadCoreAsync(cancellationToken).ConfigureAwait(false);
-            reader.EnsureHasRows();
+            reader.EnsureHasRows(allowHeaderOnly: false);
             return reader;
         }
         catch
@@ -149,11 +155,14 @@ public sealed class RecordReader : IDisposable
         return new RecordReader(path, format, source, parser);
     }
 
-    private void EnsureHasRows()
+    private void EnsureHasRows(bool allowHeaderOnly)
     {
         if (_peeked != null) return;
         if (_parser.Columns != null && Format != DataFormat.JsonLines)
+        {
+            if (allowHeaderOnly) return;
             throw new InputException($"the file has a header ({_parser.Columns.Describe()}) but no data rows", Path);
+        }
         throw new InputException("the file has no data rows (it is empty or blank)", Path);
     }
 

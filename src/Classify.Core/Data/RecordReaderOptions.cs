@@ -13,12 +13,12 @@ public sealed record RecordReaderOptions
     /// </summary>
     public bool HasHeader { get; init; } = true;
 
-    /// <summary>Names for the columns of a headerless file, in order; the 0-based indices keep working. Config key <c>column_names</c>.</summary>
+    /// <summary>Names for the columns of a headerless file, in order; the 0-based indices keep working.</summary>
     public IReadOnlyList<string>? ColumnNames { get; init; }
 
-    /// <summary>The field separator; null = <c>,</c> for CSV and tab for TSV (pandas' <c>sep</c>). Config key <c>sep</c>.</summary>
+    /// <summary>The field separator; null = <c>,</c> for CSV and tab for TSV (pandas' <c>sep</c>).</summary>
     public char? Separator { get; init; }
 
-    /// <summary>Whether <c>"</c> quotes fields (RFC 4180 rules) in CSV and TSV; default true. Config key <c>quoting</c>.</summary>
+    /// <summary>Whether <c>"</c> quotes fields (RFC 4180 rules) in CSV and TSV; default true.</summary>
     public bool Quoting { get; init; } = true;
 }

@@ -1,8 +1,9 @@
 namespace Classify.Core.Metrics;
 
 /// <summary>
-/// The stable names of the scalar metrics in <c>metrics/&lt;split&gt;.json</c>, used to pick the metric that
-/// model selection optimises (<c>metric_for_best_model</c>, grid-search scoring).
+/// The scalar metrics of <c>metrics/&lt;split&gt;.json</c>, defined once: their stable keys (used to pick the metric
+/// that model selection optimises: <c>metric_for_best_model</c>, grid-search scoring), display names and directions,
+/// and which of them summaries, run comparisons and the ledger show.
 /// </summary>
 public static class MetricKeys
 {
@@ -39,11 +40,49 @@ public static class MetricKeys
     /// <summary>Hamming loss (multi-label only).</summary>
     public const string HammingLoss = "hamming_loss";
 
-    /// <summary>Every scalar key, in file order.</summary>
-    public static IReadOnlyList<string> All { get; } =
+    /// <summary>Every scalar metric, in file order: its key, the name tables and charts show, its direction.</summary>
+    public static IReadOnlyList<MetricDefinition> Definitions { get; } =
     [
-        Accuracy, MacroF1, MicroF1, WeightedF1, SamplesF1, MacroPrecision, MacroRecall, MicroPrecision, MicroRecall,
-        WeightedPrecision, WeightedRecall, RocAucMacro, PrAucMacro, LogLoss, BrierScore, HammingLoss,
+        new(Accuracy, "Accuracy", GreaterIsBetter: true),
+        new(MacroF1, "Macro F1", GreaterIsBetter: true),
+        new(MicroF1, "Micro F1", GreaterIsBetter: true),
+        new(WeightedF1, "Weighted F1", GreaterIsBetter: true),
+        new(SamplesF1, "Samples F1", GreaterIsBetter: true),
+        new(MacroPrecision, "Macro precision", GreaterIsBetter: true),
+        new(MacroRecall, "Macro recall", GreaterIsBetter: true),
+        // Reports have always shown the keys below in lower case with spaces; kept so their output does not change.
+        new(MicroPrecision, "micro precision", GreaterIsBetter: true),
+        new(MicroRecall, "micro recall", GreaterIsBetter: true),
+        new(WeightedPrecision, "weighted precision", GreaterIsBetter: true),
+        new(WeightedRecall, "weighted recall", GreaterIsBetter: true),
+        new(RocAucMacro, "ROC AUC (macro)", GreaterIsBetter: true),
+        new(PrAucMacro, "PR AUC (macro)", GreaterIsBetter: true),
+        new(LogLoss, "log loss", GreaterIsBetter: false),
+        new(BrierScore, "brier score", GreaterIsBetter: false),
+        new(HammingLoss, "hamming loss", GreaterIsBetter: false),
+    ];
+
+    /// <summary>Every scalar key, in file order.</summary>
+    public static IReadOnlyList<string> All { get; } = Definitions.Select(d => d.Key).ToArray();
+
+    /// <summary>The headline metrics, in the order summaries, reports and charts show them.</summary>
+    public static IReadOnlyList<string> Headline { get; } =
+    [
+        Accuracy, MacroPrecision, MacroRecall, MacroF1, MicroF1, WeightedF1, SamplesF1, RocAucMacro, PrAucMacro,
+        LogLoss, BrierScore, HammingLoss,
+    ];
+
+    /// <summary>The metrics a run comparison shows for each split, in column order.</summary>
+    public static IReadOnlyList<string> Compared { get; } = [Accuracy, MacroPrecision, MacroRecall, MacroF1];
+
+    /// <summary>
+    /// The metric columns of the ledger's runs table, in order: accuracy and the F1 averages on validation, and on
+    /// test also the ranking metrics and the log loss.
+    /// </summary>
+    public static IReadOnlyList<SplitMetric> LedgerColumns { get; } =
+    [
+        .. new[] { Accuracy, MacroF1, MicroF1, WeightedF1 }.Select(k => new SplitMetric("val", k)),
+        .. new[] { Accuracy, MacroF1, MicroF1, WeightedF1, RocAucMacro, PrAucMacro, LogLoss }.Select(k => new SplitMetric("test", k)),
     ];
 
     // scikit-learn scoring names users already type in GridSearchCV(scoring=...).
@@ -73,5 +112,30 @@ public static class MetricKeys
     }
 
     /// <summary>True when larger values are better (false for the losses: log_loss, brier_score, hamming_loss).</summary>
-    public static bool GreaterIsBetter(string key) => Normalize(key) is not (LogLoss or BrierScore or HammingLoss);
+    public static bool GreaterIsBetter(string key) => Definition(key).GreaterIsBetter;
+
+    /// <summary>The name tables and charts show for a metric ("macro_f1" → "Macro F1").</summary>
+    public static string DisplayName(string key) => Definition(key).DisplayName;
+
+    /// <summary>The definition of a metric named as <see cref="Normalize"/> accepts.</summary>
+    public static MetricDefinition Definition(string key)
+    {
+        var normalized = Normalize(key);
+        return Definitions.First(d => d.Key == normalized);
+    }
+}
+
+/// <summary>A scalar metric of <c>metrics/&lt;split&gt;.json</c>.</summary>
+/// <param name="Key">The key in the file (<see cref="MetricKeys"/>).</param>
+/// <param name="DisplayName">The name tables and charts show.</param>
+/// <param name="GreaterIsBetter">True when larger values are better (false for the losses).</param>
+public sealed record MetricDefinition(string Key, string DisplayName, bool GreaterIsBetter);
+
+/// <summary>A metric on one split, such as the ledger column <c>test_macro_f1</c>.</summary>
+/// <param name="Split">The split (val, test).</param>
+/// <param name="Key">The metric key (<see cref="MetricKeys"/>).</param>
+public sealed record SplitMetric(string Split, string Key)
+{
+    /// <summary>The column name: split and key joined by an underscore (<c>test_macro_f1</c>).</summary>
+    public string Column => $"{Split}_{Key}";
 }

@@ -76,14 +76,6 @@ public sealed record PerClassRecord(string Split, string Label, double Precision
 /// </summary>
 public sealed class Ledger : ILedger
 {
-    /// <summary>The headline metric columns of the runs table, in order.</summary>
-    public static readonly IReadOnlyList<string> MetricColumns =
-    [
-        "val_accuracy", "val_macro_f1", "val_micro_f1", "val_weighted_f1",
-        "test_accuracy", "test_macro_f1", "test_micro_f1", "test_weighted_f1",
-        "test_roc_auc_macro", "test_pr_auc_macro", "test_log_loss",
-    ];
-
     private static readonly LedgerColumn[] RunColumns =
     [
         new("run_id", LedgerColumnType.Text), new("name", LedgerColumnType.Text),
@@ -91,7 +83,7 @@ public sealed class Ledger : ILedger
         new("status", LedgerColumnType.Text), new("engine", LedgerColumnType.Text), new("task", LedgerColumnType.Text),
         new("data_path", LedgerColumnType.Text), new("data_sha256", LedgerColumnType.Text), new("seed", LedgerColumnType.Integer),
         new("n_train", LedgerColumnType.Integer), new("n_val", LedgerColumnType.Integer), new("n_test", LedgerColumnType.Integer),
-        .. MetricColumns.Select(c => new LedgerColumn(c, LedgerColumnType.Real)),
+        .. Metrics.MetricKeys.LedgerColumns.Select(c => new LedgerColumn(c.Column, LedgerColumnType.Real)),
         new("train_seconds", LedgerColumnType.Real), new("total_seconds", LedgerColumnType.Real),
         new("run_dir", LedgerColumnType.Text), new("config_json", LedgerColumnType.Text),
     ];
@@ -149,7 +141,7 @@ public sealed class Ledger : ILedger
             ["train_seconds"] = run.TrainSeconds, ["total_seconds"] = run.TotalSeconds, ["run_dir"] = run.RunDirectory,
             ["config_json"] = run.ConfigJson,
         };
-        foreach (var c in MetricColumns)
+        foreach (var c in Metrics.MetricKeys.LedgerColumns.Select(m => m.Column))
             values[c] = run.Metrics.TryGetValue(c, out var v) && v is { } d && double.IsFinite(d) ? d : null;
         Upsert("runs", RunColumns, values);
     }

@@ -3,11 +3,6 @@ using Classify.Core.Randomness;
 
 namespace Classify.Core.Splitting;
 
-/// <summary>One cross-validation fold: indices (ascending) into the data passed to the splitter.</summary>
-/// <param name="TrainIndices">Rows to fit on.</param>
-/// <param name="TestIndices">Rows to score on.</param>
-public readonly record struct Fold(int[] TrainIndices, int[] TestIndices);
-
 /// <summary>
 /// Shuffled, stratified k-fold cross-validation with scikit-learn's <c>StratifiedKFold(shuffle=True)</c> semantics:
 /// rows sorted by class are dealt to folds in turn, so fold sizes differ by at most one and each class is spread as
@@ -46,26 +41,13 @@ public static class StratifiedKFold
             random.Shuffle(foldsForClass.AsSpan());
             for (int j = 0; j < counts[c]; j++) testFold[members[c][j]] = foldsForClass[j];
         }
-        return FoldsFromAssignment(testFold, k);
+        return Fold.FromAssignment(testFold, k);
     }
 
     internal static void CheckFoldCount(int k, int rows)
     {
         if (k < 2) throw new ArgumentOutOfRangeException(nameof(k), k, "Cross-validation needs at least 2 folds.");
         if (k > rows) throw new InputException($"Cannot make {k} folds from {rows} examples.");
-    }
-
-    internal static IReadOnlyList<Fold> FoldsFromAssignment(int[] testFold, int k)
-    {
-        var folds = new Fold[k];
-        for (int f = 0; f < k; f++)
-        {
-            var test = new List<int>();
-            var train = new List<int>();
-            for (int i = 0; i < testFold.Length; i++) (testFold[i] == f ? test : train).Add(i);
-            folds[f] = new Fold(train.ToArray(), test.ToArray());
-        }
-        return folds;
     }
 }
 
@@ -84,6 +66,6 @@ public static class MultilabelStratifiedKFold
         var fractions = Enumerable.Repeat(1.0 / k, k).ToArray();
         var assignment = IterativeStratification.Assign(labelSets, numLabels, fractions,
             SeededRandom.ForPurpose(seed, "multilabel-kfold"));
-        return StratifiedKFold.FoldsFromAssignment(assignment, k);
+        return Fold.FromAssignment(assignment, k);
     }
 }

@@ -1,16 +1,12 @@
 using Classify.Core.Metrics;
+using Classify.Core.Splitting;
 
 namespace Classify.Linear.ModelSelection;
-
-/// <summary>One train/test split of a cross-validation: row indices into the training data.</summary>
-/// <param name="TrainIndices">Rows the model is fitted on.</param>
-/// <param name="TestIndices">Rows the model is scored on.</param>
-public sealed record CrossValidationFold(int[] TrainIndices, int[] TestIndices);
 
 /// <summary>Produces the folds of a cross-validation from the class index of every row.</summary>
 /// <param name="y">Class index per row.</param>
 /// <param name="classCount">Number of classes.</param>
-public delegate IReadOnlyList<CrossValidationFold> FoldSplitter(IReadOnlyList<int> y, int classCount);
+public delegate IReadOnlyList<Fold> FoldSplitter(IReadOnlyList<int> y, int classCount);
 
 /// <summary>Scores predictions on a fold: higher is always better (losses are negated, as sklearn's <c>neg_log_loss</c>).</summary>
 /// <param name="yTrue">Gold class per row.</param>
@@ -29,8 +25,7 @@ public static class CrossValidation
     {
         if (folds < 2) throw new ArgumentOutOfRangeException(nameof(folds), $"Cross-validation needs at least 2 folds, got {folds}.");
         if (shuffle)
-            return (y, _) => Classify.Core.Splitting.StratifiedKFold.Split(y.ToArray(), folds, seed)
-                .Select(f => new CrossValidationFold(f.TrainIndices, f.TestIndices)).ToArray();
+            return (y, _) => Classify.Core.Splitting.StratifiedKFold.Split(y.ToArray(), folds, seed);
         return (y, classCount) =>
         {
             var counts = new int[classCount];
@@ -52,9 +47,7 @@ public static class CrossValidation
                 int next = 0;
                 for (int i = 0; i < y.Count; i++) if (y[i] == c) testFold[i] = assignment[next++];
             }
-            return Enumerable.Range(0, folds).Select(f => new CrossValidationFold(
-                Enumerable.Range(0, y.Count).Where(i => testFold[i] != f).ToArray(),
-                Enumerable.Range(0, y.Count).Where(i => testFold[i] == f).ToArray())).ToArray();
+            return Fold.FromAssignment(testFold, folds);
         };
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Classify.Core.Metrics;
 using Classify.Reports.RunData;
 using ScottPlot;
 
@@ -206,18 +207,8 @@ public static class RunCharts
 
     // ---- shared plot builders ----------------------------------------------------------------------------
 
-    private static readonly Dictionary<string, string> MetricDisplayNames = new(StringComparer.Ordinal)
-    {
-        ["accuracy"] = "Accuracy", ["macro_precision"] = "Macro precision", ["macro_recall"] = "Macro recall",
-        ["macro_f1"] = "Macro F1", ["micro_f1"] = "Micro F1", ["weighted_f1"] = "Weighted F1", ["samples_f1"] = "Samples F1",
-        ["roc_auc_macro"] = "ROC AUC (macro)", ["pr_auc_macro"] = "PR AUC (macro)",
-    };
-
-    /// <summary>Display name of a metric key ("macro_f1" → "Macro F1").</summary>
-    internal static string DisplayName(string key) => MetricDisplayNames.TryGetValue(key, out var n) ? n : key.Replace('_', ' ');
-
     private static IEnumerable<string> BarMetricKeys(RunFolder run) =>
-        SplitMetrics.HeadlineKeys.Where(k => !SplitMetrics.LowerIsBetter(k) && run.Metrics.Values.Any(m => m.Get(k) != null));
+        MetricKeys.Headline.Where(k => MetricKeys.GreaterIsBetter(k) && run.Metrics.Values.Any(m => m.Get(k) != null));
 
     private static Plot MetricBarsPlot(RunFolder run)
     {
@@ -225,7 +216,7 @@ public static class RunCharts
         var series = run.Metrics.OrderBy(kv => kv.Key == "val" ? 0 : 1)
             .Select(kv => new BarSeries(kv.Key == "val" ? "validation" : kv.Key, keys.Select(k => kv.Value.Get(k)).ToList()))
             .ToList();
-        return BarChart.Grouped("Validation vs test metrics", "Score", keys.Select(DisplayName).ToList(), series, yMax: 1.18, valueFormat: "0.00");
+        return BarChart.Grouped("Validation vs test metrics", "Score", keys.Select(MetricKeys.DisplayName).ToList(), series, yMax: 1.18, valueFormat: "0.00");
     }
 
     private static Plot ClassDistributionPlot(IReadOnlyList<string> labels, IReadOnlyList<SplitClassCounts> counts)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Classify.Core.IO;
+using Classify.Core.Metrics;
 using Classify.Core.Runs;
 using Classify.Reports.Charts;
 using Classify.Reports.Ledger;
@@ -28,14 +29,14 @@ public sealed record ComparedRun(string Name, string Directory, string Task, IRe
 public sealed record ComparisonFiles(string Csv, string Xlsx, string Html, ChartFile Chart);
 
 /// <summary>
-/// Compares several runs side by side: validation and test accuracy, macro precision, macro recall and macro F1,
-/// each with its relative change over the FIRST run in percent ((value − first) / first × 100; the first run is
-/// the baseline). Written as CSV, XLSX, a grouped bar chart and a self-contained HTML page.
+/// Compares several runs side by side: validation and test accuracy, macro precision, macro recall and macro F1
+/// (<see cref="MetricKeys"/>), each with its relative change over the FIRST run in percent ((value − first) / first
+/// × 100; the first run is the baseline). Written as CSV, XLSX, a grouped bar chart and a self-contained HTML page.
 /// </summary>
 public sealed class RunComparison
 {
-    /// <summary>The compared metric keys, in column order.</summary>
-    public static readonly IReadOnlyList<string> MetricKeys = ["accuracy", "macro_precision", "macro_recall", "macro_f1"];
+    /// <summary>The compared metric keys, in column order: <see cref="Core.Metrics.MetricKeys.Compared"/>.</summary>
+    public static IReadOnlyList<string> MetricKeys => Core.Metrics.MetricKeys.Compared;
 
     /// <summary>The compared splits, in column order.</summary>
     public static readonly IReadOnlyList<string> SplitNames = ["val", "test"];
@@ -94,8 +95,9 @@ public sealed class RunComparison
         foreach (var split in SplitNames)
         foreach (var metric in MetricKeys)
         {
-            columns.Add(new($"{split}_{metric}", LedgerColumnType.Real));
-            columns.Add(new($"{split}_{metric}_change_pct", LedgerColumnType.Real));
+            var column = new SplitMetric(split, metric).Column;
+            columns.Add(new(column, LedgerColumnType.Real));
+            columns.Add(new($"{column}_change_pct", LedgerColumnType.Real));
         }
         var rows = new List<object?[]>();
         for (int r = 0; r < Runs.Count; r++)
@@ -128,7 +130,7 @@ public sealed class RunComparison
 
     internal RenderedChart RenderChart()
     {
-        var categories = SplitNames.SelectMany(s => MetricKeys.Select(m => $"{(s == "val" ? "val" : "test")} {RunCharts.DisplayName(m)}")).ToList();
+        var categories = SplitNames.SelectMany(s => MetricKeys.Select(m => $"{(s == "val" ? "val" : "test")} {Core.Metrics.MetricKeys.DisplayName(m)}")).ToList();
         var series = Runs.Select((run, i) => new BarSeries(
             i == 0 ? $"{run.Name} (baseline)" : run.Name,
             SplitNames.SelectMany(s => MetricKeys.Select(m => run.Get(s, m))).ToList())).ToList();
@@ -149,7 +151,7 @@ public sealed class RunComparison
         {
             html.Append("<h2>").Append(split == "val" ? "Validation" : "Test").Append("</h2>\n");
             var header = new List<string> { "Run" };
-            header.AddRange(MetricKeys.Select(RunCharts.DisplayName));
+            header.AddRange(MetricKeys.Select(Core.Metrics.MetricKeys.DisplayName));
             var rows = Runs.Select((run, r) =>
             {
                 var row = new List<string> { run.Name };

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Classify.Core.IO;
+using Classify.Core.Metrics;
 using Classify.Reports.Charts;
 using Classify.Reports.RunData;
 
@@ -66,7 +67,8 @@ public static class RunReport
     /// <summary>The chart shown in the overview (and not repeated under Charts).</summary>
     private const string OverviewChart = "analysis_grid";
 
-    private static readonly string[] OverviewKeys = ["accuracy", "macro_precision", "macro_recall", "macro_f1", "roc_auc_macro"];
+    private static readonly string[] OverviewKeys =
+        [MetricKeys.Accuracy, MetricKeys.MacroPrecision, MetricKeys.MacroRecall, MetricKeys.MacroF1, MetricKeys.RocAucMacro];
 
     private static void Overview(StringBuilder html, RunFolder run, RenderedChart? grid)
     {
@@ -76,7 +78,7 @@ public static class RunReport
         {
             var keys = OverviewKeys.Where(k => splits.Any(s => run.Metrics[s].Get(k) != null)).ToList();
             var header = new List<string> { "Split" };
-            header.AddRange(keys.Select(RunCharts.DisplayName));
+            header.AddRange(keys.Select(MetricKeys.DisplayName));
             Html.Table(html, header, splits.Select(s =>
             {
                 var row = new List<string> { $"{s} (n={run.Metrics[s].N:N0})" };
@@ -141,12 +143,12 @@ public static class RunReport
             return;
         }
         var splits = RunFolder.EvaluationSplits.Where(run.Metrics.ContainsKey).ToList();
-        var keys = SplitMetrics.ScalarKeys.Where(k => splits.Any(s => run.Metrics[s].Scalars.ContainsKey(k))).ToList();
+        var keys = MetricKeys.All.Where(k => splits.Any(s => run.Metrics[s].Scalars.ContainsKey(k))).ToList();
         var header = new List<string> { "Metric" };
         header.AddRange(splits.Select(s => $"{s} (n={run.Metrics[s].N:N0})"));
         var rows = keys.Select(k =>
         {
-            var row = new List<string> { k + (SplitMetrics.LowerIsBetter(k) ? " (lower is better)" : "") };
+            var row = new List<string> { k + (!MetricKeys.GreaterIsBetter(k) ? " (lower is better)" : "") };
             row.AddRange(splits.Select(s => Html.Number(run.Metrics[s].Get(k))));
             return (IReadOnlyList<string>)row;
         });

@@ -2,7 +2,6 @@ using System.Globalization;
 using ClosedXML.Excel;
 using Classify.Core.IO;
 using Classify.Core.Runs;
-using Classify.Reports.RunData;
 
 namespace Classify.Reports.Ledger;
 
@@ -33,9 +32,10 @@ public static class LedgerExport
             var path = Path.GetFullPath(Path.Combine(directory, SafeFileName(table.Name) + ".csv"));
             AtomicFile.WriteText(path, w =>
             {
-                Csv.WriteRow(w, table.Columns.Select(c => c.Name));
+                var csv = new CsvWriter(w);
+                csv.WriteRow(table.Columns.Select(c => c.Name));
                 foreach (var row in table.Rows)
-                    Csv.WriteRow(w, table.Columns.Select((c, i) => FormatForCsv(CellValue(table, row, i))));
+                    csv.WriteRow(table.Columns.Select((c, i) => FormatForCsv(CellValue(table, row, i))));
             });
             paths.Add(path);
         }

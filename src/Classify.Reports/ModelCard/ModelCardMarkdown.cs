@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Classify.Core.Metrics;
 using Classify.Reports.RunData;
 
 namespace Classify.Reports.ModelCard;
@@ -9,16 +10,16 @@ internal static class ModelCardMarkdown
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <summary>Metrics listed in the model-index results, with their HF metric type and display name.</summary>
-    private static readonly (string Key, string Type, string Name, string? Average)[] IndexMetrics =
+    /// <summary>Metrics listed in the model-index results, with their HF metric type and averaging.</summary>
+    private static readonly (string Key, string Type, string? Average)[] IndexMetrics =
     [
-        ("accuracy", "accuracy", "Accuracy", null),
-        ("macro_f1", "f1", "Macro F1", "macro"),
-        ("micro_f1", "f1", "Micro F1", "micro"),
-        ("weighted_f1", "f1", "Weighted F1", "weighted"),
-        ("macro_precision", "precision", "Macro precision", "macro"),
-        ("macro_recall", "recall", "Macro recall", "macro"),
-        ("roc_auc_macro", "roc_auc", "ROC AUC (macro)", "macro"),
+        (MetricKeys.Accuracy, "accuracy", null),
+        (MetricKeys.MacroF1, "f1", "macro"),
+        (MetricKeys.MicroF1, "f1", "micro"),
+        (MetricKeys.WeightedF1, "f1", "weighted"),
+        (MetricKeys.MacroPrecision, "precision", "macro"),
+        (MetricKeys.MacroRecall, "recall", "macro"),
+        (MetricKeys.RocAucMacro, "roc_auc", "macro"),
     ];
 
     public static string Render(ModelCardFacts f)
@@ -103,7 +104,7 @@ internal static class ModelCardMarkdown
     private static void Evaluation(StringBuilder md, ModelCardFacts f)
     {
         var splits = f.Evaluation.Select(e => e.Split).ToList();
-        var keys = SplitMetrics.ScalarKeys.Where(k => f.Evaluation.Any(e => e.Metrics.ContainsKey(k))).ToList();
+        var keys = MetricKeys.All.Where(k => f.Evaluation.Any(e => e.Metrics.ContainsKey(k))).ToList();
         var header = new List<string> { "Metric" };
         header.AddRange(f.Evaluation.Select(e => $"{e.Split} (n={e.N.ToString("N0", Inv)})"));
         Table(md, header, keys.Select(k =>
@@ -162,12 +163,12 @@ internal static class ModelCardMarkdown
             md.Append("      type: ").Append(Yaml(f.Data?.Path ?? "local")).Append('\n');
             md.Append("      split: ").Append(Yaml(e.Split == "val" ? "validation" : e.Split)).Append('\n');
             md.Append("    metrics:\n");
-            foreach (var (key, type, name, average) in IndexMetrics)
+            foreach (var (key, type, average) in IndexMetrics)
             {
                 if (!e.Metrics.TryGetValue(key, out var v) || v is not { } value) continue;
                 md.Append("    - type: ").Append(type).Append('\n')
                   .Append("      value: ").Append(value.ToString("0.####", Inv)).Append('\n')
-                  .Append("      name: ").Append(Yaml(key == "accuracy" && f.Task == "multilabel" ? "Subset accuracy" : name)).Append('\n');
+                  .Append("      name: ").Append(Yaml(key == MetricKeys.Accuracy && f.Task == "multilabel" ? "Subset accuracy" : MetricKeys.DisplayName(key))).Append('\n');
                 if (average != null) md.Append("      args:\n        average: ").Append(average).Append('\n');
             }
         }

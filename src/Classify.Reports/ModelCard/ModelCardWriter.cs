@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Classify.Core;
 using Classify.Core.IO;
+using Classify.Core.Metrics;
 using Classify.Core.Prediction;
 using Classify.Reports.Charts;
 using Classify.Reports.RunData;
@@ -60,7 +61,7 @@ public static class ModelCardWriter
             {
                 Split = split,
                 N = m.N,
-                Metrics = SplitMetrics.ScalarKeys.Where(m.Scalars.ContainsKey).ToDictionary(k => k, k => m.Scalars[k]),
+                Metrics = MetricKeys.All.Where(m.Scalars.ContainsKey).ToDictionary(k => k, k => m.Scalars[k]),
                 PerClass = m.PerClass.Select(c => new PerClassFact(c.Label, c.Precision, c.Recall, c.F1, c.Support)).ToList(),
                 ConfusionMatrix = m.ConfusionMatrix is { } cm ? ToJagged(cm) : null,
                 PerLabelConfusion = m.PerLabelConfusion?.Select(ToJagged).ToArray(),
@@ -230,6 +231,4 @@ public static class ModelCardWriter
         Walk(config, "");
         return new Dictionary<string, string>(result, StringComparer.Ordinal);
     }
-
-    internal static string MetricName(string key) => RunCharts.DisplayName(key);
 }

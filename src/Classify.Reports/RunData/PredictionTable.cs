@@ -1,4 +1,5 @@
 using System.Globalization;
+using Classify.Core.Data;
 using Classify.Core.IO;
 
 namespace Classify.Reports.RunData;
@@ -76,15 +77,14 @@ internal sealed class PredictionTable
     /// <summary>Reads and validates a predictions file.</summary>
     public static PredictionTable Load(string path, string split, bool multilabel)
     {
-        using var records = Csv.ReadFile(path).GetEnumerator();
-        if (!records.MoveNext()) throw new InputException("empty file (expected a header)", path, 1);
-        var header = records.Current.Fields;
+        using var reader = CsvTable.Open(path);
+        var header = reader.Columns;
         string[] fixedColumns = ["id", "text", "gold", "pred"];
         for (int c = 0; c < fixedColumns.Length; c++)
-            if (header.Length <= c || header[c] != fixedColumns[c])
-                throw new InputException($"column {c + 1} should be '{fixedColumns[c]}'", path, 1, header.Length > c ? header[c] : fixedColumns[c]);
+            if (header.Count <= c || header[c] != fixedColumns[c])
+                throw new InputException($"column {c + 1} should be '{fixedColumns[c]}'", path, 1, header.Count > c ? header[c] : fixedColumns[c]);
         var labels = new List<string>();
-        for (int c = 4; c < header.Length; c++)
+        for (int c = 4; c < header.Count; c++)
         {
             if (!header[c].StartsWith("p_", StringComparison.Ordinal))
                 throw new InputException("probability columns must be named p_<label>", path, 1, header[c]);
@@ -102,24 +102,23 @@ internal sealed class PredictionTable
         var pred = new List<bool>();
         var probs = new List<double>();
         var row = new bool[k];
-        while (records.MoveNext())
+        // The reader has checked that every row has as many fields as the header (CSV cells are never null).
+        foreach (var record in reader.ReadAll())
         {
-            var (line, f) = records.Current;
-            if (f.Length == 1 && f[0].Length == 0) continue; // blank line
-            if (f.Length != header.Length)
-                throw new InputException($"expected {header.Length} fields, found {f.Length}", path, line);
-            ids.Add(f[0]);
-            texts.Add(f[1]);
-            goldText.Add(f[2]);
-            predText.Add(f[3]);
-            ParseLabels(f[2], "gold");
+            long line = record.Line;
+            string Field(int c) => record[c]!;
+            ids.Add(Field(0));
+            texts.Add(Field(1));
+            goldText.Add(Field(2));
+            predText.Add(Field(3));
+            ParseLabels(Field(2), "gold");
             gold.AddRange(row);
-            ParseLabels(f[3], "pred");
+            ParseLabels(Field(3), "pred");
             pred.AddRange(row);
             for (int c = 0; c < k; c++)
             {
-                if (!double.TryParse(f[4 + c], NumberStyles.Float, CultureInfo.InvariantCulture, out var p) || double.IsNaN(p))
-                    throw new InputException($"'{f[4 + c]}' is not a probability", path, line, header[4 + c]);
+                if (!double.TryParse(Field(4 + c), NumberStyles.Float, CultureInfo.InvariantCulture, out var p) || double.IsNaN(p))
+                    throw new InputException($"'{Field(4 + c)}' is not a probability", path, line, header[4 + c]);
                 probs.Add(p);
             }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Classify.Core.IO;
+using Classify.Core.Metrics;
 
 namespace Classify.Reports.RunData;
 
@@ -12,24 +13,6 @@ internal sealed record ClassMetrics(string Label, double Precision, double Recal
 /// </summary>
 internal sealed class SplitMetrics
 {
-    /// <summary>Headline metric keys in the order reports show them.</summary>
-    public static readonly IReadOnlyList<string> HeadlineKeys =
-    [
-        "accuracy", "macro_precision", "macro_recall", "macro_f1", "micro_f1", "weighted_f1", "samples_f1",
-        "roc_auc_macro", "pr_auc_macro", "log_loss", "brier_score", "hamming_loss",
-    ];
-
-    /// <summary>Every scalar metric key of the format (headline keys plus the remaining micro/weighted ones).</summary>
-    public static readonly IReadOnlyList<string> ScalarKeys =
-    [
-        "accuracy", "macro_f1", "micro_f1", "weighted_f1", "samples_f1", "macro_precision", "macro_recall",
-        "micro_precision", "micro_recall", "weighted_precision", "weighted_recall", "roc_auc_macro", "pr_auc_macro",
-        "log_loss", "brier_score", "hamming_loss",
-    ];
-
-    /// <summary>Metrics where a smaller value is better.</summary>
-    public static bool LowerIsBetter(string key) => key is "log_loss" or "brier_score" or "hamming_loss";
-
     /// <summary>Split name (val, test).</summary>
     public required string Split { get; init; }
     /// <summary>Task name (binary, multiclass, multilabel).</summary>
@@ -71,7 +54,7 @@ internal sealed class SplitMetrics
             if (root.ValueKind != JsonValueKind.Object) throw new InputException("expected a JSON object", path);
             var labels = Json.StringArray(root, "labels", path);
             var scalars = new Dictionary<string, double?>(StringComparer.Ordinal);
-            foreach (var key in ScalarKeys)
+            foreach (var key in MetricKeys.All)
                 if (root.TryGetProperty(key, out var v)) scalars[key] = Json.NullableNumber(v, key, path);
 
             var perClass = new List<ClassMetrics>();

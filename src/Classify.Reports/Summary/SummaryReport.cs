@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Classify.Core.IO;
+using Classify.Core.Metrics;
 using Classify.Reports.RunData;
 
 namespace Classify.Reports.Summary;
@@ -59,7 +60,7 @@ public static class SummaryReport
         if (splits.Count == 0) sb.Append("No metrics/*.json in this run.\n");
         else
         {
-            var keys = SplitMetrics.HeadlineKeys.Where(k => splits.Any(s => run.Metrics[s].Get(k) != null)).ToList();
+            var keys = MetricKeys.Headline.Where(k => splits.Any(s => run.Metrics[s].Get(k) != null)).ToList();
             sb.Append("Metric".PadRight(20));
             foreach (var s in splits) sb.Append(s.PadLeft(10));
             sb.Append('\n');

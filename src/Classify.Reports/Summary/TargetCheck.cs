@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Classify.Core.IO;
+using Classify.Core.Metrics;
 using Classify.Reports.RunData;
 
 namespace Classify.Reports.Summary;
@@ -44,8 +45,8 @@ public sealed partial record TargetCheck(string Split, string Metric, TargetComp
         if (split is not ("val" or "test"))
             throw new InputException($"target '{text}': unknown split '{split}' (expected val or test)", field: "target");
         var metric = m.Groups["metric"].Value.ToLowerInvariant();
-        if (!SplitMetrics.ScalarKeys.Contains(metric))
-            throw new InputException($"target '{text}': unknown metric '{metric}' (expected one of {string.Join(", ", SplitMetrics.ScalarKeys)})", field: "target");
+        if (!MetricKeys.All.Contains(metric))
+            throw new InputException($"target '{text}': unknown metric '{metric}' (expected one of {string.Join(", ", MetricKeys.All)})", field: "target");
         if (!double.TryParse(m.Groups["value"].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
             throw new InputException($"target '{text}': '{m.Groups["value"].Value}' is not a number", field: "target");
         var comparison = m.Groups["op"].Value switch

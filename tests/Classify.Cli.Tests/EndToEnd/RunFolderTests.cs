@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Classify.Cli.Tests.Infrastructure;
+using Classify.Core.Data;
 using Microsoft.Data.Sqlite;
 
 namespace Classify.Cli.Tests.EndToEnd;
@@ -104,7 +105,7 @@ public sealed class RunFolderTests(TrainedTweetsModel model)
         {
             Assert.Contains(row[2], Labels);
             Assert.Contains(row[3], Labels);
-            var p = row[4..].Select(c => double.Parse(c!, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            var p = Enumerable.Range(4, row.Count - 4).Select(i => double.Parse(row[i]!, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
             Assert.Equal(1.0, p.Sum(), 9);
             Assert.Equal(Labels[Array.IndexOf(p, p.Max())], row[3]);
         }

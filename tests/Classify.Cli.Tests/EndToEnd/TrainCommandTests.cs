@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Classify.Cli.Tests.Infrastructure;
+using Classify.Core.Data;
 
 namespace Classify.Cli.Tests.EndToEnd;
 

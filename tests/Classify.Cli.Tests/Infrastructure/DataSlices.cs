@@ -66,7 +66,7 @@ internal static class DataSlices
         var ids = table.Column("textID").ToArray();
         var texts = table.Column("text").ToArray();
         var labels = table.Column("sentiment").ToArray();
-        return Enumerable.Range(0, Math.Min(count, ids.Length)).Select(i => (ids[i]!, texts[i] ?? "", labels[i]!)).ToArray();
+        return Enumerable.Range(0, Math.Min(count, ids.Length)).Select(i => (ids[i], texts[i], labels[i])).ToArray();
     }
 
     private static string WriteTweets(int rows)

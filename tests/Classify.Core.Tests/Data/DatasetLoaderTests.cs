@@ -218,9 +218,14 @@ public sealed class DatasetLoaderTests : IDisposable
     {
         var path = _dir.Write("o.csv", "text,label\na,x\n");
         Assert.Throws<InputException>(() => DatasetLoader.Load(path, new DatasetOptions { LabelColumns = ["a"], Labels = ["a"] }));
-        Assert.Throws<InputException>(() => DatasetLoader.Load(path, new DatasetOptions { LabelDelimiter = "" }));
+        // Errors name the config keys users write.
+        Assert.Equal("label_delimiter", Assert.Throws<InputException>(() => DatasetLoader.Load(path, new DatasetOptions { LabelDelimiter = "" })).Field);
+        Assert.Equal("context.turns", Assert.Throws<InputException>(() => DatasetLoader.Load(path, new DatasetOptions { ContextTurns = -1 })).Field);
+        Assert.Equal("labels", Assert.Throws<InputException>(() => DatasetLoader.Load(path, new DatasetOptions { Labels = [] })).Field);
         var e = Assert.Throws<InputException>(() => DatasetLoader.Load(path, new DatasetOptions { LabelNamesFile = "nope.txt" }));
-        Assert.Equal("label_names_file", e.Field);
+        Assert.Equal("labels_file", e.Field);
+        Assert.Contains("labels_file", Assert.Throws<InputException>(() =>
+            DatasetLoader.Load(path, new DatasetOptions { Labels = ["x"], LabelNamesFile = "names.txt" })).Message);
     }
 
     [Fact]

@@ -134,6 +134,23 @@ public class MetricReportTests
     }
 
     [Fact]
+    public void Metric_definitions_name_each_key_once_and_say_what_summaries_comparisons_and_the_ledger_show()
+    {
+        Assert.Equal(MetricKeys.All, MetricKeys.Definitions.Select(d => d.Key));
+        Assert.Equal(MetricKeys.All.Count, MetricKeys.All.Distinct().Count());
+        Assert.Equal(MetricKeys.All.Order(), MetricKeys.Headline.Concat([MetricKeys.MicroPrecision, MetricKeys.MicroRecall,
+            MetricKeys.WeightedPrecision, MetricKeys.WeightedRecall]).Order());
+        Assert.Equal(MetricKeys.Headline.Take(4), MetricKeys.Compared);
+        Assert.Equal(["val_accuracy", "val_macro_f1", "val_micro_f1", "val_weighted_f1", "test_accuracy", "test_macro_f1",
+            "test_micro_f1", "test_weighted_f1", "test_roc_auc_macro", "test_pr_auc_macro", "test_log_loss"],
+            MetricKeys.LedgerColumns.Select(c => c.Column));
+        Assert.Equal("Macro F1", MetricKeys.DisplayName("f1_macro"));
+        Assert.Equal("ROC AUC (macro)", MetricKeys.DisplayName(MetricKeys.RocAucMacro));
+        Assert.False(MetricKeys.Definition("hamming_loss").GreaterIsBetter);
+        Assert.Throws<ArgumentException>(() => MetricKeys.DisplayName("f2_macro"));
+    }
+
+    [Fact]
     public void Compute_rejects_inconsistent_inputs()
     {
         Assert.Throws<ArgumentException>(() => MetricReport.Compute("test", Sentiment, [[0], [1]], [[0]], [[1, 0, 0], [0, 1, 0]]));

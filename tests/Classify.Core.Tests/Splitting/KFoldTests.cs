@@ -6,6 +6,15 @@ namespace Classify.Core.Tests.Splitting;
 public class KFoldTests
 {
     [Fact]
+    public void FromAssignment_tests_each_row_in_its_fold_and_trains_on_the_others()
+    {
+        var folds = Fold.FromAssignment([1, 0, 1, 2, 0], 3);
+        Assert.Equal([1, 4], folds[0].TestIndices);
+        Assert.Equal([0, 2, 3], folds[0].TrainIndices);
+        Assert.Equal([3], folds[2].TestIndices);
+    }
+
+    [Fact]
     public void Stratified_folds_partition_rows_and_balance_each_class()
     {
         var labels = Enumerable.Range(0, 103).Select(i => i % 7 == 0 ? 2 : i % 3 == 0 ? 1 : 0).ToArray();

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using ClosedXML.Excel;
+using Classify.Core.Data;
 using Classify.Core.IO;
 using Classify.Reports.Comparison;
-using Classify.Reports.RunData;
 
 namespace Classify.Reports.Tests.Reports;
 
@@ -35,11 +35,11 @@ public class ComparisonTests
 
         var outDir = Path.Combine(tmp.Path, "comparison");
         var files = comparison.Write(outDir);
-        var records = Csv.ReadFile(files.Csv).Select(r => r.Fields).ToList();
-        Assert.Equal(3, records.Count);
-        int column = Array.IndexOf(records[0], "test_macro_f1_change_pct");
+        var written = CsvTable.Read(files.Csv);
+        Assert.Equal(2, written.Rows.Count);
+        int column = written.Header.IndexOf("test_macro_f1_change_pct");
         Assert.True(column > 0);
-        Assert.Equal(comparison.ImprovementPercent(1, "test", "macro_f1")!.Value, double.Parse(records[2][column], System.Globalization.CultureInfo.InvariantCulture), 12);
+        Assert.Equal(comparison.ImprovementPercent(1, "test", "macro_f1")!.Value, double.Parse(written.Rows[1][column]!, System.Globalization.CultureInfo.InvariantCulture), 12);
         using (var workbook = new XLWorkbook(files.Xlsx))
         {
             var cell = workbook.Worksheet(1).Cell(3, column + 1);

@@ -46,17 +46,6 @@ public class CurveAndCsvTests
     }
 
     [Fact]
-    public void Csv_ReadsQuotedCommasQuotesAndLineBreaks()
-    {
-        var text = "id,text\n1,\"a, \"\"b\"\"\nc\"\n2,plain\n";
-        var records = Csv.Read(new StringReader(text), "x.csv").ToList();
-        Assert.Equal(3, records.Count);
-        Assert.Equal("a, \"b\"\nc", records[1].Fields[1]);
-        Assert.Equal(4, records[2].Line);
-        Assert.Equal("\"a, \"\"b\"\"\nc\"", Csv.Escape("a, \"b\"\nc"));
-    }
-
-    [Fact]
     public void MalformedPredictions_NameFileLineAndField()
     {
         using var tmp = new TempDirectory("badcsv");

@@ -1,8 +1,8 @@
 using System.Globalization;
 using ClosedXML.Excel;
+using Classify.Core.Data;
 using Classify.Core.Runs;
 using Classify.Reports.Ledger;
-using Classify.Reports.RunData;
 
 namespace Classify.Reports.Tests.Reports;
 
@@ -58,9 +58,9 @@ public class LedgerExportTests
         {
             var table = tables[t];
             var sheet = workbook.Worksheet(table.Name);
-            var records = Csv.ReadFile(csvPaths[t]).Select(r => r.Fields).ToList();
-            Assert.Equal(table.Rows.Count + 1, records.Count);
-            Assert.Equal(table.Columns.Select(c => c.Name), records[0]);
+            var written = CsvTable.Read(csvPaths[t]);
+            Assert.Equal(table.Rows.Count, written.Rows.Count);
+            Assert.Equal(table.Columns.Select(c => c.Name), written.Header);
             Assert.Equal(1, sheet.SheetView.SplitRow);
             for (int c = 0; c < table.Columns.Count; c++)
             {
@@ -73,7 +73,7 @@ public class LedgerExportTests
             for (int c = 0; c < table.Columns.Count; c++)
             {
                 var cell = sheet.Cell(r + 2, c + 1);
-                var csv = records[r + 1][c];
+                var csv = written.Rows[r][c]!;
                 var what = $"{table.Name}[{r}].{table.Columns[c].Name}";
                 if (table.Rows[r][c] == null)
                 {
@@ -105,6 +105,6 @@ public class LedgerExportTests
         Assert.Equal("007", workbook.Worksheet("runs").Cell(3, 2).GetString());
         Assert.Equal(0.7231234567890123, workbook.Worksheet("runs").Cell(2, 6).GetDouble(), 14);
         Assert.Equal("baseline, \"quoted\"", workbook.Worksheet("runs").Cell(2, 2).GetString());
-        Assert.Equal("line1\nline2", Csv.ReadFile(csvPaths[0]).ElementAt(2).Fields[7]);
+        Assert.Equal("line1\nline2", CsvTable.Read(csvPaths[0]).Rows[1][7]);
     }
 }

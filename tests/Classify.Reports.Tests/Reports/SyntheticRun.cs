@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Classify.Core.Data;
 using Classify.Core.IO;
 using Classify.Core.Runs;
 using Classify.Reports.Charts;
@@ -252,13 +253,12 @@ internal static class SyntheticRun
     private static Dictionary<string, int> CountGold(string predictions, string[] labels)
     {
         var c = labels.ToDictionary(l => l, _ => 0);
-        foreach (var fields in Csv(predictions))
-            foreach (var l in fields[2].Split('|', StringSplitOptions.RemoveEmptyEntries)) c[l]++;
+        foreach (var row in Csv(predictions))
+            foreach (var l in row[2]!.Split('|', StringSplitOptions.RemoveEmptyEntries)) c[l]++;
         return c;
     }
 
-    private static List<string[]> Csv(string path) =>
-        Classify.Reports.RunData.Csv.ReadFile(path).Skip(1).Select(r => r.Fields).ToList();
+    private static IReadOnlyList<DataRecord> Csv(string path) => CsvTable.Read(path).Rows;
 
     private static void WriteLog(string dir, int steps, string[] evalKeys)
     {

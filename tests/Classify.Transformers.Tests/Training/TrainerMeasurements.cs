@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using Classify.Core.Data;
 using Classify.Core.Labels;
 using Classify.Core.Metrics;
@@ -43,10 +42,11 @@ public class TrainerMeasurements
     [Fact]
     public void Scratch_bert_mini_on_tweets()
     {
-        var rows = ReadCsv(Path.Combine(TestPaths.RepoRoot, "..", "shared", "data", "tweet-sentiment-extraction", "train.csv"))
-            .Where(r => r["text"].Trim().Length > 0).ToList();
+        var tweets = CsvTable.Read(TestPaths.SharedData("tweet-sentiment-extraction", "train.csv"));
+        int id = tweets.Header.IndexOf("textID"), text = tweets.Header.IndexOf("text"), sentiment = tweets.Header.IndexOf("sentiment");
+        var rows = tweets.Rows.Where(r => r[text]!.Trim().Length > 0).ToList();
         var schema = new LabelSchema(TaskKind.Multiclass, ["negative", "neutral", "positive"]);
-        var examples = rows.Select((r, i) => new Example(r["textID"], r["text"].Trim(), [schema.IndexOf(r["sentiment"])])).ToList();
+        var examples = rows.Select(r => new Example(r[id]!, r[text]!.Trim(), [schema.IndexOf(r[sentiment]!)])).ToList();
         var train = examples.Take(3000).ToList();
         var val = examples.Skip(3000).Take(1000).ToList();
         var run = TrainingFixture.TempRun("tweets");
@@ -73,40 +73,5 @@ public class TrainerMeasurements
             if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
                 return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0]) * 1024;
         return Process.GetCurrentProcess().WorkingSet64;
-    }
-
-    // RFC 4180 rows as header → value maps.
-    private static List<Dictionary<string, string>> ReadCsv(string path)
-    {
-        var text = File.ReadAllText(path);
-        var records = new List<List<string>>();
-        var record = new List<string>();
-        var field = new StringBuilder();
-        bool quoted = false;
-        for (int i = 0; i < text.Length; i++)
-        {
-            char c = text[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
-                else if (c == '"') quoted = false;
-                else field.Append(c);
-            }
-            else if (c == '"') quoted = true;
-            else if (c == ',') { record.Add(field.ToString()); field.Clear(); }
-            else if (c == '\n' || c == '\r')
-            {
-                if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n') i++;
-                record.Add(field.ToString());
-                field.Clear();
-                records.Add(record);
-                record = new List<string>();
-            }
-            else field.Append(c);
-        }
-        if (field.Length > 0 || record.Count > 0) { record.Add(field.ToString()); records.Add(record); }
-        var header = records[0];
-        return records.Skip(1).Where(r => r.Count == header.Count)
-            .Select(r => header.Zip(r).ToDictionary(p => p.First, p => p.Second)).ToList();
     }
 }

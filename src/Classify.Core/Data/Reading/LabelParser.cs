@@ -120,22 +120,22 @@ internal sealed class LabelParser
         }
     }
 
-    /// <summary>Reads a label names file: one name per line, no blanks or repeats (trailing blank lines are fine).</summary>
+    /// <summary>Reads a labels file (<c>labels_file</c>): one name per line, no blanks or repeats (trailing blank lines are fine).</summary>
     public static IReadOnlyList<string> ReadNamesFile(string path)
     {
-        if (!File.Exists(path)) throw new InputException("label names file not found", path, field: "label_names_file");
+        if (!File.Exists(path)) throw new InputException("labels file not found", path, field: "labels_file");
         var lines = File.ReadAllLines(path, System.Text.Encoding.UTF8);
         int count = lines.Length;
         while (count > 0 && string.IsNullOrWhiteSpace(lines[count - 1])) count--;
-        if (count == 0) throw new InputException("the label names file is empty", path, field: "label_names_file");
+        if (count == 0) throw new InputException("the labels file is empty", path, field: "labels_file");
         var names = new string[count];
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < count; i++)
         {
             names[i] = lines[i].Trim().TrimStart('\uFEFF');
-            if (names[i].Length == 0) throw new InputException("blank label name", path, i + 1, "label_names_file");
+            if (names[i].Length == 0) throw new InputException("blank label name", path, i + 1, "labels_file");
             if (!seen.TryAdd(names[i], i + 1))
-                throw new InputException($"label '{names[i]}' appears twice (first on line {seen[names[i]]})", path, i + 1, "label_names_file");
+                throw new InputException($"label '{names[i]}' appears twice (first on line {seen[names[i]]})", path, i + 1, "labels_file");
         }
         return names;
     }
