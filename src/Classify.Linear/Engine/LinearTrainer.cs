@@ -1,9 +1,7 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Classify.Core.IO;
 using Classify.Core.Labels;
-using Classify.Core.Metrics;
 using Classify.Core.Prediction;
 using Classify.Core.Runs;
 using Classify.Core.Training;
@@ -47,26 +45,9 @@ public sealed class LinearTrainer : ClassifierTrainer<LinearOptions>
         {
             classifier = Fit(options.LogReg, xTrain, request.Train, schema, cancellationToken);
         }
-        else if (!schema.IsMultilabel && options.Folds >= 2)
-        {
-            var search = LogisticRegressionSearch.Create(new ParameterGrid(options.Grid), options.LogReg, new GridSearchOptions
-            {
-                Folds = options.Folds, Seed = unchecked((ulong)request.Seed), Scoring = options.Scoring, Refit = true,
-            });
-            var y = request.Train.Select(e => e.Label).ToArray();
-            var result = search.Fit(xTrain, y, schema.Count, progress is null ? null : new GridProgress(progress), cancellationToken);
-            result.WriteCsv(request.Run.SearchTableCsv);
-            classifier = (LogisticRegressionClassifier)(result.BestEstimator ?? throw new InvalidOperationException("the grid search did not refit"));
-            trials.AddRange(result.Candidates.Select(c => new TrialRecord(c.Index, ParamsJson(c.Parameters, schema), c.MeanScore, c.StdScore, c.MeanFitSeconds)));
-            best = new JsonObject
-            {
-                ["metric"] = options.Scoring, ["value"] = result.BestScore, ["selection"] = $"{options.Folds}-fold cross-validation",
-                ["params"] = JsonNode.Parse(ParamsJson(result.BestParameters, schema)),
-            };
-        }
         else
         {
-            (classifier, best) = SelectOnValidation(options, vectorizer, xTrain, request, trials, cancellationToken);
+            (classifier, best) = Search(options, vectorizer, xTrain, request, trials, cancellationToken);
         }
 
         var manifest = request.Manifest with
@@ -94,83 +75,57 @@ public sealed class LinearTrainer : ClassifierTrainer<LinearOptions>
         LabelSchema schema, CancellationToken ct)
     {
         var classifier = new LogisticRegressionClassifier(options);
-        if (schema.IsMultilabel) classifier.Fit(x, Indicators(examples, schema.Count), cancellationToken: ct);
-        else classifier.Fit(x, examples.Select(e => e.Label).ToArray(), classCount: schema.Count, cancellationToken: ct);
+        ((ISearchEstimator)classifier).Fit(x, Targets(examples, schema), ct);
         return classifier;
     }
 
-    /// <summary>Fits every candidate on train, scores it on validation, keeps the best (already fitted on the whole training split).</summary>
-    private static (LogisticRegressionClassifier, JsonObject) SelectOnValidation(LinearOptions options, TfidfVectorizer vectorizer, CsrMatrix xTrain,
+    /// <summary>
+    /// One grid search, two ways of scoring: stratified k-fold cross-validation on the training split (single-label,
+    /// <c>cv</c> ≥ 2; the best candidate is refitted on the whole split), or the validation split (multi-label, or
+    /// <c>cv: 0</c>; the best candidate's fit on the training split is kept). Callbacks hear every score and may stop it.
+    /// </summary>
+    private static (LogisticRegressionClassifier, JsonObject) Search(LinearOptions options, TfidfVectorizer vectorizer, CsrMatrix xTrain,
         TrainingRequest request, List<TrialRecord> trials, CancellationToken ct)
     {
         var schema = request.Schema;
-        if (request.Validation.Count == 0)
-            throw new InputException("a grid search without cross-validation (multi-label, or cv: 0) selects on the validation split, which is empty", field: "linear.search");
-        var xVal = vectorizer.Transform(request.Validation.Select(e => e.Text).ToArray());
-        var grid = new ParameterGrid(options.Grid);
-        bool higherIsBetter = MetricKeys.GreaterIsBetter(options.Scoring);
-        LogisticRegressionClassifier? bestModel = null;
-        ParameterSet? bestParams = null;
-        double bestScore = double.NaN;
-        var clock = Stopwatch.StartNew();
-        for (int i = 0; i < grid.Count; i++)
+        bool crossValidate = !schema.IsMultilabel && options.Folds >= 2;
+        var search = LogisticRegressionSearch.Create(new ParameterGrid(options.Grid), options.LogReg, new GridSearchOptions
         {
-            ct.ThrowIfCancellationRequested();
-            var fit = Stopwatch.StartNew();
-            var candidate = Fit(LogisticRegressionSearch.Apply(options.LogReg, grid[i]), xTrain, request.Train, schema, ct);
-            var probabilities = candidate.PredictProbabilities(xVal);
-            var score = Evaluator.Score("val", schema, request.Validation, probabilities, thresholds: null).Report.TryGet(options.Scoring, out var s) ? s : double.NaN;
-            trials.Add(new TrialRecord(i, ParamsJson(grid[i], schema), score, null, fit.Elapsed.TotalSeconds));
-            if (bestModel is null || (higherIsBetter ? score > bestScore : score < bestScore))
-            {
-                bestModel = candidate;
-                bestParams = grid[i];
-                bestScore = score;
-            }
-            var eta = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / (i + 1) * (grid.Count - i - 1));
-            request.Progress?.Report(new ProgressUpdate("grid search (validation)", i + 1, grid.Count, $"best {options.Scoring} {bestScore:0.0000} ETA {eta:mm\\:ss}"));
-            var control = TrainerControl.Notify(request.Callbacks, new TrainerEvaluation(i, 0, new Dictionary<string, double> { [options.Scoring] = score }));
-            if (control.ShouldStop && i + 1 < grid.Count)
-            {
-                request.Log?.Invoke($"grid search stopped after {i + 1} of {grid.Count} candidates: {control.StopReason}");
-                break;
-            }
+            Folds = crossValidate ? options.Folds : 2, Seed = unchecked((ulong)request.Seed), Scoring = options.Scoring, Refit = crossValidate,
+            Scored = request.Callbacks.Count == 0 ? null : score => !TrainerControl.Notify(request.Callbacks,
+                new TrainerEvaluation(score.Completed, 0, new Dictionary<string, double> { [options.Scoring] = score.Score })).ShouldStop,
+        });
+        var progress = request.Progress is null ? null : new GridProgress(request.Progress, crossValidate ? "grid search" : "grid search (validation)");
+        var yTrain = Targets(request.Train, schema);
+        GridSearchResult result;
+        if (crossValidate)
+        {
+            result = search.Fit(xTrain, yTrain, progress, ct);
         }
-        WriteValidationTable(request.Run.SearchTableCsv, grid, trials, higherIsBetter);
+        else
+        {
+            if (request.Validation.Count == 0)
+                throw new InputException("a grid search without cross-validation (multi-label, or cv: 0) selects on the validation split, which is empty", field: "linear.search");
+            var xVal = vectorizer.Transform(request.Validation.Select(e => e.Text).ToArray());
+            result = search.FitOnValidation(xTrain, yTrain, xVal, Targets(request.Validation, schema), progress, ct);
+        }
+        if (result.Stopped) request.Log?.Invoke("grid search stopped early by a callback; unscored candidates rank last");
+        result.WriteCsv(request.Run.SearchTableCsv);
+        trials.AddRange(result.Candidates.Select(c => new TrialRecord(c.Index, ParamsJson(c.Parameters, schema), c.MeanScore, c.StdScore, c.MeanFitSeconds,
+            double.IsNaN(c.MeanScore) && result.Stopped ? "pruned" : "complete")));
+        var classifier = (LogisticRegressionClassifier)(result.BestEstimator ?? throw new InvalidOperationException("the grid search kept no model"));
         var best = new JsonObject
         {
-            ["metric"] = options.Scoring, ["value"] = bestScore, ["selection"] = "validation split",
-            ["params"] = JsonNode.Parse(ParamsJson(bestParams!, schema)),
+            ["metric"] = options.Scoring, ["value"] = result.BestScore,
+            ["selection"] = crossValidate ? $"{options.Folds}-fold cross-validation" : "validation split",
+            ["params"] = JsonNode.Parse(ParamsJson(result.BestParameters, schema)),
         };
-        return (bestModel!, best);
+        return (classifier, best);
     }
 
-    /// <summary>search/grid.csv for a validation-split search: one "split" (the validation set), so std is 0.</summary>
-    private static void WriteValidationTable(string path, ParameterGrid grid, IReadOnlyList<TrialRecord> trials, bool higherIsBetter)
-    {
-        var order = trials.OrderBy(t => higherIsBetter ? -(t.MeanScore ?? double.NegativeInfinity) : t.MeanScore ?? double.PositiveInfinity).ToList();
-        var rank = new Dictionary<int, int>();
-        for (int r = 0; r < order.Count; r++) rank[order[r].TrialNumber] = r + 1;
-        AtomicFile.WriteText(path, w =>
-        {
-            var csv = new CsvWriter(w);
-            csv.WriteRow(["rank", .. grid.Names.Select(n => "param_" + n), "mean_test_score", "std_test_score", "split0_test_score", "mean_fit_seconds"]);
-            foreach (var t in trials)
-                csv.WriteValues([rank[t.TrialNumber], .. grid.Names.Select(n => (object?)ParameterSet.FormatValue(grid[t.TrialNumber][n])),
-                    t.MeanScore, 0.0, t.MeanScore, t.FitSeconds]);
-        });
-    }
-
-    private static bool[][] Indicators(IReadOnlyList<Core.Data.Example> examples, int labels)
-    {
-        var y = new bool[examples.Count][];
-        for (int i = 0; i < y.Length; i++)
-        {
-            y[i] = new bool[labels];
-            foreach (var k in examples[i].Labels) y[i][k] = true;
-        }
-        return y;
-    }
+    private static SearchTargets Targets(IReadOnlyList<Core.Data.Example> examples, LabelSchema schema) => schema.IsMultilabel
+        ? SearchTargets.Multilabel(examples.Select(e => e.Labels).ToArray(), schema.Count)
+        : SearchTargets.SingleLabel(examples.Select(e => e.Label).ToArray(), schema.Count);
 
     /// <summary>Parameters as JSON with label names instead of class indices in explicit class weights.</summary>
     private static string ParamsJson(ParameterSet parameters, LabelSchema schema)
@@ -190,10 +145,10 @@ public sealed class LinearTrainer : ClassifierTrainer<LinearOptions>
     }
 
     /// <summary>Adapts grid-search progress to the common progress reports.</summary>
-    private sealed class GridProgress(IProgress<ProgressUpdate> inner) : IProgress<GridSearchProgress>
+    private sealed class GridProgress(IProgress<ProgressUpdate> inner, string stage) : IProgress<GridSearchProgress>
     {
         public void Report(GridSearchProgress value) =>
-            inner.Report(new ProgressUpdate("grid search", value.Completed, value.Total,
+            inner.Report(new ProgressUpdate(stage, value.Completed, value.Total,
                 value.Remaining is { } eta ? $"{value.Description} · ETA {eta:hh\\:mm\\:ss}" : value.Description));
     }
 }

@@ -378,8 +378,11 @@ public sealed partial class LogisticRegressionClassifier : ISearchEstimator
         Converged = result.Converged;
     }
 
-    void ISearchEstimator.Fit(CsrMatrix x, int[] y, int classCount, CancellationToken cancellationToken) =>
-        Fit(x, y, null, classCount, cancellationToken);
+    void ISearchEstimator.Fit(CsrMatrix x, SearchTargets y, CancellationToken cancellationToken)
+    {
+        if (y.Classes is { } classes) Fit(x, classes, null, y.LabelCount, cancellationToken);
+        else Fit(x, y.Indicators(), cancellationToken: cancellationToken);
+    }
 
     /// <summary>Takes a copy of another fitted model's solution, so that a warm-started fit begins where that one ended.</summary>
     internal void CopySolutionFrom(LogisticRegressionClassifier other)

@@ -39,6 +39,9 @@ public sealed record GridSearchResult
     /// <summary>Wall-clock seconds of the whole search.</summary>
     public double ElapsedSeconds { get; init; }
 
+    /// <summary>True when <see cref="GridSearchOptions.Scored"/> stopped the search before every candidate was scored.</summary>
+    public bool Stopped { get; init; }
+
     /// <summary>Builds the table from per-candidate, per-fold scores and fit times.</summary>
     internal static GridSearchResult Create(ParameterGrid grid, string scoring, double[,] scores, double[,] fitSeconds)
     {

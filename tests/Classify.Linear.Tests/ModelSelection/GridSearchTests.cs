@@ -29,7 +29,7 @@ public sealed class GridSearchTests
     public void StratifiedKFold_PartitionsRows_WithBalancedClasses()
     {
         var y = Enumerable.Range(0, 103).Select(i => i % 7 == 0 ? 2 : i % 2).ToArray();
-        var folds = CrossValidation.StratifiedKFold(5, shuffle: true, seed: 42)(y, 3);
+        var folds = CrossValidation.StratifiedKFold(5, shuffle: true, seed: 42)(SearchTargets.SingleLabel(y, 3));
         Assert.Equal(5, folds.Count);
         Assert.Equal(Enumerable.Range(0, y.Length), folds.SelectMany(f => f.TestIndices).Order());
         foreach (var fold in folds)
@@ -42,9 +42,9 @@ public sealed class GridSearchTests
                 Assert.InRange(fold.TestIndices.Count(i => y[i] == c), Math.Floor(expected), Math.Ceiling(expected));
             }
         }
-        var again = CrossValidation.StratifiedKFold(5, shuffle: true, seed: 42)(y, 3);
+        var again = CrossValidation.StratifiedKFold(5, shuffle: true, seed: 42)(SearchTargets.SingleLabel(y, 3));
         Assert.Equal(folds.Select(f => f.TestIndices), again.Select(f => f.TestIndices));
-        var other = CrossValidation.StratifiedKFold(5, shuffle: true, seed: 7)(y, 3);
+        var other = CrossValidation.StratifiedKFold(5, shuffle: true, seed: 7)(SearchTargets.SingleLabel(y, 3));
         Assert.NotEqual(folds.Select(f => f.TestIndices), other.Select(f => f.TestIndices));
     }
 
@@ -199,7 +199,7 @@ public sealed class GridSearchTests
         // thread takes item 5 and frees item 4 whatever the timing. Dealt out in growing chunks (Parallel.ForEach over an
         // array), items 4 and 5 land in one thread's chunk and the wait times out.
         var (x, y) = LogisticRegressionClassifierTests.Synthetic(41, 2, seed: 24);
-        var folds = CrossValidation.StratifiedKFold(2, true, 42)(y, 2);
+        var folds = CrossValidation.StratifiedKFold(2, true, 42)(SearchTargets.SingleLabel(y, 2));
         var grid = new ParameterGrid(new Dictionary<string, IReadOnlyList<object?>> { ["C"] = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0] });
         var gate = new Gate(waiter: (2.0, folds[1].TrainIndices.Length), awaited: (3.0, folds[0].TrainIndices.Length));
         Assert.NotEqual(folds[0].TrainIndices.Length, folds[1].TrainIndices.Length); // the estimator tells folds apart by size
@@ -222,7 +222,7 @@ public sealed class GridSearchTests
     [Fact]
     public void Scorer_UsesSklearnMetricNames()
     {
-        int[] gold = [0, 1, 2, 2];
+        var gold = SearchTargets.SingleLabel([0, 1, 2, 2], 3);
         double[][] p = [[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.1, 0.2, 0.7], [0.6, 0.3, 0.1]];
         Assert.Equal(0.75, CrossValidation.Scorer("accuracy", 3)(gold, p), 12);
         // Per-class F1: 2/3, 1, 2/3.
@@ -250,9 +250,9 @@ public sealed class GridSearchTests
     {
         private int _classes;
 
-        public void Fit(Classify.Linear.Sparse.CsrMatrix x, int[] y, int classCount, CancellationToken cancellationToken)
+        public void Fit(Classify.Linear.Sparse.CsrMatrix x, SearchTargets y, CancellationToken cancellationToken)
         {
-            _classes = classCount;
+            _classes = y.LabelCount;
             gate.Pass(c, x.Rows);
         }
 
@@ -265,9 +265,9 @@ public sealed class GridSearchTests
     {
         private int _classes;
 
-        public void Fit(Classify.Linear.Sparse.CsrMatrix x, int[] y, int classCount, CancellationToken cancellationToken)
+        public void Fit(Classify.Linear.Sparse.CsrMatrix x, SearchTargets y, CancellationToken cancellationToken)
         {
-            _classes = classCount;
+            _classes = y.LabelCount;
             lock (log) log.Add((parameters.ToString(), previous?.Parameters, x.Rows));
         }
 
