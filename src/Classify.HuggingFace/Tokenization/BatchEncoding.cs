@@ -33,28 +33,94 @@ public sealed class BatchEncoding : IReadOnlyList<Encoding>
     }
 
     /// <summary><c>input_ids</c> as a row-major <c>[Count, SequenceLength]</c> array.</summary>
-    public long[] InputIdsFlat() => Flatten(e => e.InputIds);
+    public long[] InputIdsFlat() => Count == 0 ? [] : Rectangular().InputIds;
 
     /// <summary><c>attention_mask</c> as a row-major <c>[Count, SequenceLength]</c> array.</summary>
-    public long[] AttentionMaskFlat() => Flatten(e => e.AttentionMask);
+    public long[] AttentionMaskFlat() => Count == 0 ? [] : Rectangular().AttentionMask;
 
     /// <summary><c>token_type_ids</c> as a row-major <c>[Count, SequenceLength]</c> array.</summary>
-    public long[] TokenTypeIdsFlat() => Flatten(e => e.TokenTypeIds);
+    public long[] TokenTypeIdsFlat() => Count == 0 ? [] : Rectangular().TokenTypeIds!;
 
     /// <inheritdoc />
     public IEnumerator<Encoding> GetEnumerator() => ((IEnumerable<Encoding>)_encodings).GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => _encodings.GetEnumerator();
 
-    private long[] Flatten(Func<Encoding, int[]> select)
+    // Already padded by the tokenizer: the pad id is never used, only the length check matters.
+    private PaddedBatch Rectangular()
     {
-        var length = SequenceLength;
-        var flat = new long[_encodings.Length * length];
-        for (var i = 0; i < _encodings.Length; i++)
+        _ = SequenceLength;
+        return PaddedBatch.Create(_encodings, padTokenId: 0);
+    }
+}
+
+/// <summary>
+/// Encodings of different lengths as one right-padded batch (dynamic padding, transformers'
+/// <c>DataCollatorWithPadding</c>): row-major <c>[Count, SequenceLength]</c> int64 arrays, padded to the batch's
+/// longest member with the pad id (<c>input_ids</c>) and 0 (<c>attention_mask</c>, <c>token_type_ids</c>). The one
+/// padding routine of Classify: the tokenizer's <see cref="BatchEncoding"/>, the trainer's batches and every
+/// predictor's forward passes go through <see cref="Create"/>.
+/// </summary>
+public sealed class PaddedBatch
+{
+    private PaddedBatch(int[] rows, int length, long[] inputIds, long[] attentionMask, long[]? tokenTypeIds)
+    {
+        Rows = rows;
+        SequenceLength = length;
+        InputIds = inputIds;
+        AttentionMask = attentionMask;
+        TokenTypeIds = tokenTypeIds;
+    }
+
+    /// <summary>For each row of the batch, the index of its encoding in the list it was taken from.</summary>
+    public IReadOnlyList<int> Rows { get; }
+
+    /// <summary>The number of rows.</summary>
+    public int Count => Rows.Count;
+
+    /// <summary>Positions per row: the longest encoding's length.</summary>
+    public int SequenceLength { get; }
+
+    /// <summary>The tensor shape <c>[Count, SequenceLength]</c>.</summary>
+    public long[] Shape => [Count, SequenceLength];
+
+    /// <summary><c>input_ids</c>, padding with the pad id.</summary>
+    public long[] InputIds { get; }
+
+    /// <summary><c>attention_mask</c>: 1 for tokens, 0 for padding.</summary>
+    public long[] AttentionMask { get; }
+
+    /// <summary><c>token_type_ids</c> (0 for padding), or null when the batch was made without them.</summary>
+    public long[]? TokenTypeIds { get; }
+
+    /// <summary>
+    /// Pads <paramref name="encodings"/> (those at <paramref name="rows"/>, in that order, when given) on the right with
+    /// <paramref name="padTokenId"/>. <paramref name="tokenTypes"/> false leaves <see cref="TokenTypeIds"/> null (for
+    /// models without a segment embedding).
+    /// </summary>
+    /// <exception cref="ArgumentException">The batch is empty.</exception>
+    public static PaddedBatch Create(IReadOnlyList<Encoding> encodings, int padTokenId, IReadOnlyList<int>? rows = null, bool tokenTypes = true)
+    {
+        ArgumentNullException.ThrowIfNull(encodings);
+        var picked = rows?.ToArray() ?? Enumerable.Range(0, encodings.Count).ToArray();
+        if (picked.Length == 0) throw new ArgumentException("An empty batch cannot be padded.", nameof(encodings));
+        int length = 0;
+        foreach (var i in picked) length = Math.Max(length, encodings[i].Length);
+        var ids = new long[picked.Length * length];
+        var mask = new long[picked.Length * length];
+        var types = tokenTypes ? new long[picked.Length * length] : null;
+        Array.Fill(ids, padTokenId);
+        for (int r = 0; r < picked.Length; r++)
         {
-            var row = select(_encodings[i]);
-            for (var j = 0; j < length; j++) flat[i * length + j] = row[j];
+            var e = encodings[picked[r]];
+            int offset = r * length;
+            for (int t = 0; t < e.Length; t++)
+            {
+                ids[offset + t] = e.InputIds[t];
+                mask[offset + t] = e.AttentionMask[t];
+                if (types is not null) types[offset + t] = e.TokenTypeIds[t];
+            }
         }
-        return flat;
+        return new PaddedBatch(picked, length, ids, mask, types);
     }
 }

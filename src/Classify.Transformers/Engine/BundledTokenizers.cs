@@ -8,7 +8,7 @@ namespace Classify.Transformers.Engine;
 /// (see <c>Engine/Tokenizers/README.md</c> for sources and licences), so scratch models tokenize exactly as the
 /// published checkpoints do, offline.
 /// </summary>
-public static class BundledTokenizers
+internal static class BundledTokenizers
 {
     private const string ResourcePrefix = "Classify.Tokenizers/";
 

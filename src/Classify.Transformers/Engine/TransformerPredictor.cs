@@ -1,8 +1,7 @@
-using Classify.Core.Configuration;
 using Classify.Core.IO;
-using Classify.Core.Labels;
 using Classify.Core.Prediction;
-using Classify.HuggingFace.Configuration;
+using Classify.Core.Randomness;
+using Classify.HuggingFace.Inference;
 using Classify.HuggingFace.Tokenization;
 using Classify.Transformers.Models;
 using Classify.Transformers.Native;
@@ -30,64 +29,64 @@ public sealed record TransformerPredictorOptions
 /// <summary>
 /// Predicts with a Hugging Face sequence-classification model: a Classify package (<c>classify.json</c> with engine
 /// <c>transformer</c> beside the HF files) or any plain HF folder (<c>config.json</c>, <c>model.safetensors</c>, tokenizer
-/// files), whose labels then come from <c>id2label</c> and whose task from <c>problem_type</c>.
+/// files), whose labels then come from <c>id2label</c> and whose task from <c>problem_type</c>. Scores are the logits;
+/// probabilities come from <see cref="LinkFunction"/> (softmax, or a sigmoid per label for multi-label models).
 /// </summary>
 /// <remarks>
-/// Inputs are tokenized by the trainer's <see cref="ContextEncoder"/> (so context turns are encoded as in training)
-/// without padding, ordered by length and cut into batches that are padded only to their
-/// longest member (dynamic padding), so short texts never pay for long ones; results come back in input order.
-/// Because padding is masked, a text's probabilities do not depend on the batch it lands in. Logits are divided by
-/// the manifest's temperature, then go through a softmax (binary, multiclass) or per-label sigmoids (multilabel).
+/// Everything but the forward pass is <see cref="ClassifierFolder"/> and <see cref="ClassifierInputs"/> (Classify.HuggingFace):
+/// inputs are tokenized by the trainer's <see cref="ContextEncoder"/>, ordered by length and cut into batches padded
+/// only to their longest member, and results come back in input order. Because padding is masked, a text's scores do
+/// not depend on the batch it lands in.
 /// </remarks>
 public sealed class TransformerPredictor : IPredictor
 {
     /// <summary>The engine name written in <c>classify.json</c>.</summary>
     public const string EngineName = "transformer";
 
-    /// <summary>Default <c>max_length</c> when neither the package nor the tokenizer gives one.</summary>
-    public const int DefaultMaxLength = 512;
-
-    private readonly TaskKind _task;
-    private readonly int _padId;
-    private readonly bool _usesTokenTypes;
     private readonly int _batchSize;
-    private readonly ContextEncoder _encoder;
+    private readonly bool _ownsModel;
 
-    private TransformerPredictor(string directory, ModelManifest manifest, SequenceClassificationModel model,
-        PreTrainedTokenizer tokenizer, int maxLength, int batchSize)
+    internal TransformerPredictor(string? directory, ModelManifest manifest, SequenceClassificationModel model, ClassifierInputs inputs,
+        int batchSize, bool ownsModel = true)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         Directory = directory;
         Manifest = manifest;
         Model = model;
-        Tokenizer = tokenizer;
-        MaxLength = maxLength;
+        Inputs = inputs;
+        Link = LinkFunction.ForTask(manifest.Schema.Kind);
         _batchSize = batchSize;
-        _task = manifest.Schema.Kind;
-        _encoder = new ContextEncoder(tokenizer, maxLength, manifest.Context);
-        _padId = tokenizer.PadTokenId ?? (model.Config.Json["pad_token_id"]?.GetValue<int>() ?? 0);
-        // Only BERT has a token-type table with a row per segment; RoBERTa's has one row and the others none.
-        _usesTokenTypes = model.Config.ModelType == BertConfig.Type;
+        _ownsModel = ownsModel;
     }
 
-    /// <summary>The model folder.</summary>
-    public string Directory { get; }
+    /// <summary>The model folder, or null for a model held in memory (a trainer's result before it is saved).</summary>
+    public string? Directory { get; }
 
     /// <inheritdoc />
     public ModelManifest Manifest { get; }
 
-    /// <summary>The model, in eval mode.</summary>
+    /// <inheritdoc />
+    public ScoreLink Link { get; }
+
+    /// <summary>True: <see cref="ForwardMode.WithDropout"/> runs a real dropout pass (see <see cref="PredictScores"/>).</summary>
+    public bool SupportsDropout => true;
+
+    /// <summary>The model (in eval mode between calls).</summary>
     public SequenceClassificationModel Model { get; }
 
     /// <summary>The tokenizer loaded from the folder.</summary>
-    public PreTrainedTokenizer Tokenizer { get; }
+    public PreTrainedTokenizer Tokenizer => Inputs.Tokenizer;
 
-    /// <summary>Tokens per input, special tokens included; longer inputs are truncated (<c>longest_first</c> for pairs).</summary>
-    public int MaxLength { get; }
+    /// <summary>Tokens per input, special tokens included; longer inputs are truncated (oldest context turns first).</summary>
+    public int MaxLength => Inputs.MaxLength;
+
+    /// <summary>Tokenization, padding and the batched scoring loop.</summary>
+    internal ClassifierInputs Inputs { get; }
 
     /// <summary>
     /// Loads a model folder. <paramref name="manifest"/> is the folder's <c>classify.json</c> when it has one (read here
     /// when null and present); without one the manifest is synthesised from <c>config.json</c>
-    /// (see <see cref="ManifestFromConfig"/>).
+    /// (see <see cref="ClassifierFolder.ManifestFromConfig"/>).
     /// </summary>
     /// <exception cref="InputException">Missing or malformed files, pickled-only weights, or labels that do not match the model.</exception>
     public static TransformerPredictor Load(string modelDirectory, ModelManifest? manifest = null, TransformerPredictorOptions? options = null)
@@ -95,167 +94,114 @@ public sealed class TransformerPredictor : IPredictor
         ArgumentNullException.ThrowIfNull(modelDirectory);
         options ??= TransformerPredictorOptions.Default;
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
-        var directory = Path.GetFullPath(modelDirectory);
-        if (!System.IO.Directory.Exists(directory)) throw new InputException("model folder not found", directory);
-        if (manifest is null && File.Exists(Path.Combine(directory, ModelManifest.FileName))) manifest = ModelManifest.Load(directory);
+        return Load(ClassifierFolder.Open(modelDirectory, EngineName, manifest, options.MaxLength), options);
+    }
 
-        var config = PretrainedConfig.Load(directory).ToFamilyConfig();
-        manifest ??= ManifestFromConfig(config);
-        if (manifest.Engine != EngineName)
-            throw new InputException($"engine is '{manifest.Engine}', not '{EngineName}'", Path.Combine(directory, ModelManifest.FileName), field: "engine");
-        if (config.NumLabels != manifest.Labels.Count)
-            throw new InputException(
-                $"config.json has {config.NumLabels} labels but {ModelManifest.FileName} lists {manifest.Labels.Count}",
-                Path.Combine(directory, PretrainedConfig.FileName), field: "id2label");
-
-        var tokenizer = AutoTokenizer.FromPretrained(directory);
-        var maxLength = ResolveMaxLength(directory, manifest, config, tokenizer, options.MaxLength);
-
+    /// <summary>Builds the model of an opened folder (its config is not read again).</summary>
+    internal static TransformerPredictor Load(ClassifierFolder folder, TransformerPredictorOptions options)
+    {
         TorchRuntime.EnsureInitialized(options.Threads);
-        var model = AutoModelForSequenceClassification.FromPretrained(directory);
+        var model = AutoModelForSequenceClassification.FromPretrained(folder.Config, folder.Directory);
         model.eval();
-        return new TransformerPredictor(directory, manifest, model, tokenizer, maxLength, options.BatchSize);
+        return new TransformerPredictor(folder.Directory, folder.Manifest, model, folder.Inputs, options.BatchSize);
     }
 
     /// <summary>
-    /// The manifest of a plain HF folder: labels from <c>id2label</c> (<c>LABEL_0</c>, <c>LABEL_1</c> … when absent, as
-    /// transformers names them), task <c>multilabel</c> when <c>problem_type</c> is <c>multi_label_classification</c>,
-    /// else <c>binary</c> for two labels and <c>multiclass</c> for more.
+    /// Logits (before temperature), one row per input in input order, in <see cref="Core.Labels.LabelSchema.Labels"/> order.
     /// </summary>
-    /// <exception cref="InputException">The config describes a regression model (one output).</exception>
-    public static ModelManifest ManifestFromConfig(PretrainedConfig config)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        var labels = config.LabelNames.Count > 0
-            ? config.LabelNames
-            : Enumerable.Range(0, config.NumLabels).Select(i => $"LABEL_{i}").ToList();
-        if (config.ProblemType == "regression" || labels.Count < 2)
-            throw new InputException("this is a regression model (one output); Classify needs a classifier with at least two labels",
-                config.SourcePath, field: config.ProblemType == "regression" ? "problem_type" : "num_labels");
-        var task = config.ProblemType == "multi_label_classification" ? TaskKind.Multilabel
-            : labels.Count == 2 ? TaskKind.Binary : TaskKind.Multiclass;
-        return new ModelManifest
-        {
-            Engine = EngineName,
-            Task = task.ToName(),
-            Labels = labels,
-            EngineOptions = new System.Text.Json.Nodes.JsonObject { ["model_type"] = config.ModelType },
-        };
-    }
-
-    /// <summary>
-    /// <c>max_length</c>: the override, else <c>engine_options.max_length</c> from the package, else the tokenizer's
-    /// <c>model_max_length</c> (512 when the tokenizer sets none); always capped at the positions the model can embed.
-    /// </summary>
-    private static int ResolveMaxLength(string directory, ModelManifest manifest, PretrainedConfig config, PreTrainedTokenizer tokenizer, int? overrideLength)
-    {
-        var reader = new ConfigReader(manifest.EngineOptions, "engine_options", Path.Combine(directory, ModelManifest.FileName));
-        var packaged = reader.NullableInt("max_length");
-        var fromTokenizer = tokenizer.ModelMaxLength >= 1_000_000 ? DefaultMaxLength : tokenizer.ModelMaxLength;
-        var requested = overrideLength ?? packaged ?? fromTokenizer;
-        if (requested < 2) throw reader.Error("max_length", $"max_length must be at least 2, found {requested}");
-        return Math.Min(requested, PositionLimit(config));
-    }
-
-    /// <summary>The longest sequence the position table covers; RoBERTa's positions start after its padding index.</summary>
-    internal static int PositionLimit(PretrainedConfig config) => config switch
-    {
-        RobertaConfig r => r.MaxPositionEmbeddings - r.PadTokenId - 1,
-        BertConfig b => b.MaxPositionEmbeddings,
-        DistilBertConfig d => d.MaxPositionEmbeddings,
-        ModernBertConfig m => m.MaxPositionEmbeddings,
-        _ => DefaultMaxLength,
-    };
-
-    /// <inheritdoc />
-    public ScoreLink Link => LinkFunction.ForTask(_task);
-
-    /// <inheritdoc />
-    public bool SupportsDropout => false;
-
-    /// <inheritdoc />
+    /// <remarks>
+    /// <para><see cref="ForwardMode.Deterministic"/>: evaluation mode, length-sorted batches of
+    /// <see cref="TransformerPredictorOptions.BatchSize"/>.</para>
+    /// <para><see cref="ForwardMode.WithDropout"/>: one Monte-Carlo-dropout sample. The model is put in <c>train()</c> mode
+    /// for the pass (which in these models switches on dropout and nothing else), under inference mode, and back in
+    /// <c>eval()</c> mode afterwards. Each input runs alone (a batch of one, no padding), with torch's generator seeded
+    /// from the pass seed and the input's token ids, so a row's scores depend only on (seed, input): not on the other
+    /// inputs, their order, or how a caller batches them; equal inputs get equal masks within a pass. The price is
+    /// speed: no batching in this mode. The masks come from torch's global generator (TorchSharp's dropout takes no
+    /// generator), whose state is restored after the pass; do not run a dropout pass concurrently with anything else
+    /// that draws from it (a training in the same process). A model whose dropout probabilities are all 0 (ModernBERT
+    /// checkpoints usually are) gives the deterministic scores in this mode too.</para>
+    /// </remarks>
     public double[][] PredictScores(IReadOnlyList<TextInput> inputs, ForwardMode mode = default, CancellationToken cancellationToken = default)
     {
-        if (mode.Dropout) throw new NotSupportedException("dropout passes are not supported yet");
-        return PredictLogits(inputs, cancellationToken).Select(r => r.Select(v => (double)v).ToArray()).ToArray();
-    }
-
-    /// <summary>Raw logits (before temperature), one row per input in input order; for calibration and diagnostics.</summary>
-    public float[][] PredictLogits(IReadOnlyList<TextInput> inputs, CancellationToken cancellationToken = default)
-    {
         ArgumentNullException.ThrowIfNull(inputs);
-        var encodings = Encode(inputs);
-        var order = Enumerable.Range(0, encodings.Length).OrderBy(i => encodings[i].Length).ToArray();   // stable
-        var result = new float[inputs.Count][];
-        using var _ = inference_mode();
-        for (int start = 0; start < order.Length; start += _batchSize)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var batch = order.AsSpan(start, Math.Min(_batchSize, order.Length - start)).ToArray();
-            var rows = ForwardBatch(batch.Select(i => encodings[i]).ToArray());
-            for (int k = 0; k < batch.Length; k++) result[batch[k]] = rows[k];
-        }
-        return result;
-    }
-
-    /// <summary>Tokenizes inputs exactly as the trainer did: the text, with its context turns as the second segment.</summary>
-    internal Encoding[] Encode(IReadOnlyList<TextInput> inputs)
-    {
-        var encodings = new Encoding[inputs.Count];
-        for (int i = 0; i < inputs.Count; i++) encodings[i] = _encoder.Encode(inputs[i].Text ?? "", inputs[i].Context);
-        return encodings;
-    }
-
-    // One padded forward pass; rows in the order of the encodings given.
-    private float[][] ForwardBatch(Encoding[] encodings)
-    {
-        using var scope = NewDisposeScope();
-        int rows = encodings.Length, length = encodings.Max(e => e.Length);
-        var ids = new long[rows * length];
-        var mask = new long[rows * length];
-        var types = _usesTokenTypes ? new long[rows * length] : null;
-        Array.Fill(ids, _padId);
-        for (int r = 0; r < rows; r++)
-        {
-            var e = encodings[r];
-            for (int j = 0; j < e.Length; j++)
-            {
-                ids[r * length + j] = e.InputIds[j];
-                mask[r * length + j] = e.AttentionMask[j];
-                if (types != null) types[r * length + j] = e.TokenTypeIds[j];
-            }
-        }
-        var shape = new long[] { rows, length };
-        var output = Model.Forward(tensor(ids, shape), tensor(mask, shape), types is null ? null : tensor(types, shape));
-        using var logits = output.Logits.to_type(ScalarType.Float32).contiguous();
-        var flat = logits.data<float>().ToArray();
-        output.Dispose();
-        int labels = (int)logits.shape[1];
-        var result = new float[rows][];
-        for (int r = 0; r < rows; r++) result[r] = flat.AsSpan(r * labels, labels).ToArray();
-        return result;
+        return Score(Inputs.Encode(inputs), mode, _batchSize, observe: null, cancellationToken);
     }
 
     /// <summary>
-    /// Probabilities from one row of logits: divided by <paramref name="temperature"/>, then a softmax
-    /// (binary, multiclass) or independent sigmoids (multilabel), computed in double precision.
+    /// Scores encodings through the one batched loop (<see cref="ClassifierInputs.Score(IReadOnlyList{Encoding}, int, Func{PaddedBatch, double[][]}, CancellationToken)"/>).
+    /// <paramref name="observe"/>, when given, sees each batch's logits tensor before it is freed (the trainer's
+    /// evaluation loss). The model's train/eval mode is restored afterwards.
     /// </summary>
-    public static double[] ToProbabilities(ReadOnlySpan<float> logits, TaskKind task, double temperature = 1.0)
+    internal double[][] Score(IReadOnlyList<Encoding> encodings, ForwardMode mode, int batchSize, Action<PaddedBatch, Tensor>? observe,
+        CancellationToken cancellationToken)
     {
-        if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "temperature must be positive");
-        var p = new double[logits.Length];
-        if (task == TaskKind.Multilabel)
+        bool wasTraining = Model.training;
+        Model.train(mode.Dropout);
+        Tensor? rngState = null;
+        try
         {
-            for (int k = 0; k < p.Length; k++) p[k] = 1.0 / (1.0 + Math.Exp(-logits[k] / temperature));
-            return p;
+            using var _ = inference_mode();
+            if (!mode.Dropout) return Inputs.Score(encodings, batchSize, batch => Forward(batch, observe), cancellationToken);
+            rngState = random.get_rng_state();
+            return Inputs.Score(encodings, 1, batch =>
+            {
+                random.manual_seed(RowSeed(mode.Seed, batch));
+                return Forward(batch, observe);
+            }, cancellationToken);
         }
-        double max = double.NegativeInfinity, sum = 0;
-        for (int k = 0; k < p.Length; k++) max = Math.Max(max, logits[k] / temperature);
-        for (int k = 0; k < p.Length; k++) sum += p[k] = Math.Exp(logits[k] / temperature - max);
-        for (int k = 0; k < p.Length; k++) p[k] /= sum;
-        return p;
+        finally
+        {
+            if (rngState is not null)
+            {
+                random.set_rng_state(rngState);
+                rngState.Dispose();
+            }
+            Model.train(wasTraining);
+        }
     }
 
-    /// <summary>Releases the model's tensors.</summary>
-    public void Dispose() => Model.Dispose();
+    // One padded forward pass; rows in the batch's order.
+    private double[][] Forward(PaddedBatch batch, Action<PaddedBatch, Tensor>? observe)
+    {
+        using var scope = NewDisposeScope();
+        using var encoded = new EncodedBatch(batch);
+        using var output = Model.Forward(encoded.InputIds, encoded.AttentionMask, encoded.TokenTypeIds);
+        observe?.Invoke(batch, output.Logits);
+        using var logits = output.Logits.to_type(ScalarType.Float32).contiguous();
+        var flat = logits.data<float>().ToArray();
+        int labels = (int)logits.shape[1];
+        var result = new double[batch.Count][];
+        for (int r = 0; r < result.Length; r++)
+        {
+            var row = new double[labels];
+            for (int k = 0; k < labels; k++) row[k] = flat[r * labels + k];
+            result[r] = row;
+        }
+        return result;
+    }
+
+    /// <summary>The torch seed of one input's dropout masks: a function of the pass seed and the input's tokens only.</summary>
+    internal static long RowSeed(ulong passSeed, PaddedBatch batch)
+    {
+        // FNV-1a over the ids and segment ids of the (single, unpadded) row.
+        ulong hash = 14695981039346656037UL;
+        void Mix(long value)
+        {
+            for (int b = 0; b < 8; b++, value >>= 8)
+            {
+                hash ^= (byte)value;
+                hash *= 1099511628211UL;
+            }
+        }
+        foreach (var id in batch.InputIds) Mix(id);
+        if (batch.TokenTypeIds is { } types) foreach (var t in types) Mix(t);
+        return (long)(SeededRandom.ForPurpose(passSeed, $"mc-dropout-{hash:x16}").NextUInt64() >> 1);
+    }
+
+    /// <summary>Releases the model's tensors (unless the model belongs to a running trainer).</summary>
+    public void Dispose()
+    {
+        if (_ownsModel) Model.Dispose();
+    }
 }

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Classify.Transformers.Models;
 
 /// <summary>The activation functions named in HF configs (<c>hidden_act</c>, <c>hidden_activation</c>, …), as in transformers' <c>ACT2FN</c>.</summary>
-public static class Activations
+internal static class Activations
 {
     /// <summary>Names this port understands.</summary>
     public static IReadOnlyList<string> Names { get; } = ["gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "relu", "silu", "swish", "tanh"];

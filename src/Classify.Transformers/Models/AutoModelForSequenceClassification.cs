@@ -37,11 +37,27 @@ public static class AutoModelForSequenceClassification
     {
         var config = PretrainedConfig.Load(directory).ToFamilyConfig();
         configure?.Invoke(config);
+        return FromPretrained(config, directory, out report, dtype);
+    }
+
+    /// <summary>
+    /// The model of <paramref name="config"/> (already read, for example by <see cref="HuggingFace.Inference.ClassifierFolder"/>)
+    /// with the weights of <paramref name="directory"/>; <c>config.json</c> is not read again.
+    /// </summary>
+    public static SequenceClassificationModel FromPretrained(PretrainedConfig config, string directory, out WeightLoadReport report,
+        ScalarType dtype = ScalarType.Float32)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(directory);
         var model = Create(config);
         using (var checkpoint = SafeTensorsCheckpoint.Open(directory))
             report = model.LoadWeights(checkpoint, Path.Combine(directory, SafeTensorsCheckpoint.WeightsName));
         return Cast(model, dtype);
     }
+
+    /// <summary><see cref="FromPretrained(PretrainedConfig, string, out WeightLoadReport, ScalarType)"/> without the report.</summary>
+    public static SequenceClassificationModel FromPretrained(PretrainedConfig config, string directory, ScalarType dtype = ScalarType.Float32) =>
+        FromPretrained(config, directory, out _, dtype);
 
     /// <summary><see cref="FromPretrained(string, out WeightLoadReport, ScalarType, Action{PretrainedConfig}?)"/> without the report.</summary>
     public static SequenceClassificationModel FromPretrained(string directory, ScalarType dtype = ScalarType.Float32, Action<PretrainedConfig>? configure = null) =>

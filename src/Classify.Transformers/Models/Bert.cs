@@ -11,7 +11,7 @@ using static TorchSharp.torch;
 namespace Classify.Transformers.Models;
 
 /// <summary>Word + position + token-type embeddings, then LayerNorm and dropout.</summary>
-public sealed class BertEmbeddings : nn.Module
+internal sealed class BertEmbeddings : nn.Module
 {
     private readonly Embedding word_embeddings;
     private readonly Embedding position_embeddings;
@@ -40,7 +40,7 @@ public sealed class BertEmbeddings : nn.Module
 }
 
 /// <summary>Multi-head self-attention: separate query/key/value projections, scaled dot product, padding bias.</summary>
-public sealed class BertSelfAttention : nn.Module
+internal sealed class BertSelfAttention : nn.Module
 {
     private readonly Linear query;
     private readonly Linear key;
@@ -70,7 +70,7 @@ public sealed class BertSelfAttention : nn.Module
 }
 
 /// <summary>Attention output projection, dropout, residual and LayerNorm (post-LN).</summary>
-public sealed class BertSelfOutput : nn.Module
+internal sealed class BertSelfOutput : nn.Module
 {
     private readonly Linear dense;
     private readonly LayerNorm LayerNorm;
@@ -90,7 +90,7 @@ public sealed class BertSelfOutput : nn.Module
 }
 
 /// <summary><c>attention.self</c> then <c>attention.output</c>.</summary>
-public sealed class BertAttention : nn.Module
+internal sealed class BertAttention : nn.Module
 {
     private readonly BertSelfAttention self;
     private readonly BertSelfOutput output;
@@ -108,7 +108,7 @@ public sealed class BertAttention : nn.Module
 }
 
 /// <summary>The feed-forward up-projection and activation.</summary>
-public sealed class BertIntermediate : nn.Module
+internal sealed class BertIntermediate : nn.Module
 {
     private readonly Linear dense;
     private readonly Func<Tensor, Tensor> _act;
@@ -126,7 +126,7 @@ public sealed class BertIntermediate : nn.Module
 }
 
 /// <summary>The feed-forward down-projection, dropout, residual and LayerNorm.</summary>
-public sealed class BertOutput : nn.Module
+internal sealed class BertOutput : nn.Module
 {
     private readonly Linear dense;
     private readonly LayerNorm LayerNorm;
@@ -146,7 +146,7 @@ public sealed class BertOutput : nn.Module
 }
 
 /// <summary>One transformer layer: attention, then feed-forward, each with a post-LayerNorm residual.</summary>
-public sealed class BertLayer : nn.Module
+internal sealed class BertLayer : nn.Module
 {
     private readonly BertAttention attention;
     private readonly BertIntermediate intermediate;
@@ -170,7 +170,7 @@ public sealed class BertLayer : nn.Module
 }
 
 /// <summary>The stack of <see cref="BertLayer"/>s (also RoBERTa's encoder).</summary>
-public sealed class BertEncoder : nn.Module
+internal sealed class BertEncoder : nn.Module
 {
     private readonly ModuleList<BertLayer> layer;
 
@@ -187,7 +187,7 @@ public sealed class BertEncoder : nn.Module
 }
 
 /// <summary><c>tanh(dense(h[CLS]))</c>.</summary>
-public sealed class BertPooler : nn.Module
+internal sealed class BertPooler : nn.Module
 {
     private readonly Linear dense;
 
@@ -203,7 +203,7 @@ public sealed class BertPooler : nn.Module
 }
 
 /// <summary>The BERT encoder: embeddings, layers and (optionally) the pooler. Checkpoint prefix <c>bert.</c>.</summary>
-public sealed class BertModel : nn.Module
+internal sealed class BertModel : nn.Module
 {
     private readonly BertEmbeddings embeddings;
     private readonly BertEncoder encoder;

@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 namespace Classify.Transformers.Models;
 
 /// <summary>Word + learned position embeddings, LayerNorm and dropout.</summary>
-public sealed class DistilBertEmbeddings : nn.Module
+internal sealed class DistilBertEmbeddings : nn.Module
 {
     private readonly Embedding word_embeddings;
     private readonly Embedding position_embeddings;
@@ -40,7 +40,7 @@ public sealed class DistilBertEmbeddings : nn.Module
 }
 
 /// <summary>Multi-head self-attention with its output projection.</summary>
-public sealed class MultiHeadSelfAttention : nn.Module
+internal sealed class MultiHeadSelfAttention : nn.Module
 {
     private readonly Linear q_lin;
     private readonly Linear k_lin;
@@ -72,7 +72,7 @@ public sealed class MultiHeadSelfAttention : nn.Module
 }
 
 /// <summary><c>lin2(act(lin1(x)))</c> with dropout.</summary>
-public sealed class FFN : nn.Module
+internal sealed class FFN : nn.Module
 {
     private readonly Linear lin1;
     private readonly Linear lin2;
@@ -94,7 +94,7 @@ public sealed class FFN : nn.Module
 }
 
 /// <summary>One post-LN block: <c>sa_layer_norm(attn + x)</c>, then <c>output_layer_norm(ffn + h)</c>.</summary>
-public sealed class TransformerBlock : nn.Module
+internal sealed class TransformerBlock : nn.Module
 {
     private readonly MultiHeadSelfAttention attention;
     private readonly LayerNorm sa_layer_norm;
@@ -120,7 +120,7 @@ public sealed class TransformerBlock : nn.Module
 }
 
 /// <summary>The stack of blocks, <c>transformer.layer.{i}</c>.</summary>
-public sealed class Transformer : nn.Module
+internal sealed class Transformer : nn.Module
 {
     private readonly ModuleList<TransformerBlock> layer;
 
@@ -137,7 +137,7 @@ public sealed class Transformer : nn.Module
 }
 
 /// <summary>The DistilBERT encoder. Checkpoint prefix <c>distilbert.</c>.</summary>
-public sealed class DistilBertModel : nn.Module
+internal sealed class DistilBertModel : nn.Module
 {
     private readonly DistilBertEmbeddings embeddings;
     private readonly Transformer transformer;

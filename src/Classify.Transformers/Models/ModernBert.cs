@@ -13,7 +13,7 @@ using static TorchSharp.torch;
 namespace Classify.Transformers.Models;
 
 /// <summary>Token embeddings, LayerNorm and dropout; ModernBERT has no position embeddings.</summary>
-public sealed class ModernBertEmbeddings : nn.Module
+internal sealed class ModernBertEmbeddings : nn.Module
 {
     private readonly Embedding tok_embeddings;
     private readonly LayerNorm norm;
@@ -36,7 +36,7 @@ public sealed class ModernBertEmbeddings : nn.Module
 /// Rotary position embedding tables. As in transformers, <c>inv_freq</c> and the angles are computed in float32
 /// whatever the model dtype, then cos/sin are cast to it.
 /// </summary>
-public static class ModernBertRotary
+internal static class ModernBertRotary
 {
     /// <summary><c>1 / theta^(2i/dim)</c> for i in 0…dim/2−1, float32.</summary>
     public static Tensor InverseFrequencies(int dim, double theta, Device? device = null)
@@ -66,7 +66,7 @@ public static class ModernBertRotary
 }
 
 /// <summary>Self-attention with a fused <c>Wqkv</c> projection, rotary embeddings and an optional sliding window.</summary>
-public sealed class ModernBertAttention : nn.Module
+internal sealed class ModernBertAttention : nn.Module
 {
     private readonly Linear Wqkv;
     private readonly Linear Wo;
@@ -112,7 +112,7 @@ public sealed class ModernBertAttention : nn.Module
 }
 
 /// <summary>GeGLU feed-forward: <c>Wo(drop(act(input) · gate))</c> with <c>[input | gate] = Wi(x)</c>.</summary>
-public sealed class ModernBertMLP : nn.Module
+internal sealed class ModernBertMLP : nn.Module
 {
     private readonly Linear Wi;
     private readonly Dropout drop;
@@ -138,7 +138,7 @@ public sealed class ModernBertMLP : nn.Module
 }
 
 /// <summary>One pre-LN layer: <c>h += attn(attn_norm(h)); h += mlp(mlp_norm(h))</c>. Layer 0's <c>attn_norm</c> is the identity.</summary>
-public sealed class ModernBertEncoderLayer : nn.Module
+internal sealed class ModernBertEncoderLayer : nn.Module
 {
     private readonly nn.Module<Tensor, Tensor> attn_norm;
     private readonly ModernBertAttention attn;
@@ -171,7 +171,7 @@ public sealed class ModernBertEncoderLayer : nn.Module
 }
 
 /// <summary>The ModernBERT encoder (checkpoint prefix <c>model.</c>): embeddings, layers, <c>final_norm</c>.</summary>
-public sealed class ModernBertModel : nn.Module
+internal sealed class ModernBertModel : nn.Module
 {
     private readonly ModernBertEmbeddings embeddings;
     private readonly ModuleList<ModernBertEncoderLayer> layers;
@@ -217,7 +217,7 @@ public sealed class ModernBertModel : nn.Module
 }
 
 /// <summary>The prediction head: <c>norm(act(dense(x)))</c>.</summary>
-public sealed class ModernBertPredictionHead : nn.Module
+internal sealed class ModernBertPredictionHead : nn.Module
 {
     private readonly Linear dense;
     private readonly LayerNorm norm;

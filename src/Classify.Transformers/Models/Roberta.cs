@@ -11,7 +11,7 @@ using static TorchSharp.torch;
 namespace Classify.Transformers.Models;
 
 /// <summary>BERT's embeddings with RoBERTa's position ids (<c>padding_idx + cumsum(ids ≠ pad)</c> on real tokens, <c>padding_idx</c> on pads).</summary>
-public sealed class RobertaEmbeddings : nn.Module
+internal sealed class RobertaEmbeddings : nn.Module
 {
     private readonly Embedding word_embeddings;
     private readonly Embedding position_embeddings;
@@ -49,7 +49,7 @@ public sealed class RobertaEmbeddings : nn.Module
 }
 
 /// <summary>The RoBERTa encoder: embeddings and BERT's layers, no pooler. Checkpoint prefix <c>roberta.</c>.</summary>
-public sealed class RobertaModel : nn.Module
+internal sealed class RobertaModel : nn.Module
 {
     private readonly RobertaEmbeddings embeddings;
     private readonly BertEncoder encoder;
@@ -72,7 +72,7 @@ public sealed class RobertaModel : nn.Module
 }
 
 /// <summary><c>out_proj(dropout(tanh(dense(dropout(h[&lt;s&gt;])))))</c>.</summary>
-public sealed class RobertaClassificationHead : nn.Module
+internal sealed class RobertaClassificationHead : nn.Module
 {
     private readonly Linear dense;
     private readonly Dropout dropout;

@@ -46,9 +46,6 @@ public abstract class SequenceClassificationModel : nn.Module
     /// <summary>The family's forward pass; appends hidden states to <paramref name="hiddenStates"/> when it is not null.</summary>
     protected abstract Tensor ForwardCore(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, List<Tensor>? hiddenStates);
 
-    /// <summary>HF's loss for these logits (see <see cref="ClassificationLoss.Compute(PretrainedConfig, Tensor, Tensor, Tensor?)"/>).</summary>
-    public Tensor ComputeLoss(Tensor logits, Tensor labels, Tensor? posWeight = null) => ClassificationLoss.Compute(Config, logits, labels, posWeight);
-
     /// <summary>The floating-point type of the parameters.</summary>
     public ScalarType DType => parameters().First().dtype;
 

@@ -12,7 +12,7 @@ namespace Classify.Transformers.Native;
 /// Field offsets follow the System V gABI and the GNU symbol-versioning extension (<c>elf.h</c>: Elf64_Ehdr,
 /// Elf64_Shdr, Elf64_Verneed, Elf64_Vernaux, Elf64_Verdef, Elf64_Verdaux, Elf64_Sym, Elf64_Rela, Elf64_Dyn).
 /// </remarks>
-public sealed class ElfImage
+internal sealed class ElfImage
 {
     private const uint ShtRela = 4, ShtDynamic = 6, ShtDynsym = 11;
     private const uint ShtGnuVerdef = 0x6ffffffd, ShtGnuVerneed = 0x6ffffffe, ShtGnuVersym = 0x6fffffff;

@@ -23,7 +23,7 @@ namespace Classify.Transformers.Native;
 /// <c>CLASSIFY_MALLOC_TUNING=0</c>, and on systems without glibc.
 /// </para>
 /// </remarks>
-public static class GlibcAllocator
+internal static class GlibcAllocator
 {
     private const int M_TRIM_THRESHOLD = -1;
     private const int M_TOP_PAD = -2;

@@ -41,7 +41,7 @@ public static class TorchRuntime
     private static volatile bool _initialized;
 
     /// <summary>How the native backend was made loadable, for diagnostics and logs.</summary>
-    public static TorchRuntimeReport? Report { get; private set; }
+    internal static TorchRuntimeReport? Report { get; private set; }
 
     /// <summary>
     /// Makes sure TorchSharp's native backend is loaded and usable. Idempotent and thread-safe; every Classify
@@ -199,7 +199,7 @@ public static class TorchRuntime
 /// <param name="StdCxx">The libstdc++ it binds to, when found.</param>
 /// <param name="WeakenedVersions">Version needs that were missing and made weak (empty when no patch was needed).</param>
 /// <param name="PatchedCopy">The patched copy that was loaded, or null when the original loads as is.</param>
-public sealed record TorchRuntimeReport(string? Library, string? StdCxx, IReadOnlyList<string> WeakenedVersions, string? PatchedCopy)
+internal sealed record TorchRuntimeReport(string? Library, string? StdCxx, IReadOnlyList<string> WeakenedVersions, string? PatchedCopy)
 {
     /// <summary>A one-line description for logs and error messages.</summary>
     public string Describe() => PatchedCopy is null

@@ -10,7 +10,7 @@ namespace Classify.Transformers.Training;
 /// biases and the weights of normalisation layers get no decay. Written here rather than using TorchSharp's
 /// optimizer so the moment estimates can be checkpointed as safetensors and resumed bit for bit.
 /// </summary>
-public sealed class AdamW : IDisposable
+internal sealed class AdamW : IDisposable
 {
     private readonly List<Slot> _slots = new();
 

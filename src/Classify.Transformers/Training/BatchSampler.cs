@@ -8,7 +8,7 @@ namespace Classify.Transformers.Training;
 /// HF's <c>LengthGroupedSampler</c>: the permutation is cut into megabatches of 50 batches, each sorted by length
 /// (longest first), and the longest example overall is moved to the front so a too-large batch fails at once.
 /// </summary>
-public sealed class BatchSampler
+internal sealed class BatchSampler
 {
     /// <summary>Batches per megabatch in length grouping (HF's <c>mega_batch_mult</c> default).</summary>
     public const int MegaBatchMultiplier = 50;

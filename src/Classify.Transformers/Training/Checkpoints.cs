@@ -1,18 +1,23 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Classify.Core.IO;
+using Classify.Core.Prediction;
 using Classify.HuggingFace.SafeTensors;
+using Classify.HuggingFace.Tokenization;
 using Classify.Transformers.Models;
 
 namespace Classify.Transformers.Training;
 
 /// <summary>
-/// The <c>checkpoints/</c> folder of a run: <c>checkpoint-&lt;step&gt;/</c> folders, each written atomically as a whole,
-/// holding everything needed to resume: <c>config.json</c> and <c>model.safetensors</c>, <c>optimizer.safetensors</c>
-/// (AdamW <c>exp_avg</c>/<c>exp_avg_sq</c> per parameter, step count in the metadata), <c>scheduler.json</c>,
+/// The <c>checkpoints/</c> folder of a run: <c>checkpoint-&lt;step&gt;/</c> folders, each written atomically as a whole.
+/// Each is a loadable model, as transformers' checkpoints are (<c>config.json</c> with <c>id2label</c>,
+/// <c>model.safetensors</c>, the tokenizer files and <c>classify.json</c>, so <c>predict --model
+/// checkpoints/checkpoint-N</c> works), plus everything needed to resume: <c>optimizer.safetensors</c> (AdamW
+/// <c>exp_avg</c>/<c>exp_avg_sq</c> per parameter, step count in the metadata), <c>scheduler.json</c>,
 /// <c>rng_state.json</c> and <c>trainer_state.json</c>.
 /// </summary>
-public sealed class Checkpoints
+internal sealed partial class Checkpoints
 {
     /// <summary>Folder name prefix (HF's <c>PREFIX_CHECKPOINT_DIR</c>).</summary>
     public const string Prefix = "checkpoint-";
@@ -47,13 +52,19 @@ public sealed class Checkpoints
     /// <summary>The newest checkpoint folder, or null.</summary>
     public string? Latest() => List() is { Count: > 0 } all ? all[^1].Path : null;
 
-    /// <summary>Writes the checkpoint of <paramref name="state"/>'s step atomically; returns its folder.</summary>
-    public string Save(SequenceClassificationModel model, AdamW optimizer, LearningRateSchedule schedule, double learningRate, int seed, TrainerState state)
+    /// <summary>
+    /// Writes the checkpoint of <paramref name="state"/>'s step atomically; returns its folder. <paramref name="manifest"/>
+    /// is the <c>classify.json</c> of the model package training will produce (without tuned thresholds).
+    /// </summary>
+    public string Save(SequenceClassificationModel model, PreTrainedTokenizer tokenizer, ModelManifest manifest, AdamW optimizer,
+        LearningRateSchedule schedule, double learningRate, int seed, TrainerState state)
     {
         var path = PathOf(state.GlobalStep);
         AtomicFile.WriteDirectory(path, dir =>
         {
             model.SavePretrained(dir);
+            tokenizer.SaveTokenizerFiles(dir);
+            manifest.Save(dir);
             SafeTensorsWriter.Write(Path.Combine(dir, OptimizerFile), optimizer.StateEntries(),
                 new Dictionary<string, string> { ["step"] = optimizer.StepCount.ToString(CultureInfo.InvariantCulture), ["optimizer"] = "AdamW" });
             AtomicFile.WriteJson(Path.Combine(dir, SchedulerFile), new JsonObject
@@ -75,6 +86,31 @@ public sealed class Checkpoints
         });
         return path;
     }
+
+    /// <summary>
+    /// Removes what an interrupted save left behind (a process killed inside <see cref="AtomicFile.WriteDirectory"/>):
+    /// <c>.checkpoint-N.&lt;guid&gt;.tmp</c> folders are deleted; a <c>.checkpoint-N.&lt;guid&gt;.old</c> folder is the
+    /// previous copy of a checkpoint being replaced, moved back when the checkpoint itself is missing and deleted
+    /// otherwise. Call it before training starts, when no save can be running. Returns the paths removed or restored.
+    /// </summary>
+    public IReadOnlyList<string> RemoveStaleTemporaries()
+    {
+        if (!System.IO.Directory.Exists(Directory)) return [];
+        var handled = new List<string>();
+        foreach (var dir in System.IO.Directory.GetDirectories(Directory, "." + Prefix + "*"))
+        {
+            var match = StalePattern().Match(Path.GetFileName(dir));
+            if (!match.Success) continue;
+            var target = Path.Combine(Directory, match.Groups["name"].Value);
+            if (match.Groups["kind"].Value == "old" && !System.IO.Directory.Exists(target)) System.IO.Directory.Move(dir, target);
+            else System.IO.Directory.Delete(dir, recursive: true);
+            handled.Add(dir);
+        }
+        return handled;
+    }
+
+    [GeneratedRegex(@"^\.(?<name>checkpoint-[0-9]+)\.[0-9a-f]{32}\.(?<kind>tmp|old)$")]
+    private static partial Regex StalePattern();
 
     /// <summary>Restores model weights and optimizer state from a checkpoint folder; returns its trainer state.</summary>
     public static TrainerState Load(string path, SequenceClassificationModel model, AdamW optimizer)

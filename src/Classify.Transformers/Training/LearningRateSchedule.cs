@@ -20,7 +20,7 @@ public enum LearningRateSchedulerType
 /// <param name="Type">Schedule shape.</param>
 /// <param name="WarmupSteps">Steps of linear warmup from 0.</param>
 /// <param name="TotalSteps">Total optimizer steps of the run (<c>num_training_steps</c>).</param>
-public sealed record LearningRateSchedule(LearningRateSchedulerType Type, int WarmupSteps, int TotalSteps)
+internal sealed record LearningRateSchedule(LearningRateSchedulerType Type, int WarmupSteps, int TotalSteps)
 {
     /// <summary>The cosine schedule's <c>num_cycles</c> (0.5 = one half wave from the peak down to 0).</summary>
     public const double CosineCycles = 0.5;

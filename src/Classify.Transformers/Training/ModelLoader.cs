@@ -1,5 +1,8 @@
 using Classify.Core.IO;
 using Classify.Core.Labels;
+using Classify.Core.Prediction;
+using Classify.Core.Training;
+using Classify.HuggingFace.Inference;
 using Classify.HuggingFace.Configuration;
 using Classify.HuggingFace.SafeTensors;
 using Classify.HuggingFace.Tokenization;
@@ -23,31 +26,39 @@ internal sealed record StartingModel(string Directory, SequenceClassificationMod
 /// </summary>
 internal static class ModelLoader
 {
-    /// <summary>The local folder of <paramref name="model"/>; the one place that resolves model specs.</summary>
-    public static string ResolveFolder(string model, int seed, string? scratchCacheRoot, CancellationToken cancellationToken)
+    /// <summary>
+    /// The local folder of <paramref name="model"/>, through <see cref="ModelSources"/> (local paths first, then the
+    /// registered sources: hub, scratch). <paramref name="scratchCacheRoot"/>, when set, sends <c>scratch:</c> specs to
+    /// a scratch source writing there instead of the registered one (tests).
+    /// </summary>
+    public static string ResolveFolder(string model, int seed, string? scratchCacheRoot, IProgress<ProgressUpdate>? progress,
+        CancellationToken cancellationToken)
     {
-        using var resolver = new HubModelResolver(scratchCacheRoot: scratchCacheRoot);
-        return resolver.ResolveAsync(model, seed, progress: null, cancellationToken).GetAwaiter().GetResult();
+        var options = new ModelSourceOptions { Seed = seed, Progress = progress };
+        var scratch = new ScratchModelSource(scratchCacheRoot);
+        if (scratchCacheRoot is not null && scratch.Recognizes(model) && !Directory.Exists(model))
+            return scratch.ResolveAsync(model, options, cancellationToken).GetAwaiter().GetResult();
+        return ModelSources.Resolve(model, options, cancellationToken);
     }
 
-    public static StartingModel Load(TrainingArguments args, LabelSchema schema, string? scratchCacheRoot, CancellationToken cancellationToken)
+    public static StartingModel Load(string directory, string? tokenizerDirectory, LabelSchema schema, int seed)
     {
-        var directory = ResolveFolder(args.Model, args.Seed, scratchCacheRoot, cancellationToken);
-        var tokenizer = AutoTokenizer.FromPretrained(args.Tokenizer ?? directory);
+        var tokenizer = AutoTokenizer.FromPretrained(tokenizerDirectory ?? directory);
         var config = PretrainedConfig.Load(directory).ToFamilyConfig();
         config.SetLabels(schema.Labels);
-        config.ProblemType = schema.IsMultilabel ? ClassificationLoss.MultiLabel : ClassificationLoss.SingleLabel;
+        config.ProblemType = TrainingLoss.ProblemType(schema);
         if (config.Json["vocab_size"]?.GetValue<int>() is int vocab && vocab < tokenizer.Count)
             throw new InputException($"the tokenizer produces ids up to {tokenizer.Count - 1} but the model embeds only {vocab}",
                 Path.Combine(directory, PretrainedConfig.FileName), field: "vocab_size");
 
         // The head (and a missing one) is drawn from the seeded global generator, so runs repeat exactly.
-        random.manual_seed(args.Seed);
+        random.manual_seed(seed);
         var model = AutoModelForSequenceClassification.Create(config);
+        model.Config.Architectures = [model.GetType().Name];
         using (var checkpoint = SafeTensorsCheckpoint.Open(directory))
         using (var matching = new HeadFilter(checkpoint, model))
             model.LoadWeights(matching, Path.Combine(directory, SafeTensorsCheckpoint.WeightsName));
-        return new StartingModel(directory, model, tokenizer, TransformerPredictor.PositionLimit(config));
+        return new StartingModel(directory, model, tokenizer, ClassifierFolder.PositionLimit(config));
     }
 
     /// <summary>Hides checkpoint tensors of the classification head whose shape differs from the model's (another label count).</summary>

@@ -9,7 +9,7 @@ namespace Classify.Transformers.Training;
 /// <c>trainer_state.json</c> of a checkpoint, with Hugging Face's key names: progress, the best evaluation so far,
 /// early-stopping patience and the log history (the rows of log.jsonl up to this step).
 /// </summary>
-public sealed class TrainerState
+internal sealed class TrainerState
 {
     /// <summary>File name inside a checkpoint folder.</summary>
     public const string FileName = "trainer_state.json";

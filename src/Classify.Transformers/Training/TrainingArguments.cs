@@ -16,8 +16,9 @@ public enum IntervalStrategy
 }
 
 /// <summary>
-/// The settings of a fine-tuning run, read from the <c>transformer:</c> section of the config. Keys and meanings
-/// are Hugging Face <c>TrainingArguments</c> names; the few defaults that differ from HF are noted on the property.
+/// The settings of a fine-tuning run, read from the <c>transformer:</c> section of the config by
+/// <see cref="TransformerOptions.Parse"/>. Keys and meanings are Hugging Face <c>TrainingArguments</c> names; the few
+/// defaults that differ from HF are noted on the property.
 /// </summary>
 public sealed record TrainingArguments
 {
@@ -75,8 +76,8 @@ public sealed record TrainingArguments
     public int? EarlyStoppingPatience { get; init; }
     /// <summary><c>early_stopping_threshold</c>: the least change that counts as an improvement (default 0).</summary>
     public double EarlyStoppingThreshold { get; init; }
-    /// <summary><c>seed</c>: initialisation, dropout and batch order (default: the run seed).</summary>
-    public int Seed { get; init; }
+    /// <summary><c>seed</c>: initialisation, dropout and batch order; null = the run seed.</summary>
+    public int? Seed { get; init; }
     /// <summary><c>max_length</c>: tokens per input, special tokens included; null = <see cref="DefaultMaxLength"/> or the model's position limit if smaller.</summary>
     public int? MaxLength { get; init; }
 
@@ -84,9 +85,15 @@ public sealed record TrainingArguments
     public const int DefaultMaxLength = 128;
     /// <summary><c>group_by_length</c>: batches of similar length (HF's <c>LengthGroupedSampler</c>) to cut padding.</summary>
     public bool GroupByLength { get; init; }
-    /// <summary><c>class_weight</c> (single-label): <c>balanced</c> or a map label → weight; null = unweighted.</summary>
+    /// <summary>
+    /// <c>class_weight</c> (single-label): <c>balanced</c> or a map label → weight; null = unweighted. The weights enter
+    /// the training loss and <c>eval_loss</c>, not the metrics' <c>log_loss</c> (see <see cref="EvalLossKey"/>).
+    /// </summary>
     public LossWeighting? ClassWeight { get; init; }
-    /// <summary><c>pos_weight</c> (multi-label): <c>log_scaled</c>, <c>balanced</c>, a map label → weight or a list; null = none.</summary>
+    /// <summary>
+    /// <c>pos_weight</c> (multi-label): <c>log_scaled</c>, <c>balanced</c>, a map label → weight or a list; null = none.
+    /// The weights enter the training loss and <c>eval_loss</c>, not the metrics' <c>log_loss</c> (see <see cref="EvalLossKey"/>).
+    /// </summary>
     public LossWeighting? PosWeight { get; init; }
     /// <summary><c>resume_from_checkpoint</c>: a checkpoint folder, or <c>true</c> for the latest one in the run; null = fresh start.</summary>
     public string? ResumeFromCheckpoint { get; init; }
@@ -94,16 +101,21 @@ public sealed record TrainingArguments
     /// <summary>The token meaning "the latest checkpoint of the run" in <see cref="ResumeFromCheckpoint"/>.</summary>
     public const string LatestCheckpoint = "latest";
 
-    /// <summary>The name of the evaluation loss in <see cref="MetricForBestModel"/> and log rows.</summary>
+    /// <summary>
+    /// The name of the evaluation loss in <see cref="MetricForBestModel"/> and log rows. It is the training objective on
+    /// the validation split: weighted by <see cref="ClassWeight"/> or <see cref="PosWeight"/> when they are set, unlike
+    /// the evaluation metrics' <c>log_loss</c> (<c>eval_log_loss</c>), which is always the unweighted negative
+    /// log-likelihood; with weights the two differ on the same predictions.
+    /// </summary>
     public const string EvalLossKey = "eval_loss";
 
     /// <summary>
-    /// Reads and validates the <c>transformer:</c> section. Unknown keys and bad values throw
-    /// <see cref="Classify.Core.IO.InputException"/> naming the key. <paramref name="hasValidation"/> sets the evaluation default.
+    /// Reads the <c>transformer:</c> section for a run with (<paramref name="hasValidation"/>) or without a validation
+    /// split, which sets the evaluation defaults. Every key is read through <paramref name="r"/>'s getters, so the
+    /// "unknown setting" message lists exactly the keys read here. Bad values throw the reader's errors.
     /// </summary>
-    public static TrainingArguments FromOptions(JsonObject? options, int runSeed, bool hasValidation = true, string path = "transformer", string? source = null)
+    internal static TrainingArguments Read(ConfigReader r, bool hasValidation)
     {
-        var r = new ConfigReader(options, path, source);
         var model = r.String("model") ?? throw r.Error("model", "required: an HF model folder, a Hub id or scratch:<family>-<size>");
         int loggingSteps = Positive(r, "logging_steps", 50);
         var evalStrategy = Strategy(r, "eval_strategy", hasValidation ? "epoch" : "no");
@@ -154,14 +166,14 @@ public sealed record TrainingArguments
             SaveStrategy = saveStrategy,
             SaveSteps = saveSteps,
             // An explicit null keeps every checkpoint; an absent key keeps two.
-            SaveTotalLimit = r.Has("save_total_limit") ? Positive(r, "save_total_limit", 1) : (r.Raw.ContainsKey("save_total_limit") && r.Node("save_total_limit") is null ? null : 2),
+            SaveTotalLimit = r.Raw.ContainsKey("save_total_limit") && r.Node("save_total_limit") is null ? null : Positive(r, "save_total_limit", 2),
             LoadBestModelAtEnd = loadBest,
             MetricForBestModel = metric,
             GreaterIsBetter = greater,
-            EarlyStoppingPatience = r.Has("early_stopping_patience") ? Positive(r, "early_stopping_patience", 1) : null,
+            EarlyStoppingPatience = OptionalPositive(r, "early_stopping_patience"),
             EarlyStoppingThreshold = NonNegative(r, "early_stopping_threshold", 0),
-            Seed = r.Int("seed", runSeed),
-            MaxLength = r.Has("max_length") ? Positive(r, "max_length", DefaultMaxLength) : null,
+            Seed = r.NullableInt("seed"),
+            MaxLength = OptionalPositive(r, "max_length"),
             GroupByLength = r.Bool("group_by_length", false),
             ClassWeight = LossWeighting.Read(r, "class_weight", LossWeighting.Balanced),
             PosWeight = LossWeighting.Read(r, "pos_weight", LossWeighting.Balanced, LossWeighting.LogScaled),
@@ -183,6 +195,12 @@ public sealed record TrainingArguments
             throw r.Error("early_stopping_patience", "needs an eval_strategy other than 'no'");
         r.EnsureOnlyKnownKeys();
         return args;
+    }
+
+    private static int? OptionalPositive(ConfigReader r, string key)
+    {
+        int? v = r.NullableInt(key);
+        return v is null or >= 1 ? v : throw r.Error(key, "expected a whole number of at least 1");
     }
 
     private static IntervalStrategy Strategy(ConfigReader r, string key, string fallback) => r.Choice(key, fallback, "no", "steps", "epoch") switch

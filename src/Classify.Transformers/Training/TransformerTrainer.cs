@@ -2,11 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Classify.Core.Configuration;
-using Classify.Core.Data;
 using Classify.Core.IO;
+using Classify.Core.Labels;
 using Classify.Core.Metrics;
 using Classify.Core.Prediction;
 using Classify.Core.Training;
+using Classify.HuggingFace.Inference;
 using Classify.HuggingFace.SafeTensors;
 using Classify.HuggingFace.Tokenization;
 using Classify.Transformers.Engine;
@@ -20,103 +21,81 @@ namespace Classify.Transformers.Training;
 /// <summary>
 /// Fine-tunes a transformer classifier, the Hugging Face <c>Trainer</c> way: AdamW with HF's weight-decay grouping,
 /// a warmup/decay schedule, gradient accumulation and clipping, periodic evaluation on the validation split with
-/// early stopping and best-model selection, resumable checkpoints, and log.jsonl in <c>log_history</c> format.
-/// Options are the <c>transformer:</c> section (<see cref="TrainingArguments"/>). The best model is written to
-/// <see cref="TrainingRequest.ModelDirectory"/> as an HF folder plus <c>classify.json</c>.
+/// early stopping and best-model selection, resumable checkpoints (each a loadable model), and log.jsonl in
+/// <c>log_history</c> format. Options are the <c>transformer:</c> section (<see cref="TransformerOptions"/>,
+/// <see cref="TrainingArguments"/>). The result is the best model, held in memory until the experiment saves it as an
+/// HF folder (<c>config.json</c> with <c>id2label</c>, <c>model.safetensors</c>, tokenizer files) plus
+/// <c>classify.json</c>.
 /// </summary>
 /// <remarks>
-/// Determinism: the batch order of each epoch depends only on (seed, epoch) and the dropout masks of each optimizer
+/// <para>After every evaluation the <see cref="TrainingRequest.Callbacks"/> hear it
+/// (<see cref="TrainerControl.Notify"/>, metrics keyed <c>eval_loss</c>, <c>macro_f1</c> …); when one asks to stop, or
+/// <c>early_stopping_patience</c> runs out, training ends after that step's checkpoint and the best model so far is
+/// kept. Either is announced through <see cref="TrainingRequest.Log"/>, an <c>{"event": "early_stopping"}</c> row of
+/// log.jsonl and <see cref="TrainingOutcome.Summary"/> (run.json's <c>training</c>).</para>
+/// <para>With <c>class_weight</c> or <c>pos_weight</c>, <c>eval_loss</c> is the weighted training objective, while the
+/// evaluation metrics' <c>log_loss</c> is the unweighted negative log-likelihood (see <see cref="TrainingLoss"/>).</para>
+/// <para>Determinism: the batch order of each epoch depends only on (seed, epoch) and the dropout masks of each optimizer
 /// step only on (seed, step), because torch's global generator is re-seeded at every step. A run resumed from a
 /// checkpoint therefore continues with exactly the losses of the uninterrupted run. Dropout uses torch's global
-/// generator, so two trainings must not run concurrently in one process if they are to be reproducible.
+/// generator, so two trainings must not run concurrently in one process if they are to be reproducible.</para>
 /// </remarks>
-public sealed class TransformerTrainer : ClassifierTrainer<JsonObject>
+public sealed class TransformerTrainer : ClassifierTrainer<TransformerOptions>
 {
-    private readonly Func<string, ModelManifest, IPredictor> _loadPredictor;
-
-    /// <summary>Creates a trainer.</summary>
-    /// <param name="loadPredictor">Opens the written package; defaults to <see cref="TransformerPredictor.Load"/>.</param>
-    public TransformerTrainer(Func<string, ModelManifest, IPredictor>? loadPredictor = null) =>
-        _loadPredictor = loadPredictor ?? ((dir, manifest) => TransformerPredictor.Load(dir, manifest));
-
     /// <inheritdoc />
     public override string Engine => TransformerPredictor.EngineName;
 
-    /// <inheritdoc />
-    public override JsonObject ParseOptions(ConfigReader section, Classify.Core.Labels.LabelSchema schema)
-    {
-        TrainingArguments.FromOptions(section.Raw, 42, true);
-        return section.Raw;
-    }
-
-    /// <summary>Where <c>scratch:</c> models are materialised (default: the user cache, see <see cref="ScratchModels.DefaultCacheRoot"/>).</summary>
+    /// <summary>
+    /// Where <c>scratch:</c> models are materialised; null (the default) resolves them through the registered scratch
+    /// source like any other spec (<see cref="ModelSources"/>, user cache <see cref="ScratchModels.DefaultCacheRoot"/>).
+    /// </summary>
     public string? ScratchCacheRoot { get; init; }
 
     /// <summary>Intra-op threads for torch (default: TorchSharp's choice).</summary>
     public int? Threads { get; init; }
 
-    /// <summary>Called after every evaluation with the step and the <c>eval_*</c> row (for tuners and pruners).</summary>
-    public Action<int, JsonObject>? OnEvaluate { get; init; }
-
     /// <summary>The training-loss rows and evaluation rows of the last run (HF's <c>log_history</c>).</summary>
     public IReadOnlyList<JsonObject> LogHistory { get; private set; } = [];
 
     /// <summary>The torch seed of optimizer step <paramref name="step"/> (0-based): dropout masks depend on it alone.</summary>
-    public static long StepSeed(int seed, int step) =>
+    internal static long StepSeed(int seed, int step) =>
         (long)(Classify.Core.Randomness.SeededRandom.ForPurpose((ulong)(uint)seed, $"dropout-step-{step}").NextUInt64() >> 1);
 
     /// <inheritdoc />
-    public override TrainingOutcome Train(TrainingRequest request, JsonObject options, CancellationToken cancellationToken)
+    public override TransformerOptions ParseOptions(ConfigReader section, LabelSchema schema) => TransformerOptions.Parse(section, schema);
+
+    /// <inheritdoc />
+    public override TrainingOutcome Train(TrainingRequest request, TransformerOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var args = TrainingArguments.FromOptions(options, request.Seed, request.Validation.Count > 0);
-        var reader = new ConfigReader(options, "transformer");
-        args.ClassWeight?.Validate(request.Schema, reader, "class_weight");
-        args.PosWeight?.Validate(request.Schema, reader, "pos_weight");
-        if (args.ClassWeight is not null && request.Schema.IsMultilabel)
-            throw reader.Error("class_weight", "applies to single-label tasks; use pos_weight for multi-label");
-        if (args.PosWeight is not null && !request.Schema.IsMultilabel)
-            throw reader.Error("pos_weight", "applies to multi-label tasks; use class_weight for single-label");
+        ArgumentNullException.ThrowIfNull(options);
+        var args = options.For(request.Validation.Count > 0);
         if (request.Train.Count == 0) throw new InputException("the training split is empty");
+        int seed = args.Seed ?? request.Seed;
 
         TorchRuntime.EnsureInitialized(Threads);
-        var start = ModelLoader.Load(args, request.Schema, ScratchCacheRoot, cancellationToken);
-        using var model = start.Model;
-        if (args.MaxLength > start.PositionLimit)
-            throw reader.Error("max_length", $"{args.MaxLength} exceeds the {start.PositionLimit} positions the model can embed");
-        int maxLength = args.MaxLength ?? Math.Min(TrainingArguments.DefaultMaxLength, start.PositionLimit);
-
-        var session = new Session(this, request, args, start, maxLength, cancellationToken);
-        var best = session.Run();
-
-        var manifest = request.Manifest with
+        var directory = ModelLoader.ResolveFolder(args.Model, seed, ScratchCacheRoot, request.Progress, cancellationToken);
+        var start = ModelLoader.Load(directory, args.Tokenizer, request.Schema, seed);
+        var model = start.Model;
+        try
         {
-            Engine = Engine,
-            EngineOptions = new JsonObject { ["max_length"] = maxLength, ["family"] = model.Config.ModelType },
-        };
-        var staged = Path.Combine(request.Run.Root, ".model-staged");
-        AtomicFile.WriteDirectory(staged, dir =>
-        {
-            model.Config.Architectures = [model.GetType().Name];
-            model.SavePretrained(dir);
-            start.Tokenizer.SaveTokenizerFiles(dir);
-            manifest.Save(dir);
-        });
-        return new TrainingOutcome(new StagedModel(_loadPredictor(staged, manifest), staged), best, []);
-    }
-
-    private sealed class StagedModel(IPredictor predictor, string staged) : ITrainedModel
-    {
-        public IPredictor Predictor => predictor;
-        public void Save(string directory, ModelManifest manifest)
-        {
-            foreach (var file in Directory.GetFiles(staged)) File.Copy(file, Path.Combine(directory, Path.GetFileName(file)));
-            manifest.Save(directory);
+            if (args.MaxLength > start.PositionLimit)
+                throw options.Error("max_length", $"{args.MaxLength} exceeds the {start.PositionLimit} positions the model can embed");
+            int maxLength = args.MaxLength ?? Math.Min(TrainingArguments.DefaultMaxLength, start.PositionLimit);
+            var manifest = request.Manifest with
+            {
+                Engine = Engine,
+                EngineOptions = new JsonObject { ["max_length"] = maxLength, ["family"] = model.Config.ModelType },
+            };
+            var inputs = new ClassifierInputs(start.Tokenizer, model.Config, maxLength, request.Manifest.Context);
+            var session = new Session(this, request, args, seed, model, inputs, manifest, cancellationToken);
+            var (best, summary) = session.Run();
+            return new TrainingOutcome(new TrainedTransformer(model, inputs, manifest), best, [], summary);
         }
-        public void Dispose()
+        catch
         {
-            predictor.Dispose();
-            Directory.Delete(staged, recursive: true);
+            model.Dispose();
+            throw;
         }
     }
 
@@ -126,37 +105,45 @@ public sealed class TransformerTrainer : ClassifierTrainer<JsonObject>
         private readonly TransformerTrainer _owner;
         private readonly TrainingRequest _request;
         private readonly TrainingArguments _args;
+        private readonly int _seed;
         private readonly SequenceClassificationModel _model;
-        private readonly PreTrainedTokenizer _tokenizer;
+        private readonly ClassifierInputs _inputs;
+        private readonly ModelManifest _manifest;
+        private readonly TransformerPredictor _evaluator;
         private readonly CancellationToken _ct;
-        private readonly ContextEncoder _encoder;
         private readonly Checkpoints _checkpoints;
         private readonly TrainerState _state = new();
         private Dictionary<string, Tensor>? _bestWeights;
+        private string? _stopReason;
 
-        public Session(TransformerTrainer owner, TrainingRequest request, TrainingArguments args, StartingModel start, int maxLength, CancellationToken ct)
+        public Session(TransformerTrainer owner, TrainingRequest request, TrainingArguments args, int seed, SequenceClassificationModel model,
+            ClassifierInputs inputs, ModelManifest manifest, CancellationToken ct)
         {
             _owner = owner;
             _request = request;
             _args = args;
-            _model = start.Model;
-            _tokenizer = start.Tokenizer;
+            _seed = seed;
+            _model = model;
+            _inputs = inputs;
+            _manifest = manifest;
             _ct = ct;
-            _encoder = new ContextEncoder(_tokenizer, maxLength, request.Manifest.Context);
+            // Evaluation goes through the predictor's batched loop (eval mode, length-sorted dynamic padding).
+            _evaluator = new TransformerPredictor(null, manifest, model, inputs, args.PerDeviceEvalBatchSize, ownsModel: false);
             _checkpoints = new Checkpoints(request.Run.CheckpointsDirectory);
         }
 
-        public JsonObject? Run()
+        public (JsonObject? Best, JsonObject Summary) Run()
         {
+            RemoveStaleTemporaries();
             var schema = _request.Schema;
-            var trainEncodings = _request.Train.Select(e => _encoder.Encode(e.Text, e.Context)).ToArray();
+            var trainEncodings = _request.Train.Select(e => _inputs.Encoder.Encode(e.Text, e.Context)).ToArray();
             var trainLabels = _request.Train.Select(e => e.Labels).ToArray();
-            var valEncodings = _request.Validation.Select(e => _encoder.Encode(e.Text, e.Context)).ToArray();
+            var valEncodings = _request.Validation.Select(e => _inputs.Encoder.Encode(e.Text, e.Context)).ToArray();
             var valLabels = _request.Validation.Select(e => e.Labels).ToArray();
             var weighting = schema.IsMultilabel ? _args.PosWeight : _args.ClassWeight;
             using var loss = new TrainingLoss(schema, weighting?.Resolve(schema, _request.Train));
 
-            var sampler = new BatchSampler(trainEncodings.Select(e => e.Length).ToArray(), _args.PerDeviceTrainBatchSize, _args.GroupByLength, _args.Seed);
+            var sampler = new BatchSampler(trainEncodings.Select(e => e.Length).ToArray(), _args.PerDeviceTrainBatchSize, _args.GroupByLength, _seed);
             int accumulation = _args.GradientAccumulationSteps;
             int stepsPerEpoch = Math.Max(1, (sampler.BatchesPerEpoch + accumulation - 1) / accumulation);
             int totalSteps = _args.MaxSteps > 0 ? _args.MaxSteps : (int)Math.Ceiling(_args.NumTrainEpochs * stepsPerEpoch);
@@ -186,14 +173,14 @@ public sealed class TransformerTrainer : ClassifierTrainer<JsonObject>
                 {
                     var micro = batches.Skip(u * accumulation).Take(accumulation).ToArray();
                     int examples = micro.Sum(b => b.Length);
-                    random.manual_seed(StepSeed(_args.Seed, _state.GlobalStep));
+                    random.manual_seed(StepSeed(_seed, _state.GlobalStep));
                     optimizer.ZeroGrad();
                     double stepLoss = 0;
                     foreach (var batchIndices in micro)
                     {
                         if (_ct.IsCancellationRequested) Cancel(optimizer, schedule, ref lastSaved);
                         using var scope = NewDisposeScope();
-                        using var batch = EncodedBatch.Collate(trainEncodings, _encoder.PadTokenId, batchIndices);
+                        using var batch = new EncodedBatch(_inputs.Pad(trainEncodings, batchIndices));
                         using var output = _model.Forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
                         // Each micro-batch weighs by its share of the step's examples: the accumulated gradient is
                         // the gradient of the mean loss over all of them, as one large batch would give.
@@ -252,25 +239,80 @@ public sealed class TransformerTrainer : ClassifierTrainer<JsonObject>
             if (_args.LoadBestModelAtEnd && _bestWeights is not null) RestoreBest();
             DisposeBest();
             _model.eval();
-            return _state.BestMetric is double bestValue
+            var best = _state.BestMetric is double bestValue
                 ? new JsonObject { ["metric"] = _args.MetricForBestModel, ["value"] = bestValue, ["step"] = _state.BestGlobalStep, ["checkpoint"] = _state.BestModelCheckpoint }
                 : null;
+            return (best, Summary());
         }
 
-        // Evaluates on the validation split, logs eval_* and updates best model / early stopping; true for a new best.
+        // run.json's "training": how far training went, whether it stopped early, and the best evaluation.
+        private JsonObject Summary()
+        {
+            var summary = new JsonObject
+            {
+                ["global_step"] = _state.GlobalStep,
+                ["max_steps"] = _state.MaxSteps,
+                ["epoch"] = Round(_state.Epoch),
+                ["stopped_early"] = _state.ShouldTrainingStop,
+            };
+            if (_state.ShouldTrainingStop)
+            {
+                summary["stopped_at_step"] = _state.GlobalStep;
+                summary["stop_reason"] = _stopReason ?? StopEventReason();
+            }
+            summary["metric_for_best_model"] = _args.EvalStrategy == IntervalStrategy.No ? null : _args.MetricForBestModel;
+            summary["best_step"] = _state.BestGlobalStep;
+            summary["best_metric"] = _state.BestMetric;
+            summary["best_checkpoint"] = _state.BestModelCheckpoint;
+            summary["load_best_model_at_end"] = _args.LoadBestModelAtEnd;
+            return summary;
+        }
+
+        // A resumed run that had already stopped: the reason is in its log.
+        private string? StopEventReason() =>
+            _state.LogHistory.LastOrDefault(r => r["event"]?.GetValue<string>() == EarlyStoppingEvent)?["reason"]?.GetValue<string>();
+
+        /// <summary>The <c>event</c> of the log.jsonl row that announces early stopping.</summary>
+        public const string EarlyStoppingEvent = "early_stopping";
+
+        // Folders a killed save left in checkpoints/, and log.jsonl temporaries, from an earlier process on this run.
+        private void RemoveStaleTemporaries()
+        {
+            var removed = _checkpoints.RemoveStaleTemporaries().ToList();
+            var root = _request.Run.Root;
+            if (Directory.Exists(root))
+                foreach (var file in Directory.GetFiles(root, "." + Path.GetFileName(_request.Run.LogJsonl) + ".*.tmp"))
+                {
+                    File.Delete(file);
+                    removed.Add(file);
+                }
+            if (removed.Count > 0)
+                _request.Log?.Invoke($"cleaned up {removed.Count} leftover(s) of an interrupted run: {string.Join(", ", removed.Select(Path.GetFileName))}");
+        }
+
+        // Evaluates on the validation split, logs eval_*, updates best model / early stopping and tells the callbacks;
+        // true for a new best.
         private bool Evaluate(Encoding[] encodings, int[][] labels, TrainingLoss loss)
         {
-            var (probabilities, evalLoss) = ModelRunner.Run(_model, encodings, _encoder.PadTokenId, _args.PerDeviceEvalBatchSize, loss, labels, _ct);
+            double lossSum = 0;
+            var logits = _evaluator.Score(encodings, ForwardMode.Deterministic, _args.PerDeviceEvalBatchSize,
+                (batch, batchLogits) => lossSum += loss.Compute(batchLogits, loss.Targets(labels, batch.Rows)).item<float>() * batch.Count, _ct);
+            double evalLoss = lossSum / Math.Max(1, encodings.Length);
+            var probabilities = LinkFunction.Apply(logits, _evaluator.Link);
             var schema = _request.Schema;
             var predicted = probabilities.Select(p => DecisionRule.Apply(schema, p)).ToArray();
             var report = MetricReport.Compute("val", schema, labels, predicted, probabilities);
             var row = new JsonObject { [TrainingArguments.EvalLossKey] = evalLoss };
+            var metrics = new Dictionary<string, double> { [TrainingArguments.EvalLossKey] = evalLoss };
             foreach (var key in MetricKeys.All)
-                if (report.TryGet(key, out double v)) row["eval_" + key] = v;
+                if (report.TryGet(key, out double v))
+                {
+                    row["eval_" + key] = v;
+                    metrics[key] = v;
+                }
             row["epoch"] = Round(_state.Epoch);
             row["step"] = _state.GlobalStep;
             Log(row);
-            _owner.OnEvaluate?.Invoke(_state.GlobalStep, row);
 
             double metric = _args.MetricForBestModel == TrainingArguments.EvalLossKey ? evalLoss
                 : report.TryGet(_args.MetricForBestModel, out double m) ? m : double.NaN;
@@ -278,12 +320,14 @@ public sealed class TransformerTrainer : ClassifierTrainer<JsonObject>
             bool newBest = double.IsFinite(metric) && (_state.BestMetric is not double current || better(metric, current));
 
             // HF's EarlyStoppingCallback: an improvement must beat the best so far by more than the threshold.
+            string? stop = null;
             if (_args.EarlyStoppingPatience is int patience)
             {
                 bool improved = double.IsFinite(metric) && (_state.BestMetric is not double prior
                     || (better(metric, prior) && Math.Abs(metric - prior) > _args.EarlyStoppingThreshold));
                 _state.EarlyStoppingPatienceCounter = improved ? 0 : _state.EarlyStoppingPatienceCounter + 1;
-                if (_state.EarlyStoppingPatienceCounter >= patience) _state.ShouldTrainingStop = true;
+                if (_state.EarlyStoppingPatienceCounter >= patience)
+                    stop = $"no improvement in {_args.MetricForBestModel} for {patience} evaluation{(patience == 1 ? "" : "s")}";
             }
             if (newBest)
             {
@@ -292,13 +336,31 @@ public sealed class TransformerTrainer : ClassifierTrainer<JsonObject>
                 _state.BestModelCheckpoint = null;
                 SnapshotBest();
             }
+
+            var control = TrainerControl.Notify(_request.Callbacks, new TrainerEvaluation(_state.GlobalStep, _state.Epoch, metrics));
+            stop ??= control.ShouldStop ? control.StopReason : null;
+            if (stop is not null) AnnounceStop(stop);
             return newBest;
+        }
+
+        // Early stopping (patience or a callback): training ends after this step; log line, log.jsonl row, summary.
+        private void AnnounceStop(string reason)
+        {
+            _state.ShouldTrainingStop = true;
+            _stopReason = reason;
+            _request.Log?.Invoke($"early stopping at step {_state.GlobalStep}: {reason}" +
+                                 (_state.BestGlobalStep is int bestStep ? $" (best {_args.MetricForBestModel} {_state.BestMetric:0.####} at step {bestStep})" : ""));
+            Log(new JsonObject
+            {
+                ["event"] = EarlyStoppingEvent, ["reason"] = reason, ["best_step"] = _state.BestGlobalStep, ["best_metric"] = _state.BestMetric,
+                ["epoch"] = Round(_state.Epoch), ["step"] = _state.GlobalStep,
+            });
         }
 
         private string Save(AdamW optimizer, LearningRateSchedule schedule, bool isBest)
         {
             if (isBest || _state.BestGlobalStep == _state.GlobalStep) _state.BestModelCheckpoint = _checkpoints.PathOf(_state.GlobalStep);
-            var path = _checkpoints.Save(_model, optimizer, schedule, _args.LearningRate, _args.Seed, _state);
+            var path = _checkpoints.Save(_model, _inputs.Tokenizer, _manifest, optimizer, schedule, _args.LearningRate, _seed, _state);
             _checkpoints.Rotate(_args.SaveTotalLimit, _state.BestModelCheckpoint);
             return path;
         }

@@ -1,4 +1,5 @@
 using Classify.Core.IO;
+using Classify.Core.Prediction;
 using Classify.HuggingFace.Configuration;
 using Classify.HuggingFace.SafeTensors;
 using Classify.Transformers.Engine;

@@ -42,6 +42,25 @@ public class TransformerEngineTests
     }
 
     [Fact]
+    public void Config_json_is_read_once_from_CanLoad_to_a_loaded_predictor()
+    {
+        using var temp = new TempDirectory();
+        GoldenInputs.CopyModelFiles("tiny-bert", temp.Path);
+        var configPath = temp.Sub("config.json");
+        var written = File.GetLastWriteTimeUtc(configPath);
+        Assert.True(_engine.CanLoad(temp.Path, null));
+
+        // Unreadable from here on, same size and time: Load can only succeed with what CanLoad parsed.
+        File.WriteAllText(configPath, new string(' ', (int)new FileInfo(configPath).Length));
+        File.SetLastWriteTimeUtc(configPath, written);
+        using (var predictor = _engine.Load(temp.Path, null))
+            Assert.Equal(["negative", "neutral", "positive"], predictor.Manifest.Labels);
+
+        // The parse is used once, and only for an unchanged file.
+        Assert.Throws<InputException>(() => _engine.Load(temp.Path, null));
+    }
+
+    [Fact]
     public void Registered_engine_loads_through_TextClassifier()
     {
         TransformerEngine.Register();

@@ -1,6 +1,7 @@
 using Classify.Core.IO;
 using Classify.Core.Labels;
 using Classify.Core.Prediction;
+using Classify.HuggingFace.Inference;
 using Classify.Transformers.Engine;
 using Classify.Transformers.Tests.Models;
 using Xunit.Abstractions;
@@ -29,13 +30,16 @@ public class TransformerPredictorTests
         using var predictor = TransformerPredictor.Load(golden.Directory);
 
         // Tokenization: the ids of the golden row without its padding.
-        var encoding = predictor.Encode([GoldenInputs.ToTextInput(first)])[0];
+        var encoding = predictor.Inputs.Encode([GoldenInputs.ToTextInput(first)])[0];
         var mask = GoldenInputs.AttentionRow(golden, 0);
         var expectedIds = GoldenInputs.InputIdsRow(golden, 0).Take(mask.Sum()).ToArray();
         Assert.Equal(expectedIds, encoding.InputIds);
 
         var sigmoid = golden.IsMultiLabel;
         Assert.Equal(sigmoid ? TaskKind.Multilabel : TaskKind.Multiclass, predictor.Manifest.Schema.Kind);
+        Assert.Equal(sigmoid ? ScoreLink.Sigmoid : ScoreLink.Softmax, predictor.Link);
+        var logits = predictor.PredictScores([GoldenInputs.ToTextInput(first)])[0];
+        Assert.True(GoldenInputs.MaxAbsDiff(GoldenInputs.Logits(golden)[0], logits) <= Tolerance, $"{fixture}: logits differ");
         var actual = predictor.PredictProbabilities([GoldenInputs.ToTextInput(first)])[0];
         var expected = GoldenInputs.Probabilities(GoldenInputs.Logits(golden)[0], sigmoid);
         var diff = GoldenInputs.MaxAbsDiff(expected, actual);
@@ -55,7 +59,7 @@ public class TransformerPredictorTests
         var rows = GoldenInputs.Inputs(golden).Select((input, row) => (input, row)).Where(x => x.input.Pair is null).ToArray();
         var inputs = rows.Select(x => GoldenInputs.ToTextInput(x.input)).ToArray();
 
-        var encodings = predictor.Encode(inputs);
+        var encodings = predictor.Inputs.Encode(inputs);
         for (int i = 0; i < inputs.Length; i++)
         {
             var length = GoldenInputs.AttentionRow(golden, rows[i].row).Sum();
@@ -104,25 +108,25 @@ public class TransformerPredictorTests
     public void Context_turns_are_the_second_segment_when_the_manifest_asks_for_them()
     {
         var dir = TestPaths.Fixture("tiny-bert");
-        var manifest = TransformerPredictor.ManifestFromConfig(HuggingFace.Configuration.PretrainedConfig.Load(dir))
+        var manifest = ClassifierFolder.ManifestFromConfig(HuggingFace.Configuration.PretrainedConfig.Load(dir), "transformer")
             with { Context = new ContextOptions { Turns = 2, Separator = " | " } };
         using var predictor = TransformerPredictor.Load(dir, manifest);
         var input = new TextInput("how are you", ["too old", "hello there", "fine thanks"]);
         var expected = predictor.Tokenizer.Encode("how are you", "hello there | fine thanks");
-        Assert.Equal(expected.InputIds, predictor.Encode([input])[0].InputIds);
-        Assert.Equal(expected.TokenTypeIds, predictor.Encode([input])[0].TokenTypeIds);
+        Assert.Equal(expected.InputIds, predictor.Inputs.Encode([input])[0].InputIds);
+        Assert.Equal(expected.TokenTypeIds, predictor.Inputs.Encode([input])[0].TokenTypeIds);
 
         using var plain = TransformerPredictor.Load(dir);   // no context settings: turns are ignored
-        Assert.Equal(plain.Tokenizer.Encode("how are you").InputIds, plain.Encode([input])[0].InputIds);
+        Assert.Equal(plain.Tokenizer.Encode("how are you").InputIds, plain.Inputs.Encode([input])[0].InputIds);
     }
 
     [Fact]
     public void Temperature_divides_the_logits()
     {
         var dir = TestPaths.Fixture("tiny-bert");
-        var manifest = TransformerPredictor.ManifestFromConfig(HuggingFace.Configuration.PretrainedConfig.Load(dir)) with { Temperature = 2.5 };
+        var manifest = ClassifierFolder.ManifestFromConfig(HuggingFace.Configuration.PretrainedConfig.Load(dir), "transformer") with { Temperature = 2.5 };
         using var predictor = TransformerPredictor.Load(dir, manifest);
-        var logits = predictor.PredictLogits(["temperature check"])[0];
+        var logits = predictor.PredictScores(["temperature check"])[0];
         var expected = GoldenInputs.Probabilities(logits.Select(z => z / 2.5).ToArray(), sigmoid: false);
         Assert.True(GoldenInputs.MaxAbsDiff(expected, predictor.PredictProbabilities(["temperature check"])[0]) <= 1e-12);
     }

@@ -1,4 +1,6 @@
+using Classify.Core.Labels;
 using Classify.Transformers.Models;
+using Classify.Transformers.Training;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -49,7 +51,8 @@ public class ParityTests
         }
 
         using var labels = golden.Labels;
-        using var loss = model.ComputeLoss(output.Logits, labels);
+        using var objective = Loss(golden, model);
+        using var loss = objective.Compute(output.Logits, labels);
         var lossDiff = Math.Abs(loss.item<float>() - golden.Double("eval.loss"));
 
         _out.WriteLine($"{fixture}: logits {logitsDiff:E2}, hidden {hiddenDiff:E2}, loss {lossDiff:E2}");
@@ -60,7 +63,8 @@ public class ParityTests
         if (golden.Has("eval.loss_bce_pos_weight"))
         {
             using var posWeight = golden.Tensor("pos_weight", ScalarType.Float32);
-            using var weighted = model.ComputeLoss(output.Logits, labels, posWeight);
+            using var weightedObjective = Loss(golden, model, posWeight);
+            using var weighted = weightedObjective.Compute(output.Logits, labels);
             var weightedDiff = Math.Abs(weighted.item<float>() - golden.Double("eval.loss_bce_pos_weight"));
             _out.WriteLine($"{fixture}: loss with pos_weight {weightedDiff:E2}");
             Assert.True(weightedDiff <= 1e-6, $"pos_weight loss differs by {weightedDiff}");
@@ -107,12 +111,13 @@ public class ParityTests
         model.train();
         using var labels = golden.Labels;
         using var posWeight = golden.Has("pos_weight") ? golden.Tensor("pos_weight", ScalarType.Float32) : null;
+        using var objective = Loss(golden, model, posWeight);
         var parameters = model.parameters().ToList();
         using var optimizer = optim.AdamW(parameters, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.01);
 
         optimizer.zero_grad();
         using (var output = model.Forward(golden.InputIds, golden.AttentionMask, golden.TokenTypeIds))
-        using (var loss = model.ComputeLoss(output.Logits, labels, posWeight))
+        using (var loss = objective.Compute(output.Logits, labels))
         {
             var lossDiff = Math.Abs(loss.item<float>() - step.GetProperty("loss_before_step").GetDouble());
             _out.WriteLine($"{fixture}: loss before step {lossDiff:E2}");
@@ -141,7 +146,7 @@ public class ParityTests
         double afterDiff;
         using (no_grad())
         using (var output = model.Forward(golden.InputIds, golden.AttentionMask, golden.TokenTypeIds))
-        using (var loss = model.ComputeLoss(output.Logits, labels, posWeight))
+        using (var loss = objective.Compute(output.Logits, labels))
             afterDiff = Math.Abs(loss.item<float>() - step.GetProperty("loss_after_step").GetDouble());
 
         _out.WriteLine($"{fixture}: grad_norm rel {normRel:E2}, grads {gradDiff:E2}, updated {updatedDiff:E2}, loss after {afterDiff:E2}");
@@ -149,6 +154,14 @@ public class ParityTests
         Assert.True(gradDiff <= 1e-6, $"gradients differ by {gradDiff}");
         Assert.True(updatedDiff <= 1e-6, $"updated weights differ by {updatedDiff}");
         Assert.True(afterDiff <= 1e-6, $"loss after the step differs by {afterDiff}");
+    }
+
+    // The one loss of Classify.Transformers, for the golden's task (multi-hot labels: multi-label BCE).
+    private static TrainingLoss Loss(Golden golden, SequenceClassificationModel model, Tensor? posWeight = null)
+    {
+        var labels = Enumerable.Range(0, model.NumLabels).Select(i => $"label{i}").ToList();
+        var kind = golden.IsMultiLabel ? TaskKind.Multilabel : labels.Count == 2 ? TaskKind.Binary : TaskKind.Multiclass;
+        return new TrainingLoss(new LabelSchema(kind, labels), posWeight?.data<float>().Select(w => (double)w).ToArray());
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using Classify.Core.Data;
 using Classify.Core.Labels;
 using Classify.Core.Metrics;
 using Classify.Core.Prediction;
+using Classify.Core.Training;
 using Classify.Transformers.Training;
 using Xunit.Abstractions;
 
@@ -33,8 +34,8 @@ public class TrainerMeasurements
         var options = TrainingFixture.Options(TestPaths.Fixture("tiny-bert"), ("learning_rate", 1e-3), ("per_device_train_batch_size", 8),
             ("max_steps", 1000), ("logging_steps", 100), ("eval_strategy", "no"), ("save_strategy", "no"));
         var clock = Stopwatch.StartNew();
-        using var predictor = new TransformerTrainer().Train(
-            TrainingFixture.Request(run, options, TrainingFixture.ToyExamples(256, 9), [], progress: progress), CancellationToken.None).Predictor;
+        using var trained = ((IClassifierTrainer)new TransformerTrainer()).Train(
+            TrainingFixture.Request(run, options, TrainingFixture.ToyExamples(256, 9), [], progress: progress), CancellationToken.None).Model;
         _out.WriteLine($"RSS at step 100: {rss[100] / 1048576.0:0.0} MiB, at step 1000: {rss[1000] / 1048576.0:0.0} MiB; {clock.Elapsed.TotalMilliseconds / 1000:0.00} ms/step");
         Assert.True(rss[1000] - rss[100] < 64L << 20, $"RSS grew by {(rss[1000] - rss[100]) / 1048576.0:0.0} MiB");
     }
@@ -54,7 +55,8 @@ public class TrainerMeasurements
             ("num_train_epochs", 1), ("warmup_ratio", 0.1), ("weight_decay", 0.01), ("group_by_length", true), ("max_length", 64));
         var clock = Stopwatch.StartNew();
         var trainer = new TransformerTrainer { ScratchCacheRoot = Path.Combine(run, "scratch") };
-        using var predictor = trainer.Train(TrainingFixture.Request(run, options, train, val, schema), CancellationToken.None).Predictor;
+        using var trained = ((IClassifierTrainer)trainer).Train(TrainingFixture.Request(run, options, train, val, schema), CancellationToken.None).Model;
+        var predictor = trained.Predictor;
         var trainSeconds = clock.Elapsed.TotalSeconds;
         int steps = trainer.LogHistory[^1]["step"]!.GetValue<int>();
         var eval = trainer.LogHistory.Last(r => r.ContainsKey("eval_macro_f1"));

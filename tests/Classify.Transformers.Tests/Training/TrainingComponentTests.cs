@@ -133,27 +133,92 @@ public class TrainingComponentTests
         Assert.Equal(expected, value, 5);
     }
 
+    private static TrainingArguments Parse(JsonObject section, bool hasValidation = true, LabelSchema? schema = null) =>
+        TransformerOptions.FromJson(section, schema ?? new LabelSchema(TaskKind.Binary, ["a", "b"])).For(hasValidation);
+
     [Fact]
     public void Options_are_validated_with_key_paths()
     {
-        var typo = Assert.Throws<InputException>(() => TrainingArguments.FromOptions(new JsonObject { ["model"] = "m", ["learning_rat"] = 1e-4 }, 1));
+        var typo = Assert.Throws<InputException>(() => Parse(new JsonObject { ["model"] = "m", ["learning_rat"] = 1e-4 }));
         Assert.Contains("transformer.learning_rat", typo.Message);
-        var bad = Assert.Throws<InputException>(() => TrainingArguments.FromOptions(new JsonObject { ["model"] = "m", ["lr_scheduler_type"] = "step" }, 1));
+        var bad = Assert.Throws<InputException>(() => Parse(new JsonObject { ["model"] = "m", ["lr_scheduler_type"] = "step" }));
         Assert.Contains("lr_scheduler_type", bad.Message);
-        var args = TrainingArguments.FromOptions(new JsonObject
+        var args = Parse(new JsonObject
         {
             ["model"] = "m", ["metric_for_best_model"] = "eval_loss", ["eval_strategy"] = "steps", ["eval_steps"] = 10,
-            ["save_steps"] = 20, ["class_weight"] = new JsonObject { ["b"] = 2.0 }, ["resume_from_checkpoint"] = true,
-        }, 7);
+            ["save_steps"] = 20, ["class_weight"] = new JsonObject { ["b"] = 2.0 }, ["resume_from_checkpoint"] = true, ["seed"] = 7,
+        });
         Assert.Equal(TrainingArguments.EvalLossKey, args.MetricForBestModel);
         Assert.False(args.GreaterIsBetter);
         Assert.Equal(7, args.Seed);
+        Assert.Null(Parse(new JsonObject { ["model"] = "m" }).Seed);   // the run seed
         Assert.Equal(TrainingArguments.LatestCheckpoint, args.ResumeFromCheckpoint);
         Assert.Equal(2.0, args.ClassWeight!.ByLabel!["b"]);
-        Assert.Throws<InputException>(() => TrainingArguments.FromOptions(new JsonObject
+        Assert.Throws<InputException>(() => Parse(new JsonObject
         {
             ["model"] = "m", ["eval_strategy"] = "steps", ["eval_steps"] = 10, ["save_steps"] = 15,
-        }, 1));
+        }));
+        var unknownLabel = Assert.Throws<InputException>(() => Parse(new JsonObject { ["model"] = "m", ["class_weight"] = new JsonObject { ["c"] = 2.0 } }));
+        Assert.Equal("transformer.class_weight", unknownLabel.Field);
+    }
+
+    [Fact]
+    public void Settings_that_depend_on_the_validation_split_are_checked_for_the_actual_run()
+    {
+        // Defaults: evaluate every epoch with a validation split, never without one.
+        Assert.Equal(IntervalStrategy.Epoch, Parse(new JsonObject { ["model"] = "m" }).EvalStrategy);
+        var none = Parse(new JsonObject { ["model"] = "m" }, hasValidation: false);
+        Assert.Equal(IntervalStrategy.No, none.EvalStrategy);
+        Assert.False(none.LoadBestModelAtEnd);
+        // Wrong only without a validation split: parsed fine, refused for such a run, naming the key.
+        var options = TransformerOptions.FromJson(new JsonObject { ["model"] = "m", ["eval_strategy"] = "steps" }, new LabelSchema(TaskKind.Binary, ["a", "b"]));
+        Assert.Equal(IntervalStrategy.Steps, options.For(true).EvalStrategy);
+        Assert.Equal("transformer.eval_strategy", Assert.Throws<InputException>(() => options.For(false)).Field);
+        // Wrong only with one (save_strategy differs from the evaluation default): fine for a run without.
+        var steps = TransformerOptions.FromJson(new JsonObject { ["model"] = "m", ["save_strategy"] = "steps" }, new LabelSchema(TaskKind.Binary, ["a", "b"]));
+        Assert.Equal(IntervalStrategy.Steps, steps.For(false).SaveStrategy);
+        Assert.Equal("transformer.save_strategy", Assert.Throws<InputException>(() => steps.For(true)).Field);
+        // Wrong either way: refused when parsed.
+        Assert.Throws<InputException>(() => TransformerOptions.FromJson(new JsonObject { ["model"] = "m", ["max_steps"] = 0 },
+            new LabelSchema(TaskKind.Binary, ["a", "b"])));
+    }
+
+    [Fact]
+    public void The_unknown_setting_message_lists_every_key_that_is_read()
+    {
+        var e = Assert.Throws<InputException>(() => Parse(new JsonObject { ["model"] = "m", ["early_stoping_patience"] = 3 }));
+        var listed = System.Text.RegularExpressions.Regex.Match(e.Reason, @"known here: (.*)\)$").Groups[1].Value.Split(", ");
+        string[] keys =
+        [
+            "model", "tokenizer", "learning_rate", "per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps",
+            "num_train_epochs", "max_steps", "weight_decay", "adam_beta1", "adam_beta2", "adam_epsilon", "lr_scheduler_type", "warmup_ratio",
+            "warmup_steps", "max_grad_norm", "eval_strategy", "eval_steps", "logging_steps", "save_strategy", "save_steps", "save_total_limit",
+            "load_best_model_at_end", "metric_for_best_model", "greater_is_better", "early_stopping_patience", "early_stopping_threshold",
+            "seed", "max_length", "group_by_length", "class_weight", "pos_weight", "resume_from_checkpoint",
+        ];
+        Assert.Equal(keys.Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
+        // Each of them is accepted (none is known to the message but refused by the reader, or the other way round).
+        foreach (var key in new[] { "early_stopping_patience", "save_total_limit", "max_length" })
+            Parse(new JsonObject { ["model"] = "m", [key] = 2 });
+    }
+
+    [Fact]
+    public void Stale_checkpoint_staging_folders_are_removed_and_an_orphaned_previous_copy_restored()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "classify-stale-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path.Combine(dir, "checkpoint-4"));
+        Directory.CreateDirectory(Path.Combine(dir, $".checkpoint-6.{Guid.NewGuid():N}.tmp"));
+        Directory.CreateDirectory(Path.Combine(dir, $".checkpoint-4.{Guid.NewGuid():N}.old"));   // checkpoint-4 exists: stale copy
+        var orphan = Path.Combine(dir, $".checkpoint-2.{Guid.NewGuid():N}.old");                 // checkpoint-2 is missing: restore
+        Directory.CreateDirectory(orphan);
+        File.WriteAllText(Path.Combine(orphan, "trainer_state.json"), "{}");
+        Directory.CreateDirectory(Path.Combine(dir, ".unrelated"));
+
+        var handled = new Checkpoints(dir).RemoveStaleTemporaries();
+        Assert.Equal(3, handled.Count);
+        Assert.Equal([".unrelated", "checkpoint-2", "checkpoint-4"], Directory.GetDirectories(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.True(File.Exists(Path.Combine(dir, "checkpoint-2", "trainer_state.json")));
+        Directory.Delete(dir, recursive: true);
     }
 
     [Fact]
@@ -172,32 +237,6 @@ public class TrainingComponentTests
                 Assert.True(lengths[flat[i]] <= lengths[flat[i - 1]]);
         Assert.Equal(batches.Select(b => b.ToArray()), sampler.Batches(0).Select(b => b.ToArray()));
         Assert.NotEqual(batches[0], sampler.Batches(1)[0]);
-    }
-
-    [Fact]
-    public void Context_truncation_keeps_the_utterance_and_drops_the_oldest_turns()
-    {
-        var tokenizer = AutoTokenizer.FromPretrained(TestPaths.Fixture("tiny-bert"));
-        var context = new ContextOptions { Turns = 3, Separator = " | " };
-        var encoder = new ContextEncoder(tokenizer, maxLength: 16, context);
-        string[] turns = ["i love this day", "it was very good", "we love you"];
-        // Utterance 3 tokens + [CLS] [SEP] [SEP] = 6; budget 10: "we love you" (3) and "it was very good | we love you" (8) fit, all three (13) do not.
-        var segment = encoder.ContextSegment("this is great", turns);
-        Assert.Equal("it was very good | we love you", segment);
-        var encoding = encoder.Encode("this is great", turns);
-        Assert.Equal(["[CLS]", "this", "is", "great", "[SEP]"], encoding.Tokens.Take(5));
-        Assert.Equal("[SEP]", encoding.Tokens[^1]);
-        Assert.Equal(0, encoding.NumTruncatedTokens);
-
-        // A tight budget keeps only the newest turn.
-        Assert.Equal("we love you", new ContextEncoder(tokenizer, 10, context).ContextSegment("this is great", turns));
-        // An utterance that fills the budget alone is truncated and the context dropped.
-        var longText = string.Join(' ', Enumerable.Repeat("good", 30));
-        var cut = encoder.Encode(longText, turns);
-        Assert.Equal(16, cut.Length);
-        Assert.DoesNotContain(1, cut.SequenceIds);
-        // Without context settings the turns are ignored.
-        Assert.Null(new ContextEncoder(tokenizer, 16, null).ContextSegment("this is great", turns));
     }
 
     private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>

@@ -1,10 +1,12 @@
 using System.Text.Json.Nodes;
 using Classify.Core.Data;
+using Classify.Core.IO;
 using Classify.Core.Labels;
 using Classify.Core.Prediction;
 using Classify.Core.Randomness;
 using Classify.Core.Runs;
 using Classify.Core.Training;
+using Classify.Transformers.Training;
 
 namespace Classify.Transformers.Tests.Training;
 
@@ -62,7 +64,8 @@ internal static class TrainingFixture
     }
 
     public static TrainingRequest Request(string runDir, JsonObject options, IReadOnlyList<Example> train, IReadOnlyList<Example> validation,
-        LabelSchema? schema = null, IProgress<ProgressUpdate>? progress = null, ContextOptions? context = null)
+        LabelSchema? schema = null, IProgress<ProgressUpdate>? progress = null, ContextOptions? context = null,
+        IReadOnlyList<ITrainerCallback>? callbacks = null, Action<string>? log = null)
     {
         schema ??= Binary;
         var run = new RunLayout(runDir);
@@ -71,13 +74,22 @@ internal static class TrainingFixture
             Schema = schema,
             Train = train,
             Validation = validation,
-            Options = options,
+            Options = TransformerOptions.FromJson(options, schema),
             Seed = 42,
-            ModelDirectory = run.ModelDirectory,
             Run = run,
             Manifest = new ModelManifest { Engine = "transformer", Task = schema.Kind.ToName(), Labels = schema.Labels, Context = context },
             Progress = progress,
+            Callbacks = callbacks ?? [],
+            Log = log,
         };
+    }
+
+    /// <summary>Writes the package as the experiment does (run/model, atomically, with the predictor's manifest); returns its folder.</summary>
+    public static string SavePackage(TrainingOutcome outcome, string runDir)
+    {
+        var layout = new RunLayout(runDir);
+        AtomicFile.WriteDirectory(layout.ModelDirectory, dir => outcome.Model.Save(dir, outcome.Model.Predictor.Manifest));
+        return layout.ModelDirectory;
     }
 
     public static JsonObject Options(string model, params (string Key, JsonNode? Value)[] settings)

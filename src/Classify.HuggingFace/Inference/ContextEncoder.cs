@@ -1,7 +1,7 @@
 using Classify.Core.Prediction;
 using Classify.HuggingFace.Tokenization;
 
-namespace Classify.Transformers.Training;
+namespace Classify.HuggingFace.Inference;
 
 /// <summary>
 /// Turns a text and its conversation context into model inputs, identically at training and inference time.
@@ -43,9 +43,6 @@ public sealed class ContextEncoder
 
     /// <summary>The tokenizer.</summary>
     public PreTrainedTokenizer Tokenizer => _tokenizer;
-
-    /// <summary>The id used to pad batches.</summary>
-    public int PadTokenId => _tokenizer.PadTokenId ?? 0;
 
     /// <summary>The unpadded encoding of one input.</summary>
     public Encoding Encode(string text, IReadOnlyList<string>? context = null)

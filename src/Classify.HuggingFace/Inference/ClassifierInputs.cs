@@ -1,0 +1,93 @@
+using System.Text.Json.Nodes;
+using Classify.Core.Prediction;
+using Classify.HuggingFace.Configuration;
+using Classify.HuggingFace.Tokenization;
+
+namespace Classify.HuggingFace.Inference;
+
+/// <summary>
+/// How texts become the inputs of one Hugging Face sequence classifier, and the batched scoring loop that any forward
+/// pass plugs into (TorchSharp in Classify.Transformers, ONNX Runtime, a model server): tokenize with the
+/// <see cref="ContextEncoder"/> (context turns as the second segment, exactly as in training), order by length, cut
+/// into batches padded only to their own longest member (<see cref="PaddedBatch"/>), and put the rows back in input
+/// order. Needs no tensor library.
+/// </summary>
+public sealed class ClassifierInputs
+{
+    /// <summary>Creates the inputs of a model.</summary>
+    /// <param name="tokenizer">The model's tokenizer.</param>
+    /// <param name="config">The model's config (pad id fallback and the family, which decides whether segment ids are fed).</param>
+    /// <param name="maxLength">Tokens per input, special tokens included.</param>
+    /// <param name="context">The manifest's context settings, or null.</param>
+    public ClassifierInputs(PreTrainedTokenizer tokenizer, PretrainedConfig config, int maxLength, ContextOptions? context)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(config);
+        Encoder = new ContextEncoder(tokenizer, maxLength, context);
+        PadTokenId = tokenizer.PadTokenId
+                     ?? (config.Json["pad_token_id"] is JsonValue v && v.TryGetValue<int>(out var id) ? id : 0);
+        // Only BERT has a token-type table with a row per segment; RoBERTa's has one row and the others none.
+        UsesTokenTypes = config.ModelType == BertConfig.Type;
+    }
+
+    /// <summary>The tokenizer.</summary>
+    public PreTrainedTokenizer Tokenizer => Encoder.Tokenizer;
+
+    /// <summary>The encoder shared with training.</summary>
+    public ContextEncoder Encoder { get; }
+
+    /// <summary>Tokens per input, special tokens included; longer inputs are truncated.</summary>
+    public int MaxLength => Encoder.MaxLength;
+
+    /// <summary>The id padding positions get: the tokenizer's pad token, else the config's <c>pad_token_id</c>, else 0.</summary>
+    public int PadTokenId { get; }
+
+    /// <summary>True when the model takes <c>token_type_ids</c> (BERT); batches carry them only then.</summary>
+    public bool UsesTokenTypes { get; }
+
+    /// <summary>The unpadded encoding of each input, in input order.</summary>
+    public Encoding[] Encode(IReadOnlyList<TextInput> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var encodings = new Encoding[inputs.Count];
+        for (int i = 0; i < inputs.Count; i++) encodings[i] = Encoder.Encode(inputs[i].Text ?? "", inputs[i].Context);
+        return encodings;
+    }
+
+    /// <summary>The encodings at <paramref name="rows"/> (all when null) as one right-padded batch for this model.</summary>
+    public PaddedBatch Pad(IReadOnlyList<Encoding> encodings, IReadOnlyList<int>? rows = null) =>
+        PaddedBatch.Create(encodings, PadTokenId, rows, UsesTokenTypes);
+
+    /// <summary>
+    /// Scores <paramref name="inputs"/>: tokenizes them, then runs <see cref="Score(IReadOnlyList{Encoding}, int, Func{PaddedBatch, double[][]}, CancellationToken)"/>.
+    /// </summary>
+    public double[][] Score(IReadOnlyList<TextInput> inputs, int batchSize, Func<PaddedBatch, double[][]> forward,
+        CancellationToken cancellationToken = default) =>
+        Score(Encode(inputs), batchSize, forward, cancellationToken);
+
+    /// <summary>
+    /// The one batched scoring loop: encodings ordered by length (stable), cut into batches of
+    /// <paramref name="batchSize"/>, each padded to its own longest member and given to <paramref name="forward"/>,
+    /// which returns one row of scores per batch row (in <see cref="PaddedBatch.Rows"/> order). Rows come back in
+    /// input order. Because padding is masked, a row's scores do not depend on the batch it lands in.
+    /// </summary>
+    /// <exception cref="InvalidOperationException"><paramref name="forward"/> returned the wrong number of rows.</exception>
+    public double[][] Score(IReadOnlyList<Encoding> encodings, int batchSize, Func<PaddedBatch, double[][]> forward,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(encodings);
+        ArgumentNullException.ThrowIfNull(forward);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var order = Enumerable.Range(0, encodings.Count).OrderBy(i => encodings[i].Length).ToArray();   // stable
+        var result = new double[encodings.Count][];
+        for (int start = 0; start < order.Length; start += batchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var batch = Pad(encodings, new ArraySegment<int>(order, start, Math.Min(batchSize, order.Length - start)));
+            var rows = forward(batch);
+            if (rows.Length != batch.Count) throw new InvalidOperationException($"the forward pass returned {rows.Length} rows for a batch of {batch.Count}");
+            for (int k = 0; k < rows.Length; k++) result[batch.Rows[k]] = rows[k];
+        }
+        return result;
+    }
+}
