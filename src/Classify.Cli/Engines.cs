@@ -15,17 +15,7 @@ internal static class Engines
     {
         LinearEngine.Register();
         TransformerEngine.Register();
-        ModelSources.Register(new HubOrScratchSource());
-    }
-
-    // Interim until the hub and scratch sources live beside their engines.
-    private sealed class HubOrScratchSource : IModelSource
-    {
-        public string Name => "hub";
-        public string Syntax => "a hub id (org/name) or scratch:<family>-<size>";
-        public bool Recognizes(string spec) => ScratchModels.IsScratch(spec) || HubRepoId.LooksLikeRepoId(spec);
-        public Task<string> ResolveAsync(string spec, ModelSourceOptions options, CancellationToken cancellationToken) =>
-            HubModelResolver.ResolveModelAsync(spec, options.Seed, null, cancellationToken);
+        HubModelSource.Register();
     }
 
     /// <summary>Source options whose progress prints one line per downloaded file (sizes in MB), so a long download shows it is alive.</summary>

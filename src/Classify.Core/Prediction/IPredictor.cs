@@ -33,7 +33,7 @@ public readonly record struct ForwardMode
 /// <summary>
 /// An engine's view of a loaded model: texts in, raw scores out (logits or decision values, before temperature).
 /// Probabilities are derived in one place, <see cref="LinkFunction"/>, from the scores, the predictor's
-/// <see cref="Link"/> and the manifest's temperature (<see cref="PredictorExtensions.PredictProbabilities"/>).
+/// <see cref="Link"/> and the manifest's temperature (<see cref="PredictorExtensions.PredictProbabilities(IPredictor, IReadOnlyList{TextInput}, CancellationToken)"/>).
 /// Implementations must be safe to call from one thread at a time; <see cref="TextClassifier"/> adds cleaning and
 /// decision rules on top.
 /// </summary>

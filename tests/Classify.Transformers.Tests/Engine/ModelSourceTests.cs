@@ -36,7 +36,7 @@ public sealed class ModelSourceTests : IDisposable
         Assert.IsType<TransformerTrainer>(ModelEngines.TrainerFor("transformer"));
         // A local path is never a spec: no source is asked.
         var missing = Assert.Throws<InputException>(() => ModelSources.Resolve("./no-such-folder"));
-        Assert.Contains("no such local model folder", missing.Message);
+        Assert.Contains("no such local folder", missing.Message);
     }
 
     [Fact]
