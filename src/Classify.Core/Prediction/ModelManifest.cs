@@ -47,28 +47,110 @@ public sealed record ModelManifest
     /// <summary>The label schema described by <see cref="Task"/> and <see cref="Labels"/>.</summary>
     [JsonIgnore] public LabelSchema Schema => new(TaskKindNames.Parse(Task), Labels);
 
-    /// <summary>Reads <c>classify.json</c> from a model directory, with a clear error when it is missing or malformed.</summary>
+    /// <summary>The value of <see cref="Format"/>.</summary>
+    public const string FormatName = "classify-model";
+
+    /// <summary>
+    /// Reads <c>classify.json</c> from a model directory and validates it (<see cref="Validate"/>): a missing, malformed
+    /// or inconsistent manifest is an <see cref="InputException"/> naming the file, the line and the field.
+    /// </summary>
     public static ModelManifest Load(string modelDirectory)
     {
         var path = Path.Combine(modelDirectory, FileName);
         if (!File.Exists(path)) throw new InputException($"no {FileName} in this folder; it is not a Classify model package", modelDirectory);
+        var text = File.ReadAllText(path);
+        var lines = JsonKeyLines.Map(System.Text.Encoding.UTF8.GetBytes(text));
+        long? LineOf(string field)
+        {
+            for (var key = field; ;)   // "thresholds[1]" → "thresholds", "context.turns" → "context"
+            {
+                if (lines.TryGetValue(key, out var line)) return line;
+                int cut = key.LastIndexOfAny(['.', '[']);
+                if (cut <= 0) return null;
+                key = key[..cut];
+            }
+        }
+        ModelManifest m;
         try
         {
-            var m = JsonSerializer.Deserialize<ModelManifest>(File.ReadAllText(path), AtomicFile.JsonOptions)
-                    ?? throw new InputException("empty manifest", path);
-            _ = m.Schema; // validates task and labels
-            if (m.Thresholds is { } t && t.Count != m.Labels.Count)
-                throw new InputException($"{t.Count} thresholds for {m.Labels.Count} labels", path, field: "thresholds");
-            return m;
+            var node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            if (node is not JsonObject root) throw new InputException("expected a JSON object", path, 1);
+            foreach (var key in (string[])["engine", "task", "labels"])
+                if (root[key] is null)
+                    throw new InputException($"'{key}' is missing (a model manifest names its engine, task and labels)", path, field: key);
+            m = root.Deserialize<ModelManifest>(AtomicFile.JsonOptions) ?? throw new InputException("empty manifest", path);
         }
         catch (JsonException e)
         {
-            throw new InputException($"malformed JSON: {e.Message}", path, e.LineNumber + 1, e.Path, e);
+            var field = e.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : null;
+            var reason = e.Message.Split(" Path:")[0].Split(" LineNumber:")[0];
+            throw new InputException($"malformed JSON: {reason}", path, e.LineNumber + 1 ?? (field is null ? null : LineOf(field)), field, e);
         }
-        catch (Exception e) when (e is ArgumentException or FormatException)
+        catch (ArgumentException e)   // a key written twice ("An item with the same key has already been added. Key: temperature")
         {
-            throw new InputException(e.Message, path, inner: e);
+            var key = e.Message.Split("Key: ") is [_, var rest] ? rest.Split(' ')[0] : null;
+            throw key is null
+                ? new InputException($"malformed JSON: {e.Message}", path, inner: e)
+                : new InputException($"malformed JSON: '{key}' is written twice", path, LineOf(key), key, e);
         }
+        m.ValidateAt(path, LineOf);
+        return m;
+    }
+
+    /// <summary>
+    /// Checks every field a predictor relies on: <c>format</c> is <c>classify-model</c>, <c>format_version</c> is one this
+    /// build reads, <c>engine</c> is named, <c>task</c> is binary, multiclass or multilabel, <c>labels</c> are unique,
+    /// non-empty names and as many as the task needs, <c>thresholds</c> (if any) are one probability in [0, 1] per label,
+    /// <c>temperature</c> is a positive finite number, and <c>context.turns</c> is not negative.
+    /// </summary>
+    /// <param name="file">The manifest file, for the message.</param>
+    /// <exception cref="InputException">The first invalid field, named.</exception>
+    public void Validate(string? file = null) => ValidateAt(file, null);
+
+    private void ValidateAt(string? file, Func<string, long?>? lineOf)
+    {
+        InputException Bad(string field, string reason) => new(reason, file, lineOf?.Invoke(field), field);
+        if (Format != FormatName) throw Bad("format", $"format is '{Format}', not '{FormatName}': this is not a Classify model manifest");
+        if (FormatVersion > CurrentFormatVersion)
+            throw Bad("format_version", $"format_version {FormatVersion} is newer than this Classify {ClassifyInfo.Version} reads ({CurrentFormatVersion}); upgrade Classify to load this model");
+        if (FormatVersion < 1) throw Bad("format_version", $"format_version {FormatVersion} is not a version Classify writes (1 to {CurrentFormatVersion})");
+        if (string.IsNullOrWhiteSpace(Engine)) throw Bad("engine", "engine is empty (linear, transformer …)");
+        TaskKind kind;
+        try { kind = TaskKindNames.Parse(Task ?? ""); }
+        catch (FormatException) { throw Bad("task", $"unknown task '{Task}' (expected binary, multiclass or multilabel)"); }
+        if (Labels is null || Labels.Count == 0) throw Bad("labels", "no labels");
+        if (FindLabelProblem(Labels) is { } problem) throw Bad("labels", problem);
+        if (kind == TaskKind.Binary && Labels.Count != 2) throw Bad("labels", $"a binary task has exactly 2 labels, found {Labels.Count}");
+        if (kind != TaskKind.Binary && Labels.Count < 2) throw Bad("labels", $"a {kind.ToName()} task needs at least 2 labels, found {Labels.Count}");
+        if (Thresholds is { } t)
+        {
+            if (t.Count != Labels.Count) throw Bad("thresholds", $"{t.Count} thresholds for {Labels.Count} labels");
+            for (int k = 0; k < t.Count; k++)
+                if (!(t[k] is >= 0 and <= 1))
+                    throw Bad("thresholds", $"the threshold of '{Labels[k]}' is {t[k].ToString(System.Globalization.CultureInfo.InvariantCulture)}; thresholds are probabilities in [0, 1]");
+        }
+        if (!(Temperature > 0) || double.IsInfinity(Temperature))
+            throw Bad("temperature", $"temperature must be a positive finite number (1 = uncalibrated), found {Temperature.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        if (Cleaning is null) throw Bad("cleaning", "cleaning is null; write {} for no cleaning");
+        if (Context is { Turns: < 0 } c) throw Bad("context.turns", $"context.turns must be 0 or more, found {c.Turns}");
+        if (Context is { Separator: null }) throw Bad("context.separator", "context.separator is null");
+    }
+
+    /// <summary>
+    /// What is wrong with a list of label names (an empty or missing name, a name given twice), or null when nothing is:
+    /// label names index probabilities, so each must be distinct. Engines that read labels from elsewhere (a Hugging Face
+    /// <c>id2label</c>) use it to report the problem against their own file and field.
+    /// </summary>
+    public static string? FindLabelProblem(IReadOnlyList<string?> labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < labels.Count; i++)
+        {
+            if (string.IsNullOrEmpty(labels[i])) return $"label {i} is empty";
+            if (!seen.TryAdd(labels[i]!, i)) return $"label '{labels[i]}' appears twice (labels {seen[labels[i]!]} and {i}); label names must be distinct";
+        }
+        return null;
     }
 
     /// <summary>Writes <c>classify.json</c> atomically into <paramref name="modelDirectory"/>.</summary>

@@ -91,6 +91,7 @@ public sealed class Experiment
         var summary = split.Summarize(schema);
         SplitReady?.Invoke(summary);
         if (split.Train.Count == 0) throw new InputException("the training split is empty", _config.Data.Path);
+        trainer.CheckTrainingData(options, schema, split.Train, split.Val.Count, Log);
         return new PreparedExperiment(this, _config, trainer, options, dataset, split, summary, clock.Elapsed.TotalSeconds);
     }
 
@@ -195,6 +196,7 @@ public sealed class Experiment
                 throw new ArgumentException("a trial shares the data, split, seed and engine of the prepared experiment", nameof(trial));
             CheckDecision(trial, Schema);
             var options = ParseEngineOptions(trial, Trainer, Schema);
+            Trainer.CheckTrainingData(options, Schema, Split.Train, Split.Val.Count, _owner.Log);
             return new PreparedExperiment(_owner, trial, Trainer, options, Dataset, Split, Summary, _prepareSeconds);
         }
 

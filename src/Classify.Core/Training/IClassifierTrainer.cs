@@ -25,6 +25,13 @@ public interface IClassifierTrainer
     /// </summary>
     object ParseOptions(ConfigReader section, LabelSchema schema);
 
+    /// <summary>
+    /// Checks parsed options against the prepared split (for example cross-validation folds against class sizes), before
+    /// anything is written. Errors are <see cref="IO.InputException"/>s naming the file, line and key; warnings go to
+    /// <paramref name="log"/>. The default checks nothing.
+    /// </summary>
+    void CheckTrainingData(object options, LabelSchema schema, IReadOnlyList<Example> train, int validationCount, Action<string>? log) { }
+
     /// <summary>Trains. <see cref="TrainingRequest.Options"/> is what <see cref="ParseOptions"/> returned.</summary>
     TrainingOutcome Train(TrainingRequest request, CancellationToken cancellationToken);
 }
@@ -43,6 +50,12 @@ public abstract class ClassifierTrainer<TOptions> : IClassifierTrainer where TOp
     public abstract TrainingOutcome Train(TrainingRequest request, TOptions options, CancellationToken cancellationToken);
 
     object IClassifierTrainer.ParseOptions(ConfigReader section, LabelSchema schema) => ParseOptions(section, schema);
+
+    /// <summary>Checks parsed options against the prepared split (see <see cref="IClassifierTrainer.CheckTrainingData"/>).</summary>
+    public virtual void CheckTrainingData(TOptions options, LabelSchema schema, IReadOnlyList<Example> train, int validationCount, Action<string>? log) { }
+
+    void IClassifierTrainer.CheckTrainingData(object options, LabelSchema schema, IReadOnlyList<Example> train, int validationCount, Action<string>? log) =>
+        CheckTrainingData((TOptions)options, schema, train, validationCount, log);
 
     TrainingOutcome IClassifierTrainer.Train(TrainingRequest request, CancellationToken cancellationToken) =>
         Train(request, request.Options as TOptions ?? throw new ArgumentException(

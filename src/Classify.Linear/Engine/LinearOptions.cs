@@ -28,10 +28,19 @@ public sealed record LinearOptions
     public required LogisticRegressionOptions LogReg { get; init; }
     /// <summary>Grid values per parameter name (empty: no search).</summary>
     public required IReadOnlyDictionary<string, IReadOnlyList<object?>> Grid { get; init; }
-    /// <summary>Folds of cross-validation (0 or 1: select on the validation split instead).</summary>
+    /// <summary>
+    /// Folds of cross-validation for single-label tasks: 0 selects on the validation split instead, 1 is not allowed
+    /// (it would silently mean the validation split), 2 or more are stratified folds of the training split.
+    /// </summary>
     public int Folds { get; init; } = 5;
     /// <summary>Selection metric key.</summary>
     public string Scoring { get; init; } = MetricKeys.MacroF1;
+
+    /// <summary>Where the section was read from (file, lines, key path), for errors found later against the data.</summary>
+    internal ConfigReader? Location { get; init; }
+
+    /// <summary>An input error for <c>linear.&lt;key&gt;</c>, located in the config file when the options came from one.</summary>
+    internal InputException Error(string key, string reason) => Location?.Error(key, reason) ?? new InputException(reason, field: $"linear.{key}");
 
     private static readonly JsonSerializerOptions StrictJson = new()
     {
@@ -63,23 +72,92 @@ public sealed record LinearOptions
             gridSection.Node(name);
         }
         var folds = search.Int("cv", 5);
-        if (folds < 0) throw search.Error("cv", "must be 0 (select on validation) or at least 2");
+        if (folds is < 0 or 1) throw search.Error("cv", $"cv must be 0 (select on the validation split) or at least 2 (folds of the training split), found {folds}");
         var scoring = search.String("scoring", MetricKeys.MacroF1)!;
-        if (!MetricKeys.All.Contains(MetricKeys.Normalize(scoring))) throw search.Error("scoring", $"unknown metric '{scoring}' (known: {string.Join(", ", MetricKeys.All)})");
+        var scoringKey = ScoringKey(search, scoring, schema);
         search.EnsureOnlyKnownKeys();
         root.EnsureOnlyKnownKeys();
         try
         {
             tfidf.Validate();
-            foreach (var candidate in ExpandCandidates(grid)) ModelSelection.LogisticRegressionSearch.Apply(logreg, candidate);
-            logreg.Validate();
         }
-        catch (ArgumentException e)
+        catch (InputException e) when (e.File is null)
         {
-            throw new InputException(e.Message, root.Source, root.LineOf(""), root.Path, e);
+            throw new InputException(e.Reason, root.Source, root.LineOf($"tfidf.{e.Field}"), e.Field is null ? $"{root.Path}.tfidf" : $"{root.Path}.tfidf.{e.Field}", e);
         }
-        return new LinearOptions { Tfidf = tfidf, LogReg = logreg, Grid = grid, Folds = folds, Scoring = MetricKeys.Normalize(scoring) };
+        CheckDocumentFrequencies(tfidf, root);
+        CheckLogReg(logreg, grid, root);
+        return new LinearOptions { Tfidf = tfidf, LogReg = logreg, Grid = grid, Folds = folds, Scoring = scoringKey, Location = root };
     }
+
+    /// <summary>The selection metric, known and meaningful for the task (samples_f1 and hamming_loss exist only for multilabel).</summary>
+    private static string ScoringKey(ConfigReader search, string scoring, LabelSchema schema)
+    {
+        string key;
+        try { key = MetricKeys.Normalize(scoring); }
+        catch (ArgumentException) { throw search.Error("scoring", $"unknown metric '{scoring}' (known: {string.Join(", ", MetricKeys.All)})"); }
+        if (!schema.IsMultilabel && key is MetricKeys.SamplesF1 or MetricKeys.HammingLoss)
+            throw search.Error("scoring", $"{key} applies to multilabel tasks only; this task is {schema.Kind.ToName()} (use macro_f1, accuracy, weighted_f1, log_loss …)");
+        return key;
+    }
+
+    /// <summary>
+    /// scikit-learn refuses, when fitting, a <c>max_df</c> that stands for fewer documents than <c>min_df</c>. When both
+    /// are counts or both fractions that needs no data, so it is checked here; a count against a fraction depends on the
+    /// number of training documents and is checked against the split (<see cref="LinearTrainer.CheckTrainingData"/>).
+    /// </summary>
+    private static void CheckDocumentFrequencies(TfidfVectorizerOptions tfidf, ConfigReader root)
+    {
+        if (tfidf.Vocabulary is not null || tfidf.MinDf.IsFraction != tfidf.MaxDf.IsFraction) return;   // a fixed vocabulary ignores both
+        if (tfidf.MaxDf.Value < tfidf.MinDf.Value)
+            throw root.Error("tfidf.max_df", $"max_df {tfidf.MaxDf} is below min_df {tfidf.MinDf}: no term could be kept " +
+                                             "(scikit-learn: max_df corresponds to < documents than min_df)");
+    }
+
+    /// <summary>Validates the logistic-regression options and every grid candidate, naming the grid key or logreg key at fault.</summary>
+    private static void CheckLogReg(LogisticRegressionOptions logreg, IReadOnlyDictionary<string, IReadOnlyList<object?>> grid, ConfigReader root)
+    {
+        foreach (var (name, values) in grid)
+            foreach (var value in values)
+            {
+                try { ModelSelection.LogisticRegressionSearch.Apply(logreg, [KeyValuePair.Create(name, value)]); }
+                catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException)
+                {
+                    throw root.Error($"search.grid.{name}", e.Message.Split(" (Parameter")[0]);
+                }
+            }
+        foreach (var candidate in ExpandCandidates(grid).Append([]))
+        {
+            var list = candidate.ToList();
+            try
+            {
+                ModelSelection.LogisticRegressionSearch.Apply(logreg, list).Validate();
+            }
+            catch (ArgumentException e)
+            {
+                var name = SklearnName(e.ParamName);
+                var reason = e.Message.Split(" (Parameter")[0];
+                if (name is not null && list.Any(kv => kv.Key == name)) throw root.Error($"search.grid.{name}", reason);
+                if (list.Count > 0 && name is null) throw root.Error("search.grid", reason);
+                throw root.Error(name is null ? "logreg" : $"logreg.{name}", reason);
+            }
+        }
+    }
+
+    /// <summary>The config key of a <see cref="LogisticRegressionOptions"/> property named in an exception.</summary>
+    private static string? SklearnName(string? property) => property switch
+    {
+        nameof(LogisticRegressionOptions.C) => "C",
+        nameof(LogisticRegressionOptions.Tol) => "tol",
+        nameof(LogisticRegressionOptions.MaxIter) => "max_iter",
+        nameof(LogisticRegressionOptions.InterceptScaling) => "intercept_scaling",
+        nameof(LogisticRegressionOptions.MaxDegreeOfParallelism) => "n_jobs",
+        nameof(LogisticRegressionOptions.MultiClass) => "multi_class",
+        nameof(LogisticRegressionOptions.Penalty) => "penalty",
+        nameof(LogisticRegressionOptions.Solver) => "solver",
+        nameof(LogisticRegressionOptions.ClassWeight) => "class_weight",
+        _ => null,
+    };
 
     internal static IEnumerable<IEnumerable<KeyValuePair<string, object?>>> ExpandCandidates(IReadOnlyDictionary<string, IReadOnlyList<object?>> grid) =>
         grid.Count == 0 ? [] : new ModelSelection.ParameterGrid(grid);
@@ -132,7 +210,10 @@ public sealed record LinearOptions
             int k = schema.IndexOf(label);
             if (k < 0) throw section.Error(key, $"unknown label '{label}' (labels: {string.Join(", ", schema.Labels)})");
             if (weight is not JsonValue w || w.GetValueKind() != JsonValueKind.Number) throw section.Error($"{key}.{label}", "weights must be numbers");
-            result[k.ToString(System.Globalization.CultureInfo.InvariantCulture)] = JsonNumber.ToDouble(w);
+            var value = JsonNumber.ToDouble(w);
+            if (!double.IsFinite(value) || value < 0)
+                throw section.Error($"{key}.{label}", $"class weights must be finite numbers ≥ 0, found {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+            result[k.ToString(System.Globalization.CultureInfo.InvariantCulture)] = value;
         }
         return result;
     }

@@ -26,11 +26,83 @@ public sealed class LinearTrainer : ClassifierTrainer<LinearOptions>
     /// <inheritdoc />
     public override LinearOptions ParseOptions(Core.Configuration.ConfigReader section, LabelSchema schema) => LinearOptions.Read(section, schema);
 
+    /// <summary>
+    /// Checks the options against the data they will train on, before anything is fitted or written:
+    /// <list type="bullet">
+    /// <item><c>min_df</c> / <c>max_df</c> given as a count and a fraction must not leave max_df below min_df for this
+    /// many training documents (scikit-learn refuses this when fitting: "max_df corresponds to &lt; documents than min_df");</item>
+    /// <item>a cross-validated search (single-label task with a grid and <c>cv ≥ 2</c>) needs no more folds than training
+    /// examples, and some class with at least <c>cv</c> examples (scikit-learn's <c>StratifiedKFold</c> refuses
+    /// otherwise); when only the smallest classes have fewer, <paramref name="log"/> gets scikit-learn's warning;</item>
+    /// <item>a search on the validation split (multilabel, or <c>cv: 0</c>) needs a non-empty validation split.</item>
+    /// </list>
+    /// Errors name the config file, line and key. <see cref="Train"/> runs this check first; calling it when the split is
+    /// known and before the run folder exists (the experiment's prepare stage) makes the errors leave nothing behind.
+    /// </summary>
+    /// <param name="options">Options from <see cref="ParseOptions"/>.</param>
+    /// <param name="schema">Task and labels.</param>
+    /// <param name="train">The training split.</param>
+    /// <param name="validationCount">Examples in the validation split.</param>
+    /// <param name="log">Receives warnings (one line each), or null.</param>
+    /// <exception cref="InputException">The search or the TF-IDF bounds cannot work on this data.</exception>
+    public override void CheckTrainingData(LinearOptions options, LabelSchema schema, IReadOnlyList<Core.Data.Example> train, int validationCount,
+        Action<string>? log)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(train);
+        var warnings = new List<string>();
+        CheckDocumentFrequencies(options, train.Count);
+        if (options.Grid.Count > 0)
+        {
+            if (schema.IsMultilabel || options.Folds == 0)
+            {
+                if (validationCount == 0)
+                    throw options.Error("search", $"a grid search on a {(schema.IsMultilabel ? "multilabel task" : "single-label task with cv: 0")} selects on the validation split, which is empty (set split.val above 0)");
+            }
+            else
+            {
+                CheckFolds(options, schema, train, warnings);
+            }
+        }
+        foreach (var w in warnings) log?.Invoke(w);
+    }
+
+    private static void CheckDocumentFrequencies(LinearOptions options, int documents)
+    {
+        var tfidf = options.Tfidf;
+        if (tfidf.Vocabulary is not null) return;
+        double max = tfidf.MaxDf.ToDocumentCount(documents), min = tfidf.MinDf.ToDocumentCount(documents);
+        if (max < min)
+            throw options.Error("tfidf.max_df", $"max_df {tfidf.MaxDf} stands for {max:0.##} of the {documents:N0} training documents, fewer than min_df " +
+                                                $"{tfidf.MinDf}{(tfidf.MinDf.IsFraction ? $" ({min:0.##})" : "")}: no term could be kept (scikit-learn: max_df corresponds to < documents than min_df)");
+    }
+
+    private static void CheckFolds(LinearOptions options, LabelSchema schema, IReadOnlyList<Core.Data.Example> train, List<string> warnings)
+    {
+        int k = options.Folds;
+        if (k > train.Count)
+            throw options.Error("search.cv", $"cv: {k} folds, but the training split has only {train.Count:N0} examples");
+        var counts = new int[schema.Count];
+        foreach (var e in train) counts[e.Label]++;
+        var present = Enumerable.Range(0, schema.Count).Where(c => counts[c] > 0).ToArray();
+        int largest = present.Max(c => counts[c]);
+        if (largest < k)
+            throw options.Error("search.cv", $"cv: {k} folds, but every class has fewer training examples (largest: '{schema.Labels[present.First(c => counts[c] == largest)]}' " +
+                                             $"with {largest}); use cv ≤ {largest}, or cv: 0 to select on the validation split");
+        int smallest = present.Min(c => counts[c]);
+        if (smallest < k)
+            warnings.Add($"warning: the least populated class in the training split, '{schema.Labels[present.First(c => counts[c] == smallest)]}', " +
+                         $"has only {smallest} examples, fewer than cv: {k}; some folds will not contain it (scikit-learn warns the same)");
+    }
+
     /// <inheritdoc />
     public override TrainingOutcome Train(TrainingRequest request, LinearOptions options, CancellationToken cancellationToken)
     {
         var schema = request.Schema;
         var progress = request.Progress;
+        // The experiment checked these already (and logged the warnings); a direct caller gets the errors here.
+        CheckTrainingData(options, schema, request.Train, request.Validation.Count, log: null);
 
         progress?.Report(new ProgressUpdate("tf-idf", 0, 1));
         var vectorizer = new TfidfVectorizer(options.Tfidf);
@@ -104,8 +176,6 @@ public sealed class LinearTrainer : ClassifierTrainer<LinearOptions>
         }
         else
         {
-            if (request.Validation.Count == 0)
-                throw new InputException("a grid search without cross-validation (multi-label, or cv: 0) selects on the validation split, which is empty", field: "linear.search");
             var xVal = vectorizer.Transform(request.Validation.Select(e => e.Text).ToArray());
             result = search.FitOnValidation(xTrain, yTrain, xVal, Targets(request.Validation, schema), progress, ct);
         }
