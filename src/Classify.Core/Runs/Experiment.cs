@@ -248,9 +248,9 @@ public sealed class Experiment
                 Engine = Config.Engine, Config = Config.Resolved.DeepClone(), Data = RunDataInfo.From(Dataset.Stats),
                 SplitSizes = Summary.Sizes(), ClassCounts = Summary.ClassCounts(), Versions = RunInfo.CurrentVersions(),
             };
+            Split.ToIds().Save(layout.SplitsDirectory);   // first: a run.json always has its split beside it
             info.Save(layout);
             ledger.RecordRun(ToRecord(info, layout, null, null));
-            Split.ToIds().Save(layout.SplitsDirectory);
 
             ExperimentResult result;
             try
