@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Classify.Cli.Commands;
 using Classify.Cli.Terminal;
 using Classify.Core.IO;
@@ -15,6 +16,8 @@ public static class ClassifyApp
     public const int InputErrorExitCode = 2;
     /// <summary>Exit code when the user cancelled (Ctrl+C), as shells use for SIGINT.</summary>
     public const int CancelledExitCode = 130;
+    /// <summary>Exit code when SIGTERM stopped the command (128 + 15, as shells report it).</summary>
+    public const int TerminatedExitCode = 143;
 
     /// <summary>Runs the CLI with the process console and returns the exit code.</summary>
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
@@ -36,6 +39,7 @@ public static class ClassifyApp
             root.Subcommands.Add(command.Create(context));
 
         var parse = root.Parse(args);
+        int signalExitCode = CancelledExitCode;
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
             // First Ctrl+C asks the running step to stop cleanly (checkpoint, atomic writes); a second one kills.
@@ -44,6 +48,16 @@ public static class ClassifyApp
             ui.Warn("cancelling… (press Ctrl+C again to abort immediately)");
             cancellation.Cancel();
         };
+        // SIGTERM (kill, docker stop, a CI timeout) stops like Ctrl+C: the run records "cancelled", the exit code is 143.
+        // A second SIGTERM terminates at once (the next command then finds the run interrupted).
+        using var onTerm = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            if (cancellation.IsCancellationRequested) return;
+            context.Cancel = true;
+            signalExitCode = TerminatedExitCode;
+            ui.Warn("SIGTERM: cancelling… (a second SIGTERM aborts immediately)");
+            cancellation.Cancel();
+        });
         Console.CancelKeyPress += onCancel;
         try
         {
@@ -57,7 +71,7 @@ public static class ClassifyApp
         catch (Exception e) when (Unwrap(e) is OperationCanceledException)
         {
             ui.Warn("cancelled");
-            return CancelledExitCode;
+            return signalExitCode;
         }
         catch (Exception e)
         {
@@ -87,5 +101,12 @@ internal interface ICommandFactory
     Command Create(CommandContext context);
 }
 
-/// <summary>What every verb gets: the console and the token that Ctrl+C cancels.</summary>
-internal sealed record CommandContext(ConsoleUi Ui, CancellationToken Cancellation);
+/// <summary>What every verb gets: the console and the token that Ctrl+C (and SIGTERM) cancels.</summary>
+internal sealed record CommandContext(ConsoleUi Ui, CancellationToken Cancellation)
+{
+    /// <summary>Marks runs under <paramref name="runsDirectory"/> whose process is gone as interrupted (one warning each).</summary>
+    public void RecoverRuns(string runsDirectory) => Core.Runs.RunRecovery.RecoverAll(runsDirectory, log: Ui.Warn);
+
+    /// <summary>Recovers one run folder (and ledger rows of its runs folder) before it is read.</summary>
+    public void RecoverRun(string runDirectory) => Core.Runs.RunRecovery.Recover(new Core.Runs.RunLayout(runDirectory), log: Ui.Warn);
+}

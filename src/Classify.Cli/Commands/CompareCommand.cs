@@ -18,6 +18,7 @@ internal sealed class CompareCommand : ICommandFactory
         {
             var dirs = parse.GetValue(runs)!;
             foreach (var d in dirs) if (!d.Exists) throw new InputException("run folder not found", d.FullName);
+            foreach (var d in dirs) context.RecoverRun(d.FullName);
             var comparison = RunComparison.Load(dirs.Select(d => d.FullName).ToArray());
             var files = comparison.Write(parse.GetValue(output)!);
 

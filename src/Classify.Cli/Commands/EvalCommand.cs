@@ -27,9 +27,10 @@ internal sealed class EvalCommand : ICommandFactory
         var noReport = new Option<bool>("--no-report") { Description = "Skip plots and report.html." };
         var target = new Option<string[]>("--target") { Description = "Target check, e.g. macro_f1>=0.6 (repeatable)." };
         var failOnTarget = new Option<bool>("--fail-on-target") { Description = "Exit with code 3 when a --target is not met." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing run of the same name." };
 
         var command = new Command("eval", "Evaluate a trained model on labelled data.")
-            { model, data, textCol, labelCol, labelCols, idCol, labelsFile, delimiter, split, name, runsDir, batchSize, noReport, target, failOnTarget };
+            { model, data, textCol, labelCol, labelCols, idCol, labelsFile, delimiter, split, name, runsDir, batchSize, noReport, target, failOnTarget, overwrite };
         command.SetAction(parse =>
         {
             var ui = context.Ui;
@@ -37,10 +38,14 @@ internal sealed class EvalCommand : ICommandFactory
             var splitName = parse.GetValue(split)!;
             if (splitName is not ("val" or "test")) throw new InputException("expected val or test", field: "--split");
             var modelSpec = parse.GetValue(model)!;
+            var runName = parse.GetValue(name) ?? $"eval-{Sanitize(modelSpec)}-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
+            if (RunLayout.NameProblem(runName) is { } problem) throw new InputException(problem, field: "--name");
+            var layout = new RunLayout(Path.Combine(parse.GetValue(runsDir)!, runName));
+            var existing = parse.GetValue(overwrite) ? ExistingRunPolicy.Overwrite : ExistingRunPolicy.Refuse;
+            context.RecoverRuns(parse.GetValue(runsDir)!);
+            ExistingRuns.Check(layout, existing);   // before a model is downloaded or loaded
             var modelDirectory = ModelSources.Resolve(modelSpec, Engines.SourceOptions(ui), context.Cancellation);
             using var classifier = TextClassifier.Load(modelDirectory);
-            var runName = parse.GetValue(name) ?? $"eval-{Sanitize(modelSpec)}-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
-            var layout = new RunLayout(Path.Combine(parse.GetValue(runsDir)!, runName));
             var cols = parse.GetValue(labelCols);
             var options = new DatasetOptions
             {
@@ -49,7 +54,8 @@ internal sealed class EvalCommand : ICommandFactory
                 DropDuplicates = false,
             };
             var evaluation = ui.WithProgress(p => EvaluationRun.Execute(classifier, modelDirectory,
-                parse.GetValue(data)!.FullName, options, layout, splitName, parse.GetValue(batchSize), p, context.Cancellation, [artifacts], ui.Info));
+                parse.GetValue(data)!.FullName, options, layout, splitName, parse.GetValue(batchSize), p, context.Cancellation, [artifacts], ui.Info,
+                existingRun: existing));
             TrainCommand.PrintMetrics(ui, evaluation.Report);
             ui.Info($"run folder: {layout.Root}");
             var met = TargetOutput.Print(artifacts.Summary, ui);
@@ -62,6 +68,7 @@ internal sealed class EvalCommand : ICommandFactory
     {
         var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(s));
         if (name is "model" or "") name = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(s))) ?? "model";
-        return string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-'));
+        var safe = string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-'));
+        return safe.Length > 60 ? safe[..60] : safe;   // the default run name stays well under the 100-character limit
     }
 }

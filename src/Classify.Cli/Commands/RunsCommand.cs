@@ -17,7 +17,7 @@ internal sealed class RunsCommand : ICommandFactory
         var list = new Command("list", "List the runs in the ledger.");
         list.SetAction(parse =>
         {
-            using var ledger = OpenExisting(parse.GetValue(runsDir)!);
+            using var ledger = OpenExisting(context, parse.GetValue(runsDir)!);
             var runs = ledger.ReadRuns();
             int Col(string name) => runs.Columns.Select((c, i) => (c, i)).First(x => x.c.Name == name).i;
             var table = new Table().Border(TableBorder.Rounded);
@@ -38,7 +38,7 @@ internal sealed class RunsCommand : ICommandFactory
             var csvDir = parse.GetValue(csv);
             var xlsxPath = parse.GetValue(xlsx);
             if (csvDir is null && xlsxPath is null) throw new InputException("give --csv DIR and/or --xlsx FILE", field: "export");
-            using var ledger = OpenExisting(parse.GetValue(runsDir)!);
+            using var ledger = OpenExisting(context, parse.GetValue(runsDir)!);
             var tables = ledger.ReadTables();
             if (csvDir is not null)
             {
@@ -57,10 +57,11 @@ internal sealed class RunsCommand : ICommandFactory
         return new Command("runs", "The run ledger.") { runsDir, list, export };
     }
 
-    private static Ledger OpenExisting(string runsDir)
+    private static Ledger OpenExisting(CommandContext context, string runsDir)
     {
-        var path = Path.Combine(runsDir, "ledger.db");
+        var path = Path.Combine(runsDir, RunLayout.LedgerFileName);
         if (!File.Exists(path)) throw new InputException("no ledger yet: train a model first (or pass --runs-dir)", path);
+        context.RecoverRuns(runsDir);   // runs whose process is gone are listed as interrupted, not running
         return Ledger.Open(path);
     }
 

@@ -25,6 +25,7 @@ internal sealed class TrainCommand : ICommandFactory
         var target = new Option<string[]>("--target") { Description = "Target check for summary_report.txt, e.g. macro_f1>=0.6 (repeatable)." };
         var failOnTarget = new Option<bool>("--fail-on-target") { Description = "Exit with code 3 when a --target is not met." };
         var noReport = new Option<bool>("--no-report") { Description = "Skip plots and report.html." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing run of the same name (its saved split in splits/ is kept)." };
         var flags = new Dictionary<string, Option<string?>>
         {
             ["name"] = new("--name") { Description = "Run name (folder under runs_dir)." },
@@ -43,18 +44,24 @@ internal sealed class TrainCommand : ICommandFactory
         };
         var multilabel = new Option<bool>("--multilabel") { Description = "Multi-label task (labels are lists)." };
 
-        var command = new Command("train", "Train a classifier: data → split → train → evaluate → run folder.") { config, set, target, failOnTarget, noReport, multilabel };
+        var command = new Command("train", "Train a classifier: data → split → train → evaluate → run folder.") { config, set, target, failOnTarget, noReport, multilabel, overwrite };
         foreach (var o in flags.Values) command.Options.Add(o);
         command.SetAction(parse =>
         {
             var ui = context.Ui;
             var artifacts = new RunArtifacts { Targets = RunArtifacts.ParseTargets(parse.GetValue(target)), WithReport = !parse.GetValue(noReport) };
+            // Dedicated flags are literal text (only --set values are YAML): --name 'exp #2' names the run "exp #2".
             var flagTree = new JsonObject();
             foreach (var (key, option) in flags)
-                if (parse.GetValue(option) is { } v) ConfigDocument.ApplyOverride(flagTree, $"{key}={v}");
+                if (parse.GetValue(option) is { } v) ConfigDocument.Set(flagTree, key, FlagValue(key, v));
             if (parse.GetValue(multilabel)) ConfigDocument.Set(flagTree, "data.multilabel", true);
             var cfg = ExperimentConfig.Load(parse.GetValue(config)?.FullName, parse.GetValue(set), flagTree);
-            var experiment = new Experiment(cfg) { Log = ui.Info, SplitReady = s => PrintSplit(ui, s), Artifacts = [artifacts] };
+            context.RecoverRuns(cfg.RunsDirectory);
+            var experiment = new Experiment(cfg)
+            {
+                Log = ui.Info, SplitReady = s => PrintSplit(ui, s), Artifacts = [artifacts],
+                ExistingRun = parse.GetValue(overwrite) ? ExistingRunPolicy.Overwrite : ExistingRunPolicy.Refuse,
+            };
             var result = ui.WithProgress(p => experiment.Run(p, context.Cancellation));
             PrintMetrics(ui, result.Validation, result.Test);
             ui.Info($"run folder: {result.Layout.Root}");
@@ -63,6 +70,12 @@ internal sealed class TrainCommand : ICommandFactory
         });
         return command;
     }
+
+    // --seed is a number (kept as text when it is not one, so the config reader names the field); every other flag is text.
+    private static JsonNode FlagValue(string key, string value) =>
+        key == "seed" && long.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n)
+            ? JsonValue.Create(n)
+            : JsonValue.Create(value);
 
     internal static void PrintSplit(ConsoleUi ui, SplitSummary summary)
     {

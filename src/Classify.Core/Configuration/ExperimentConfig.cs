@@ -26,8 +26,7 @@ public sealed class ExperimentConfig
         _lines = lines ?? new Dictionary<string, long>();
         var root = new ConfigReader(resolved, "", source, LineOf);
         Name = root.String("name") ?? throw root.Error("name", "every run needs a name (name: my-run, or --name)");
-        if (Name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || Name is "." or "..")
-            throw root.Error("name", $"'{Name}' cannot be a folder name");
+        if (Runs.RunLayout.NameProblem(Name) is { } problem) throw root.Error("name", problem);
         Seed = root.Int("seed", 42);
         RunsDirectory = root.String("runs_dir", "runs")!;
         Data = DataSettings.Read(root.Section("data"));

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace Classify.Core.IO;
 
@@ -7,8 +8,12 @@ namespace Classify.Core.IO;
 /// Writes files atomically: content goes to a temporary file in the same directory, is flushed to disk,
 /// then renamed over the target. A crash leaves either the old file or the new one, never a torn file.
 /// Every file Classify writes goes through here.
+/// <para>Temporary names: a file is staged as <c>.&lt;name&gt;.&lt;pid&gt;.&lt;guid&gt;.tmp</c>, a directory as
+/// <c>.&lt;name&gt;.&lt;guid&gt;.tmp</c> (and the directory it replaces is parked as <c>.&lt;name&gt;.&lt;guid&gt;.old</c>).
+/// A process killed mid-write leaves them behind; <see cref="RemoveStaleTemporaries"/> clears them when nobody is
+/// writing the folder any more.</para>
 /// </summary>
-public static class AtomicFile
+public static partial class AtomicFile
 {
     /// <summary>UTF-8 without a byte-order mark, the encoding of every text file Classify writes.</summary>
     public static readonly Encoding Utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
@@ -94,6 +99,60 @@ public static class AtomicFile
             throw;
         }
     }
+
+    /// <summary>Whether <paramref name="name"/> (a file or directory name, no folder) is one of the temporary names above.</summary>
+    public static bool IsTemporary(string name) => TemporaryName().IsMatch(name);
+
+    /// <summary>
+    /// Removes the temporaries a killed writer left anywhere under <paramref name="directory"/>: staged files and
+    /// directories are deleted; a parked <c>.old</c> directory is moved back when its target is missing (the writer died
+    /// between the two renames, so the old content is the last complete one), else deleted. Only call it when no
+    /// process is writing the folder. Returns the paths removed or restored.
+    /// </summary>
+    public static IReadOnlyList<string> RemoveStaleTemporaries(string directory)
+    {
+        var removed = new List<string>();
+        if (Directory.Exists(directory)) Sweep(Path.GetFullPath(directory), removed);
+        return removed;
+    }
+
+    private static void Sweep(string directory, List<string> removed)
+    {
+        string[] entries;
+        try { entries = Directory.GetFileSystemEntries(directory); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return; }
+        // Staged content first, so that a parked .old directory can take its place afterwards.
+        foreach (var entry in entries.OrderBy(e => e.EndsWith(".old", StringComparison.Ordinal) ? 1 : 0))
+        {
+            var name = Path.GetFileName(entry);
+            var info = new FileInfo(entry);
+            bool isDirectory = (info.Attributes & FileAttributes.Directory) != 0 && info.LinkTarget is null;
+            if (IsTemporary(name))
+            {
+                try
+                {
+                    if (name.EndsWith(".old", StringComparison.Ordinal) && isDirectory && TargetOf(entry) is { } target && !Path.Exists(target))
+                        Directory.Move(entry, target);
+                    else if (isDirectory) Directory.Delete(entry, recursive: true);
+                    else File.Delete(entry);
+                    removed.Add(entry);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            }
+            else if (isDirectory) Sweep(entry, removed);
+        }
+    }
+
+    // ".model.<guid>.old" → "<dir>/model" (a parked directory name carries no pid).
+    private static string? TargetOf(string parked)
+    {
+        var name = Path.GetFileName(parked);
+        const int suffix = 1 + 32 + 4;   // ".<guid>.old"
+        return name.Length > suffix + 1 ? Path.Combine(Path.GetDirectoryName(parked)!, name[1..^suffix]) : null;
+    }
+
+    [GeneratedRegex(@"^\..+\.[0-9a-f]{32}\.(tmp|old)$", RegexOptions.CultureInvariant)]
+    private static partial Regex TemporaryName();
 
     private static void TryDelete(string path)
     {

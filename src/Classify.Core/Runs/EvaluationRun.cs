@@ -18,15 +18,21 @@ public static class EvaluationRun
     /// Loads <paramref name="dataPath"/> with the model's labels (unknown labels are errors), predicts every example,
     /// writes metrics/&lt;split&gt;.json, predictions/&lt;split&gt;.csv and run.json into <paramref name="layout"/>, records
     /// the run in the ledger (<paramref name="openLedger"/>, default the SQLite ledger beside the run folder), then calls
-    /// the <paramref name="artifacts"/> writers (report, model card, summary).
+    /// the <paramref name="artifacts"/> writers (report, model card, summary). The folder is locked while it is written
+    /// and an existing run in it is handled as <paramref name="existingRun"/> says (<see cref="ExistingRuns"/>); both are
+    /// checked before the data is read.
     /// </summary>
+    /// <exception cref="InputException">Bad data, or the run folder is taken (see <see cref="ExistingRuns.Check"/>).</exception>
     public static SplitEvaluation Execute(TextClassifier classifier, string modelDirectory, string dataPath, DatasetOptions options,
         RunLayout layout, string split = "test", int batchSize = 64, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellationToken = default,
-        IReadOnlyList<IRunArtifactWriter>? artifacts = null, Action<string>? log = null, Func<RunLayout, ILedger>? openLedger = null)
+        IReadOnlyList<IRunArtifactWriter>? artifacts = null, Action<string>? log = null, Func<RunLayout, ILedger>? openLedger = null,
+        ExistingRunPolicy existingRun = ExistingRunPolicy.Refuse)
     {
         var clock = Stopwatch.StartNew();
         var created = DateTime.UtcNow;
         var schema = classifier.Schema;
+        if (RunLayout.NameProblem(layout.Name) is { } problem) throw new InputException(problem, layout.Root);
+        ExistingRuns.Check(layout, existingRun);
         var dataset = DatasetLoader.Load(dataPath, options with { Labels = schema.Labels, Multilabel = schema.IsMultilabel }, cancellationToken);
         if (dataset.Count == 0) throw new InputException("no examples to evaluate", dataPath);
 
@@ -36,27 +42,43 @@ public static class EvaluationRun
         var evaluation = Evaluator.Score(split, schema, dataset.Examples, probabilities, classifier.Manifest.Thresholds);
         var report = evaluation.Report;
 
-        Directory.CreateDirectory(layout.Root);
-        Evaluator.Write(layout, schema, dataset.Examples, evaluation);
+        var runId = $"{layout.Name}-{created:yyyyMMddTHHmmssfff}";
+        using var runLock = RunLock.Acquire(layout, "eval", runId);
+        using var ledger = openLedger?.Invoke(layout) ?? Ledger.Open(layout.LedgerDatabase);
+        ExistingRuns.Claim(runLock, existingRun, ledger, log);
         var stats = dataset.Stats;
         var info = new RunInfo
         {
-            Name = Path.GetFileName(layout.Root), RunId = $"{Path.GetFileName(layout.Root)}-{created:yyyyMMddTHHmmssfff}", Status = "completed",
-            CreatedUtc = created, FinishedUtc = DateTime.UtcNow, Task = schema.Kind.ToName(), Labels = schema.Labels, Engine = classifier.Manifest.Engine,
+            Name = layout.Name, RunId = runId, Status = RunStatus.Running,
+            CreatedUtc = created, Task = schema.Kind.ToName(), Labels = schema.Labels, Engine = classifier.Manifest.Engine,
             Config = new JsonObject { ["evaluate"] = new JsonObject { ["model"] = Path.GetFullPath(modelDirectory), ["data"] = dataPath, ["split"] = split } },
             Data = RunDataInfo.From(stats),
             SplitSizes = new Dictionary<string, int> { [split] = dataset.Count },
             ClassCounts = new Dictionary<string, IReadOnlyDictionary<string, int>> { [split] = dataset.LabelCounts() },
             Versions = RunInfo.CurrentVersions(),
-            Timings = new Dictionary<string, double> { ["total_seconds"] = clock.Elapsed.TotalSeconds, ["eval_seconds"] = clock.Elapsed.TotalSeconds },
         };
         info.Save(layout);
-        using (var ledger = openLedger?.Invoke(layout) ?? Ledger.Open(layout.LedgerDatabase))
+        ledger.RecordRun(Experiment.ToRecord(info, layout, null, null));
+        try
         {
-            ledger.RecordRun(Experiment.ToRecord(info, layout, split == "val" ? report : null, split == "val" ? null : report));
-            ledger.RecordPerClass(info.RunId, PerClassRecord.From(split, report));
+            Evaluator.Write(layout, schema, dataset.Examples, evaluation);
         }
-        foreach (var writer in artifacts ?? []) writer.Write(layout, log, cancellationToken);
+        catch (Exception e)
+        {
+            var failed = info with { Status = e is OperationCanceledException ? RunStatus.Cancelled : RunStatus.Failed, Error = e.Message, FinishedUtc = DateTime.UtcNow };
+            failed.Save(layout);
+            ledger.RecordRun(Experiment.ToRecord(failed, layout, null, null));
+            throw;
+        }
+        var done = info with
+        {
+            Status = RunStatus.Completed, FinishedUtc = DateTime.UtcNow,
+            Timings = new Dictionary<string, double> { ["total_seconds"] = clock.Elapsed.TotalSeconds, ["eval_seconds"] = clock.Elapsed.TotalSeconds },
+        };
+        done.Save(layout);
+        ledger.RecordRun(Experiment.ToRecord(done, layout, split == "val" ? report : null, split == "val" ? null : report));
+        ledger.RecordPerClass(done.RunId, PerClassRecord.From(split, report));
+        Experiment.PreparedExperiment.WriteArtifacts(artifacts ?? [], layout, log, cancellationToken);
         return evaluation;
     }
 }

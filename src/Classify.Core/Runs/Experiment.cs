@@ -25,10 +25,12 @@ public sealed record ExperimentResult(RunLayout Layout, RunInfo Info, DatasetSta
 /// <summary>
 /// One experiment from data to run folder, in two stages. <see cref="Prepare"/> loads and validates the data, parses
 /// every option (the engine's section into its typed options) and splits, writing nothing, so bad input fails before a
-/// run folder or ledger row exists. <see cref="PreparedExperiment.Run"/> then cleans, trains, tunes decision thresholds
-/// if asked, writes the model package once, evaluates on validation and test, records everything in the run folder and
-/// the ledger, and calls the artifact writers (report, model card, summary). A tuner prepares once and runs many trials
-/// (<see cref="PreparedExperiment.WithConfig"/>).
+/// run folder or ledger row exists; it also refuses a run folder that already holds a run (unless
+/// <see cref="ExistingRun"/> says otherwise) or that another process is writing. <see cref="PreparedExperiment.Run"/>
+/// then locks the run folder (<see cref="RunLock"/>), cleans, trains, tunes decision thresholds if asked, writes the
+/// model package once, evaluates on validation and test, records everything in the run folder and the ledger, and
+/// calls the artifact writers (report, model card, summary) before releasing the lock. A tuner prepares once and runs
+/// many trials (<see cref="PreparedExperiment.WithConfig"/>).
 /// <code>
 /// var result = new Experiment(ExperimentConfig.Load("examples/tweets-baseline.yaml")) { Artifacts = [new RunArtifacts()] }.Run();
 /// </code>
@@ -66,18 +68,27 @@ public sealed class Experiment
     /// <summary>Opens the ledger of a runs folder (default: the SQLite <see cref="Ledger"/> in <see cref="RunLayout.LedgerDatabase"/>).</summary>
     public Func<RunLayout, ILedger> OpenLedger { get; init; } = layout => Ledger.Open(layout.LedgerDatabase);
 
+    /// <summary>
+    /// What to do when the run folder already holds a run (default: refuse; see <see cref="ExistingRuns"/>). A config
+    /// whose engine section sets <c>resume_from_checkpoint</c> continues in its folder unless this is
+    /// <see cref="ExistingRunPolicy.Overwrite"/>.
+    /// </summary>
+    public ExistingRunPolicy ExistingRun { get; init; } = ExistingRunPolicy.Refuse;
+
     /// <summary>Prepares and runs the experiment.</summary>
     public ExperimentResult Run(IProgress<ProgressUpdate>? progress = null, CancellationToken cancellationToken = default) =>
         Prepare(cancellationToken).Run(progress, cancellationToken);
 
     /// <summary>
-    /// Loads and validates the data, parses every option and splits, writing nothing.
+    /// Checks the run folder (<see cref="ExistingRuns.Check"/>), loads and validates the data, parses every option and
+    /// splits, writing nothing.
     /// </summary>
-    /// <exception cref="InputException">Bad data, a bad option (naming the file, line and key) or an empty training split.</exception>
+    /// <exception cref="InputException">The run folder is taken, bad data, a bad option (naming the file, line and key) or an empty training split.</exception>
     public PreparedExperiment Prepare(CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
         var trainer = _trainer ?? ModelEngines.TrainerFor(_config.Engine, _config.Source, _config.LineOf("engine"));
+        ExistingRuns.Check(new RunLayout(Path.Combine(_config.RunsDirectory, _config.Name)), PolicyFor(_config));
         var dataset = DatasetLoader.Load(_config.Data.Path, _config.DatasetOptions(), cancellationToken);
         var schema = dataset.Schema;
         var stats = dataset.Stats;
@@ -93,6 +104,23 @@ public sealed class Experiment
         if (split.Train.Count == 0) throw new InputException("the training split is empty", _config.Data.Path);
         trainer.CheckTrainingData(options, schema, split.Train, split.Val.Count, Log);
         return new PreparedExperiment(this, _config, trainer, options, dataset, split, summary, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// The policy for an existing folder: <see cref="ExistingRun"/>, except that a config resuming from a checkpoint
+    /// (<c>&lt;engine&gt;.resume_from_checkpoint</c> set and not false) continues in its folder.
+    /// </summary>
+    /// <exception cref="InputException">Overwriting a run whose latest checkpoint the config resumes from.</exception>
+    private ExistingRunPolicy PolicyFor(ExperimentConfig config)
+    {
+        var resume = config.EngineOptions["resume_from_checkpoint"];
+        bool resumes = resume is not null && !(resume.GetValueKind() == System.Text.Json.JsonValueKind.False);
+        if (!resumes) return ExistingRun;
+        if (ExistingRun != ExistingRunPolicy.Overwrite) return ExistingRunPolicy.Continue;
+        if (resume!.GetValueKind() == System.Text.Json.JsonValueKind.True)
+            throw new InputException($"{config.Engine}.resume_from_checkpoint: true resumes from this run's checkpoints, which {ExistingRuns.OverwriteFlag} would delete; give one or the other",
+                config.Source, config.LineOf($"{config.Engine}.resume_from_checkpoint"), $"{config.Engine}.resume_from_checkpoint");
+        return ExistingRunPolicy.Overwrite;
     }
 
     /// <summary>The engine section parsed into the trainer's typed options (once per config).</summary>
@@ -207,19 +235,23 @@ public sealed class Experiment
             var created = DateTime.UtcNow;
             var schema = Schema;
             var layout = new RunLayout(Path.Combine(Config.RunsDirectory, Config.Name));
-
-            // The run folder exists from here on; run.json says how far it got if anything fails.
             var runId = $"{Config.Name}-{created:yyyyMMddTHHmmssfff}";
+
+            // From here the folder is this process's (run.lock) until the artifacts are written; a second writer of the
+            // same name is refused, and one that finds the lock of a dead process marks that run interrupted.
+            using var runLock = RunLock.Acquire(layout, "train", runId);
+            using var ledger = _owner.OpenLedger(layout);
+            ExistingRuns.Claim(runLock, _owner.PolicyFor(Config), ledger, _owner.Log);
+
+            // run.json says how far the run got if anything fails.
             var info = new RunInfo
             {
                 Name = Config.Name, RunId = runId, CreatedUtc = created, Seed = Config.Seed, Task = schema.Kind.ToName(), Labels = schema.Labels,
                 Engine = Config.Engine, Config = Config.Resolved.DeepClone(), Data = RunDataInfo.From(Dataset.Stats),
                 SplitSizes = Summary.Sizes(), ClassCounts = Summary.ClassCounts(), Versions = RunInfo.CurrentVersions(),
             };
-            Directory.CreateDirectory(layout.Root);
-            Split.ToIds().Save(layout.SplitsDirectory);
+            Split.ToIds().Save(layout.SplitsDirectory);   // first: a run.json always has its split beside it
             info.Save(layout);
-            using var ledger = _owner.OpenLedger(layout);
             ledger.RecordRun(ToRecord(info, layout, null, null));
 
             ExperimentResult result;
@@ -231,15 +263,32 @@ public sealed class Experiment
             {
                 var failed = info with
                 {
-                    Status = e is OperationCanceledException ? "cancelled" : "failed", Error = e.Message, FinishedUtc = DateTime.UtcNow,
+                    Status = e is OperationCanceledException ? RunStatus.Cancelled : RunStatus.Failed, Error = e.Message, FinishedUtc = DateTime.UtcNow,
                     Timings = new Dictionary<string, double> { ["total_seconds"] = total.Elapsed.TotalSeconds + _prepareSeconds },
                 };
                 failed.Save(layout);
                 ledger.RecordRun(ToRecord(failed, layout, null, null));
                 throw;
             }
-            foreach (var writer in _owner.Artifacts) writer.Write(layout, _owner.Log, cancellationToken);
+            WriteArtifacts(_owner.Artifacts, layout, _owner.Log, cancellationToken);
             return result;
+        }
+
+        /// <summary>
+        /// Calls the artifact writers of a completed run (the run's lock still held). Cancelled midway, the run stays
+        /// completed and the message says that <c>classify report</c> writes the rest.
+        /// </summary>
+        internal static void WriteArtifacts(IReadOnlyList<IRunArtifactWriter> writers, RunLayout layout, Action<string>? log, CancellationToken ct)
+        {
+            try
+            {
+                foreach (var writer in writers) writer.Write(layout, log, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                log?.Invoke($"cancelled while writing the report; the run itself is complete (`classify report {layout.Root}` writes the report)");
+                throw;
+            }
         }
 
         private ExperimentResult TrainAndEvaluate(RunLayout layout, RunInfo info, ILedger ledger, Stopwatch total, IProgress<ProgressUpdate>? progress,
@@ -300,7 +349,7 @@ public sealed class Experiment
 
             var done = info with
             {
-                Status = "completed", FinishedUtc = DateTime.UtcNow, Best = outcome.Best?.DeepClone(), Training = outcome.Summary?.DeepClone(),
+                Status = RunStatus.Completed, FinishedUtc = DateTime.UtcNow, Best = outcome.Best?.DeepClone(), Training = outcome.Summary?.DeepClone(),
                 Timings = new Dictionary<string, double>
                 {
                     ["total_seconds"] = total.Elapsed.TotalSeconds + _prepareSeconds, ["load_seconds"] = _prepareSeconds,

@@ -24,4 +24,20 @@ public interface ILedger : IDisposable
 
     /// <summary>The runs table, oldest first.</summary>
     LedgerTable ReadRuns();
+
+    /// <summary>
+    /// Changes the status of a run's row (and its finished time, when given), keeping everything else; nothing happens
+    /// when there is no such row. The default reads the runs table and records the row again.
+    /// </summary>
+    void SetStatus(string runId, string status, DateTime? finishedUtc = null)
+    {
+        var runs = ReadRuns();
+        int id = -1;
+        for (int i = 0; i < runs.Columns.Count; i++)
+            if (runs.Columns[i].Name == "run_id") id = i;
+        var row = runs.Rows.FirstOrDefault(r => id >= 0 && r[id] as string == runId);
+        if (row is null) return;
+        var record = RunRecord.FromRow(runs, row);
+        RecordRun(record with { Status = status, FinishedUtc = finishedUtc ?? record.FinishedUtc });
+    }
 }

@@ -14,8 +14,8 @@ public sealed record RunRecord
     public DateTime CreatedUtc { get; init; }
     /// <summary>When the run ended (UTC), if it did.</summary>
     public DateTime? FinishedUtc { get; init; }
-    /// <summary>running, completed or failed.</summary>
-    public string Status { get; init; } = "running";
+    /// <summary>running, completed, failed, cancelled, interrupted or overwritten (see <see cref="RunStatus"/>).</summary>
+    public string Status { get; init; } = RunStatus.Running;
     /// <summary>Engine name (linear, transformer).</summary>
     public string? Engine { get; init; }
     /// <summary>Task kind name.</summary>
@@ -42,6 +42,26 @@ public sealed record RunRecord
     public string? RunDirectory { get; init; }
     /// <summary>Resolved configuration as JSON.</summary>
     public string? ConfigJson { get; init; }
+
+    /// <summary>A record from a row of the runs table as <see cref="ILedger.ReadRuns"/> returns it.</summary>
+    public static RunRecord FromRow(LedgerTable runs, object?[] row)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        ArgumentNullException.ThrowIfNull(row);
+        var cells = new Dictionary<string, object?>();
+        for (int i = 0; i < runs.Columns.Count; i++) cells[runs.Columns[i].Name] = row[i];
+        string? Text(string c) => cells.GetValueOrDefault(c) as string;
+        long? Int(string c) => cells.GetValueOrDefault(c) is long l ? l : null;
+        double? Real(string c) => cells.GetValueOrDefault(c) switch { double d => d, long l => l, _ => null };
+        return new RunRecord
+        {
+            RunId = Text("run_id") ?? "", Name = Text("name") ?? "", CreatedUtc = cells.GetValueOrDefault("created_utc") as DateTime? ?? default,
+            FinishedUtc = cells.GetValueOrDefault("finished_utc") as DateTime?, Status = Text("status") ?? RunStatus.Running, Engine = Text("engine"),
+            Task = Text("task"), DataPath = Text("data_path"), DataSha256 = Text("data_sha256"), Seed = Int("seed"), NTrain = Int("n_train"),
+            NVal = Int("n_val"), NTest = Int("n_test"), Metrics = Ledger.MetricColumns.ToDictionary(c => c, Real), TrainSeconds = Real("train_seconds"),
+            TotalSeconds = Real("total_seconds"), RunDirectory = Text("run_dir"), ConfigJson = Text("config_json"),
+        };
+    }
 }
 
 /// <summary>One trial of a hyperparameter search (a grid point or a sampled configuration).</summary>
@@ -170,6 +190,17 @@ public sealed class Ledger : ILedger
                 ["f1"] = r.F1, ["support"] = r.Support, ["roc_auc"] = Finite(r.RocAuc), ["pr_auc"] = Finite(r.PrAuc),
             }, tx);
         tx.Commit();
+    }
+
+    /// <summary>Changes a run row's status (and finished time, when given) in place.</summary>
+    public void SetStatus(string runId, string status, DateTime? finishedUtc = null)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = "UPDATE runs SET status = $status, finished_utc = COALESCE($finished, finished_utc) WHERE run_id = $id;";
+        cmd.Parameters.AddWithValue("$status", status);
+        cmd.Parameters.AddWithValue("$finished", (object?)Iso(finishedUtc) ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$id", runId);
+        cmd.ExecuteNonQuery();
     }
 
     /// <summary>Reads whole tables (runs, trials, per_class_metrics) with typed cells, runs ordered by creation time.</summary>

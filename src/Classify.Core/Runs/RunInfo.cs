@@ -16,9 +16,9 @@ public sealed record RunInfo
     [JsonPropertyName("name")] public required string Name { get; init; }
     /// <summary>Unique run id recorded in the ledger.</summary>
     [JsonPropertyName("run_id")] public required string RunId { get; init; }
-    /// <summary>running, completed or failed.</summary>
-    [JsonPropertyName("status")] public string Status { get; init; } = "running";
-    /// <summary>Error message when the run failed.</summary>
+    /// <summary>running, completed, failed, cancelled or interrupted (see <see cref="RunStatus"/>).</summary>
+    [JsonPropertyName("status")] public string Status { get; init; } = RunStatus.Running;
+    /// <summary>Error message when the run failed, was cancelled or was interrupted.</summary>
     [JsonPropertyName("error")] public string? Error { get; init; }
     /// <summary>Start time (UTC).</summary>
     [JsonPropertyName("created_utc")] public DateTime CreatedUtc { get; init; } = DateTime.UtcNow;
@@ -75,6 +75,30 @@ public sealed record RunInfo
         ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
         ["processors"] = Environment.ProcessorCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
+}
+
+/// <summary>
+/// The states of a run (run.json <c>status</c> and the ledger's <c>status</c> column). A run is <see cref="Running"/>
+/// while a process holds its <c>run.lock</c>; it ends <see cref="Completed"/> (model, metrics, predictions and ledger
+/// rows final; report, model card and summary follow under the same lock), <see cref="Failed"/> (an error),
+/// <see cref="Cancelled"/> (Ctrl+C or SIGTERM) or <see cref="Interrupted"/> (the process ended without recording an end,
+/// e.g. kill -9: set by the next command that finds the run). <see cref="Overwritten"/> is a ledger-only state: the run
+/// folder was replaced by a later run of the same name (<c>--overwrite</c>).
+/// </summary>
+public static class RunStatus
+{
+    /// <summary>A process is writing the run.</summary>
+    public const string Running = "running";
+    /// <summary>The run finished.</summary>
+    public const string Completed = "completed";
+    /// <summary>The run stopped on an error (run.json <c>error</c>).</summary>
+    public const string Failed = "failed";
+    /// <summary>The user stopped the run (Ctrl+C, SIGTERM).</summary>
+    public const string Cancelled = "cancelled";
+    /// <summary>The process writing the run ended without finishing it (killed, crashed, power lost).</summary>
+    public const string Interrupted = "interrupted";
+    /// <summary>Ledger only: the run's folder now holds a later run of the same name.</summary>
+    public const string Overwritten = "overwritten";
 }
 
 /// <summary>Where the data came from and what loading did to it.</summary>

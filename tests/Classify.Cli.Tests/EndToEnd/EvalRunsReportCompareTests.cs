@@ -39,6 +39,33 @@ public sealed class EvalRunsReportCompareTests(TrainedTweetsModel model) : IDisp
     }
 
     [Fact]
+    public void Eval_refuses_the_name_of_an_existing_run_and_names_that_would_break_the_runs_folder()
+    {
+        string[] Args(string name, params string[] extra) =>
+            ["eval", "--model", model.ModelDir, "--data", DataSlices.TweetsTest, "--label-col", "sentiment", "--id-col", "textID", "--name", name, .. extra];
+        var runJson = Path.Combine(model.RunDir, "run.json");
+        var before = File.ReadAllText(runJson);
+        var files = Directory.GetFiles(model.RunDir, "*", SearchOption.AllDirectories).Length;
+
+        var result = CliRunner.Run(Args(TrainedTweetsModel.RunName, "--runs-dir", model.RunsDir));
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"run '{TrainedTweetsModel.RunName}' already exists (completed", result.StderrUnwrapped);
+        Assert.Contains("--overwrite", result.StderrUnwrapped);
+        Assert.Equal(before, File.ReadAllText(runJson));
+        Assert.Equal(files, Directory.GetFiles(model.RunDir, "*", SearchOption.AllDirectories).Length);
+
+        foreach (var bad in new[] { "ledger.db", "..", ".x", "a/b", new string('e', 300) })
+            Classify.Cli.Tests.BadInput.BadInputTests.AssertInputError(_ws, CliRunner.Run(Args(bad, "--runs-dir", _ws.RunsDir)), "field '--name'");
+        Assert.False(Directory.Exists(_ws.RunsDir));
+
+        Eval("eval-twice");
+        var again = CliRunner.Run(Args("eval-twice", "--runs-dir", _ws.RunsDir));
+        Assert.Equal(2, again.ExitCode);
+        CliRunner.Ok(Args("eval-twice", "--runs-dir", _ws.RunsDir, "--overwrite"));
+        Assert.Equal("completed", (string?)JsonNode.Parse(File.ReadAllText(Path.Combine(_ws.RunsDir, "eval-twice", "run.json")))!["status"]);
+    }
+
+    [Fact]
     public void Runs_list_shows_every_run_of_the_ledger()
     {
         Eval("eval-a");

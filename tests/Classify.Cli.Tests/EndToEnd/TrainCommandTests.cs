@@ -28,7 +28,7 @@ public sealed class TrainCommandTests : IDisposable
     private static JsonObject ReadJson(string path) => (JsonObject)JsonNode.Parse(File.ReadAllText(path))!;
 
     [Fact]
-    public void Rerunning_a_config_reuses_the_saved_split_ids()
+    public void Rerunning_a_config_with_overwrite_reuses_the_saved_split_ids()
     {
         var config = _ws.Write("plain.yaml", PlainConfig("rerun", DataSlices.Tweets));
         CliRunner.Ok("train", "--config", config, "--runs-dir", _ws.RunsDir, "--no-report");
@@ -36,7 +36,7 @@ public sealed class TrainCommandTests : IDisposable
         var first = new[] { "train", "val", "test" }.ToDictionary(s => s, s => File.ReadAllBytes(Path.Combine(splits, $"{s}_ids.csv")));
 
         // A different seed would draw a different split: identical files prove the saved ids were reused.
-        var second = CliRunner.Ok("train", "--config", config, "--runs-dir", _ws.RunsDir, "--no-report", "--set", "seed=99");
+        var second = CliRunner.Ok("train", "--config", config, "--runs-dir", _ws.RunsDir, "--no-report", "--set", "seed=99", "--overwrite");
         foreach (var (split, bytes) in first)
             Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(splits, $"{split}_ids.csv")));
         Assert.Contains("reusing the saved ids", second.StderrUnwrapped);

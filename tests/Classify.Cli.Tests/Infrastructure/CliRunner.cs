@@ -41,9 +41,11 @@ internal static class CliRunner
 
     /// <summary>
     /// Runs the built <c>classify.dll</c> in a child process (for what only a real process has: standard input,
-    /// peak memory). <paramref name="whileRunning"/> is polled every 100 ms while the process runs.
+    /// peak memory, signals). <paramref name="whileRunning"/> is polled every <paramref name="pollMilliseconds"/> ms while
+    /// the process runs.
     /// </summary>
-    public static CliResult RunProcess(string[] args, string? stdin = null, Action<Process>? whileRunning = null, TimeSpan? timeout = null)
+    public static CliResult RunProcess(string[] args, string? stdin = null, Action<Process>? whileRunning = null, TimeSpan? timeout = null,
+        int pollMilliseconds = 100)
     {
         var dll = typeof(ClassifyApp).Assembly.Location;
         var start = new ProcessStartInfo(DotnetHost(), [dll, .. args])
@@ -57,7 +59,7 @@ internal static class CliRunner
         if (stdin is not null) process.StandardInput.Write(stdin);
         process.StandardInput.Close();
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromMinutes(5));
-        while (!process.WaitForExit(100))
+        while (!process.WaitForExit(pollMilliseconds))
         {
             whileRunning?.Invoke(process);
             if (DateTime.UtcNow > deadline)

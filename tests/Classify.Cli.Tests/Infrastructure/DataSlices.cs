@@ -20,6 +20,7 @@ internal static class DataSlices
         return folder;
     });
     private static readonly Lazy<string> TweetsPath = new(() => WriteTweets(1500));
+    private static readonly Lazy<string> Tweets6000Path = new(() => WriteTweets(6000));
     private static readonly Lazy<string> GoEmotionsPath = new(WriteGoEmotions);
     private static readonly Lazy<string> AnnoMiPath = new(() =>
     {
@@ -40,6 +41,9 @@ internal static class DataSlices
     /// three labels negative/neutral/positive).
     /// </summary>
     public static string Tweets => TweetsPath.Value;
+
+    /// <summary>The first 6,000 rows of tweet-sentiment-extraction/train.csv: enough for a grid search that takes seconds.</summary>
+    public static string Tweets6000 => Tweets6000Path.Value;
 
     /// <summary>The first 300 rows of tweet-sentiment-extraction/test.csv (columns textID,text,sentiment): held-out tweets.</summary>
     public static string TweetsTest => TweetsTestPath.Value;
@@ -71,7 +75,7 @@ internal static class DataSlices
 
     private static string WriteTweets(int rows)
     {
-        var path = Path.Combine(Folder.Value, "tweets-1500.csv");
+        var path = Path.Combine(Folder.Value, $"tweets-{rows}.csv");
         Copy(TestPaths.SharedData("tweet-sentiment-extraction", "train.csv"), path, (_, taken) => taken < rows);
         return path;
     }
