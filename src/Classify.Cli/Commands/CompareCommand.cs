@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Classify.Core.Metrics;
 using System.Globalization;
 using Classify.Core.IO;
 using Classify.Reports.Comparison;
@@ -25,13 +26,13 @@ internal sealed class CompareCommand : ICommandFactory
             var table = new Table().Border(TableBorder.Rounded).Title("comparison");
             table.AddColumn("run");
             foreach (var split in RunComparison.SplitNames)
-                foreach (var metric in RunComparison.MetricKeys) table.AddColumn(new TableColumn($"{split} {metric}").RightAligned());
+                foreach (var metric in MetricKeys.Compared) table.AddColumn(new TableColumn($"{split} {metric}").RightAligned());
             for (int i = 0; i < comparison.Runs.Count; i++)
             {
                 var r = comparison.Runs[i];
                 var cells = new List<string> { Markup.Escape(r.Name) };
                 foreach (var split in RunComparison.SplitNames)
-                    foreach (var metric in RunComparison.MetricKeys)
+                    foreach (var metric in MetricKeys.Compared)
                     {
                         var v = r.Get(split, metric);
                         var imp = i == 0 ? null : comparison.ImprovementPercent(i, split, metric);

@@ -103,8 +103,7 @@ internal sealed class TrainCommand : ICommandFactory
         var table = new Table().Border(TableBorder.Rounded).Title("metrics");
         table.AddColumn("metric");
         foreach (var r in present) table.AddColumn(new TableColumn(r.Split).RightAligned());
-        string[] keys = [MetricKeys.Accuracy, MetricKeys.MacroF1, MetricKeys.MicroF1, MetricKeys.WeightedF1, MetricKeys.SamplesF1,
-            MetricKeys.MacroPrecision, MetricKeys.MacroRecall, MetricKeys.RocAucMacro, MetricKeys.PrAucMacro, MetricKeys.LogLoss];
+        var keys = MetricKeys.Headline;
         foreach (var key in keys)
         {
             if (!present.Any(r => r.TryGet(key, out _))) continue;

@@ -156,14 +156,9 @@ public sealed class Experiment
     public static RunRecord ToRecord(RunInfo info, RunLayout layout, MetricReport? val, MetricReport? test)
     {
         var metrics = new Dictionary<string, double?>();
-        void Put(string prefix, MetricReport? r, params string[] keys)
-        {
-            if (r is null) return;
-            foreach (var k in keys) metrics[$"{prefix}_{k}"] = r.TryGet(k, out var v) ? v : null;
-        }
-        Put("val", val, MetricKeys.Accuracy, MetricKeys.MacroF1, MetricKeys.MicroF1, MetricKeys.WeightedF1);
-        Put("test", test, MetricKeys.Accuracy, MetricKeys.MacroF1, MetricKeys.MicroF1, MetricKeys.WeightedF1, MetricKeys.RocAucMacro,
-            MetricKeys.PrAucMacro, MetricKeys.LogLoss);
+        foreach (var column in MetricKeys.LedgerColumns)
+            if ((column.Split == "val" ? val : column.Split == "test" ? test : null) is { } report)
+                metrics[column.Column] = report.TryGet(column.Key, out var v) ? v : null;
         return new RunRecord
         {
             RunId = info.RunId, Name = info.Name, CreatedUtc = info.CreatedUtc, FinishedUtc = info.FinishedUtc, Status = info.Status,

@@ -58,7 +58,7 @@ public sealed record RunRecord
             RunId = Text("run_id") ?? "", Name = Text("name") ?? "", CreatedUtc = cells.GetValueOrDefault("created_utc") as DateTime? ?? default,
             FinishedUtc = cells.GetValueOrDefault("finished_utc") as DateTime?, Status = Text("status") ?? RunStatus.Running, Engine = Text("engine"),
             Task = Text("task"), DataPath = Text("data_path"), DataSha256 = Text("data_sha256"), Seed = Int("seed"), NTrain = Int("n_train"),
-            NVal = Int("n_val"), NTest = Int("n_test"), Metrics = Ledger.MetricColumns.ToDictionary(c => c, Real), TrainSeconds = Real("train_seconds"),
+            NVal = Int("n_val"), NTest = Int("n_test"), Metrics = Classify.Core.Metrics.MetricKeys.LedgerColumns.Select(m => m.Column).ToDictionary(c => c, Real), TrainSeconds = Real("train_seconds"),
             TotalSeconds = Real("total_seconds"), RunDirectory = Text("run_dir"), ConfigJson = Text("config_json"),
         };
     }

@@ -30,13 +30,11 @@ public sealed record ComparisonFiles(string Csv, string Xlsx, string Html, Chart
 
 /// <summary>
 /// Compares several runs side by side: validation and test accuracy, macro precision, macro recall and macro F1
-/// (<see cref="MetricKeys"/>), each with its relative change over the FIRST run in percent ((value − first) / first
+/// (<see cref="Core.Metrics.MetricKeys.Compared"/>), each with its relative change over the FIRST run in percent ((value − first) / first
 /// × 100; the first run is the baseline). Written as CSV, XLSX, a grouped bar chart and a self-contained HTML page.
 /// </summary>
 public sealed class RunComparison
 {
-    /// <summary>The compared metric keys, in column order: <see cref="Core.Metrics.MetricKeys.Compared"/>.</summary>
-    public static IReadOnlyList<string> MetricKeys => Core.Metrics.MetricKeys.Compared;
 
     /// <summary>The compared splits, in column order.</summary>
     public static readonly IReadOnlyList<string> SplitNames = ["val", "test"];
@@ -93,7 +91,7 @@ public sealed class RunComparison
             new("run", LedgerColumnType.Text), new("run_dir", LedgerColumnType.Text), new("task", LedgerColumnType.Text),
         };
         foreach (var split in SplitNames)
-        foreach (var metric in MetricKeys)
+        foreach (var metric in Core.Metrics.MetricKeys.Compared)
         {
             var column = new SplitMetric(split, metric).Column;
             columns.Add(new(column, LedgerColumnType.Real));
@@ -104,7 +102,7 @@ public sealed class RunComparison
         {
             var row = new List<object?> { Runs[r].Name, Runs[r].Directory, Runs[r].Task };
             foreach (var split in SplitNames)
-            foreach (var metric in MetricKeys)
+            foreach (var metric in Core.Metrics.MetricKeys.Compared)
             {
                 row.Add(Runs[r].Get(split, metric));
                 row.Add(ImprovementPercent(r, split, metric));
@@ -130,10 +128,10 @@ public sealed class RunComparison
 
     internal RenderedChart RenderChart()
     {
-        var categories = SplitNames.SelectMany(s => MetricKeys.Select(m => $"{(s == "val" ? "val" : "test")} {Core.Metrics.MetricKeys.DisplayName(m)}")).ToList();
+        var categories = SplitNames.SelectMany(s => Core.Metrics.MetricKeys.Compared.Select(m => $"{(s == "val" ? "val" : "test")} {Core.Metrics.MetricKeys.DisplayName(m)}")).ToList();
         var series = Runs.Select((run, i) => new BarSeries(
             i == 0 ? $"{run.Name} (baseline)" : run.Name,
-            SplitNames.SelectMany(s => MetricKeys.Select(m => run.Get(s, m))).ToList())).ToList();
+            SplitNames.SelectMany(s => Core.Metrics.MetricKeys.Compared.Select(m => run.Get(s, m))).ToList())).ToList();
         var plot = BarChart.Grouped("Run comparison", "Score", categories, series, yMax: 1.18, valueFormat: "0.00");
         var (w, h) = BarChart.GroupedSize(categories, Runs.Count);
         return ChartKit.Render(plot, Math.Max(w, 1000), h, "comparison", "Run comparison",
@@ -151,11 +149,11 @@ public sealed class RunComparison
         {
             html.Append("<h2>").Append(split == "val" ? "Validation" : "Test").Append("</h2>\n");
             var header = new List<string> { "Run" };
-            header.AddRange(MetricKeys.Select(Core.Metrics.MetricKeys.DisplayName));
+            header.AddRange(Core.Metrics.MetricKeys.Compared.Select(Core.Metrics.MetricKeys.DisplayName));
             var rows = Runs.Select((run, r) =>
             {
                 var row = new List<string> { run.Name };
-                foreach (var metric in MetricKeys)
+                foreach (var metric in Core.Metrics.MetricKeys.Compared)
                 {
                     var value = Html.Html.Number(run.Get(split, metric));
                     row.Add(r == 0 || ImprovementPercent(r, split, metric) is not { } pct
@@ -164,7 +162,7 @@ public sealed class RunComparison
                 }
                 return (IReadOnlyList<string>)row;
             });
-            Html.Html.Table(html, header, rows, Enumerable.Range(1, MetricKeys.Count).ToHashSet());
+            Html.Html.Table(html, header, rows, Enumerable.Range(1, Core.Metrics.MetricKeys.Compared.Count).ToHashSet());
         }
         html.Append("<h2>Chart</h2>\n<figure>").Append(Html.Html.InlinePng(chart.Png, chart.Title, Math.Min(chart.Width, 1100)))
             .Append("<figcaption>").Append(Html.Html.Escape(chart.Caption)).Append("</figcaption></figure>\n");

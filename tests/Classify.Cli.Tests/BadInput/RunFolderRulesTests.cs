@@ -59,14 +59,14 @@ public sealed class RunFolderRulesTests : IDisposable
         Assert.Equal(0, Train("base", "--set", "linear.search.grid.C=[0.5,2]", "--set", "linear.search.cv=2").ExitCode);
         var runDir = Path.Combine(_ws.RunsDir, "base");
         Assert.True(File.Exists(Path.Combine(runDir, "search", "grid.csv")));
-        var splits = Directory.GetFiles(Path.Combine(runDir, "splits")).ToDictionary(Path.GetFileName, File.ReadAllText);
+        var splits = Directory.GetFiles(Path.Combine(runDir, "splits")).ToDictionary(f => Path.GetFileName(f), File.ReadAllText);
         var firstId = (string?)JsonNode.Parse(File.ReadAllText(Path.Combine(runDir, "run.json")))!["run_id"];
 
         var second = Train("base", "--overwrite");
         Assert.True(second.ExitCode == 0, second.ToString());
         Assert.Contains("overwriting run 'base' (completed)", second.StderrUnwrapped);
         Assert.False(File.Exists(Path.Combine(runDir, "search", "grid.csv")), "a file of the old run survived");
-        Assert.Equal(splits, Directory.GetFiles(Path.Combine(runDir, "splits")).ToDictionary(Path.GetFileName, File.ReadAllText));
+        Assert.Equal(splits, Directory.GetFiles(Path.Combine(runDir, "splits")).ToDictionary(f => Path.GetFileName(f), File.ReadAllText));
         var run = JsonNode.Parse(File.ReadAllText(Path.Combine(runDir, "run.json")))!;
         Assert.NotEqual(firstId, (string?)run["run_id"]);
         Assert.Null(run["best"]);

@@ -66,7 +66,7 @@ public sealed class ExistingRunTests : IDisposable
     public void Overwrite_replaces_everything_but_the_saved_split_and_marks_the_old_ledger_row()
     {
         var first = Run();
-        var splits = Directory.GetFiles(Layout.SplitsDirectory).ToDictionary(Path.GetFileName, File.ReadAllText);
+        var splits = Directory.GetFiles(Layout.SplitsDirectory).ToDictionary(f => Path.GetFileName(f), File.ReadAllText);
         var stale = Path.Combine(Layout.Root, "search", "grid.csv");   // e.g. left by an earlier run with a grid
         Directory.CreateDirectory(Path.GetDirectoryName(stale)!);
         File.WriteAllText(stale, "rank\n1\n");
@@ -74,7 +74,7 @@ public sealed class ExistingRunTests : IDisposable
         var second = Run(ExistingRunPolicy.Overwrite, alpha: 0.5);
 
         Assert.False(File.Exists(stale));
-        Assert.Equal(splits, Directory.GetFiles(Layout.SplitsDirectory).ToDictionary(Path.GetFileName, File.ReadAllText));
+        Assert.Equal(splits, Directory.GetFiles(Layout.SplitsDirectory).ToDictionary(f => Path.GetFileName(f), File.ReadAllText));
         Assert.Equal(second.Info.RunId, RunInfo.Load(Layout).RunId);
         Assert.Equal(RunStatus.Completed, RunInfo.Load(Layout).Status);
         Assert.Equal([(RunStatus.Overwritten, first.Info.RunId), (RunStatus.Completed, second.Info.RunId)], LedgerRows().OrderBy(r => r.Status == RunStatus.Completed));

@@ -25,7 +25,7 @@ public class ComparisonTests
 
         Assert.Equal(["baseline", "better"], comparison.Runs.Select(r => r.Name));
         foreach (var split in new[] { "val", "test" })
-        foreach (var metric in RunComparison.MetricKeys)
+        foreach (var metric in Core.Metrics.MetricKeys.Compared)
         {
             double b = Metric(baseline, split, metric), v = Metric(better, split, metric);
             Assert.Equal((v - b) / b * 100, comparison.ImprovementPercent(1, split, metric)!.Value, 10);
