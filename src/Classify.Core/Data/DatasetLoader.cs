@@ -284,9 +284,12 @@ public static class DatasetLoader
                 ConflictingDuplicates = conflicts,
                 ConflictingDuplicateIds = conflictIds,
                 InvalidUtf8Replaced = reader.InvalidUtf8Replaced,
+                Warnings = _warnings.Count == 0 ? [] : _warnings.ToArray(),
             };
             return new Dataset(examples, schema, stats);
         }
+
+        private readonly List<string> _warnings = new();
 
         private LabelSchema BuildSchema(IEnumerable<string> observed)
         {
@@ -297,7 +300,12 @@ public static class DatasetLoader
             {
                 var distinct = observed.Distinct(StringComparer.Ordinal).ToList();
                 // Integer labels sort by value (2 before 10), anything else ordinally.
-                bool allIntegers = distinct.All(s => long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _));
+                var integers = distinct.Where(s => long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)).ToList();
+                bool allIntegers = integers.Count == distinct.Count;
+                if (integers.Count > 0 && !allIntegers)
+                    _warnings.Add($"column '{Options.LabelColumn}' mixes integer labels ({string.Join(", ", integers.Take(5))}) with names " +
+                                  $"({string.Join(", ", distinct.Except(integers).Take(5))}): they become {distinct.Count} separate classes; if the numbers " +
+                                  "are codes, give data.labels_file or recode the column");
                 names = allIntegers
                     ? distinct.OrderBy(s => long.Parse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)).ToList()
                     : distinct.Order(StringComparer.Ordinal).ToList();

@@ -34,4 +34,7 @@ public sealed record DatasetStats
 
     /// <summary>Invalid UTF-8 sequences replaced by U+FFFD while reading.</summary>
     [JsonPropertyName("invalid_utf8_replaced")] public long InvalidUtf8Replaced { get; init; }
+
+    /// <summary>Things about the data that are allowed but probably not meant (one line each; the experiment logs them).</summary>
+    [JsonPropertyName("warnings")] public IReadOnlyList<string> Warnings { get; init; } = [];
 }

@@ -95,6 +95,7 @@ public sealed class Experiment
         Log?.Invoke($"data: {stats.RowsUsed:N0} examples from {stats.RowsRead:N0} rows ({stats.EmptyDropped} empty, " +
                     $"{stats.DuplicatesDropped} duplicates dropped; {stats.ConflictingDuplicates} conflicting duplicates kept; " +
                     $"{stats.InvalidUtf8Replaced} invalid UTF-8 sequences replaced); task {schema}");
+        foreach (var warning in stats.Warnings) Log?.Invoke($"warning: {warning}");
         var options = ParseEngineOptions(_config, trainer, schema);
         CheckDecision(_config, schema);
         var layout = new RunLayout(Path.Combine(_config.RunsDirectory, _config.Name));

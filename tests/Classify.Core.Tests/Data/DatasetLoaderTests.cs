@@ -35,6 +35,17 @@ public sealed class DatasetLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Labels_half_numbers_half_names_load_as_separate_classes_with_a_warning()
+    {
+        var path = _dir.Write("mixed.csv", "text,label\na,0\nb,negative\nc,1\nd,positive\n");
+        var data = DatasetLoader.Load(path, new DatasetOptions());
+        Assert.Equal(4, data.Schema.Count);
+        var warning = Assert.Single(data.Stats.Warnings);
+        Assert.Contains("mixes integer labels (0, 1) with names (negative, positive)", warning);
+        Assert.Empty(DatasetLoader.Load(_dir.Write("names.csv", "text,label\na,x\nb,y\n"), new DatasetOptions()).Stats.Warnings);
+    }
+
+    [Fact]
     public void Missing_column_names_it_and_lists_the_available_columns()
     {
         var path = _dir.Write("m.csv", "id,sentence,sentiment\n1,hi,pos\n");

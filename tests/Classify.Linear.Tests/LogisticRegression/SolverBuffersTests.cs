@@ -8,20 +8,32 @@ public class SolverBuffersTests
     [Fact]
     public void Reused_vectors_come_back_zeroed_and_with_the_exact_length()
     {
-        var first = SolverBuffers.Doubles(100_000);
-        first[5] = 3.5;
-        SolverBuffers.Return(first);
-        var again = SolverBuffers.Doubles(100_000);
-        Assert.Same(first, again);                       // same thread, same length: reused
-        Assert.All(again, v => Assert.Equal(0.0, v));
-        var other = SolverBuffers.Doubles(99_999);
-        Assert.Equal(99_999, other.Length);
-        Assert.NotSame(first, other);
+        // On a fresh thread: the pools are per thread, and one that other tests filled to its cap keeps nothing more.
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                var first = SolverBuffers.Doubles(100_000);
+                first[5] = 3.5;
+                SolverBuffers.Return(first);
+                var again = SolverBuffers.Doubles(100_000);
+                Assert.Same(first, again);                       // same thread, same length: reused
+                Assert.All(again, v => Assert.Equal(0.0, v));
+                var other = SolverBuffers.Doubles(99_999);
+                Assert.Equal(99_999, other.Length);
+                Assert.NotSame(first, other);
 
-        var ints = SolverBuffers.Ints(7);
-        ints[0] = 9;
-        SolverBuffers.Return(ints);
-        Assert.Equal(new int[7], SolverBuffers.Ints(7));
+                var ints = SolverBuffers.Ints(7);
+                ints[0] = 9;
+                SolverBuffers.Return(ints);
+                Assert.Equal(new int[7], SolverBuffers.Ints(7));
+            }
+            catch (Exception e) { failure = e; }
+        });
+        thread.Start();
+        thread.Join();
+        if (failure is not null) throw failure;
     }
 
     [Fact]
