@@ -110,31 +110,18 @@ public sealed class ExperimentConfig
     /// <summary>A reader over the engine's section (<c>linear:</c>, <c>transformer:</c>) whose errors name the file, line and key.</summary>
     public ConfigReader EngineSection() => new(EngineOptions, Engine, Source, LineOf);
 
-    /// <summary>The data section as the loader's options.</summary>
+    /// <summary>The data section as the loader's options, with the context turns of the <c>context:</c> section.</summary>
     /// <exception cref="IO.InputException">Contradictory data settings (naming the file and key).</exception>
     public DatasetOptions DatasetOptions()
     {
-        var d = Data;
-        var options = new DatasetOptions
-        {
-            TextColumn = d.TextColumn,
-            LabelColumn = d.LabelColumn ?? "label",
-            LabelColumns = d.LabelColumns,
-            IdColumn = d.IdColumn,
-            GroupColumn = d.GroupColumn,
-            SplitColumn = d.SplitColumn,
-            OrderColumn = d.OrderColumn,
-            SpeakerColumn = d.SpeakerColumn,
-            ContextTurns = Context?.Turns ?? 0,
-            Format = d.Format is null ? null : DataFormats.Parse(d.Format),
-            HasHeader = d.HasHeader,
-            LabelDelimiter = d.LabelDelimiter,
-            LabelNamesFile = d.LabelsFile,
-            Multilabel = d.Multilabel,
-            Labels = d.Labels,
-        };
+        var options = Data.Options with { ContextTurns = Context?.Turns ?? 0 };
         try { options.Validate(); }
-        catch (ArgumentException e) { throw new InputException(e.Message, Source, LineOf("data"), "data", e); }
+        catch (InputException e)
+        {
+            // The loader names its keys as written in the data: section (context.turns excepted); point at them in the file.
+            var key = e.Field is null ? "data" : e.Field.Contains('.') ? e.Field : $"data.{e.Field}";
+            throw new InputException(e.Reason, Source, LineOf(key), key, e);
+        }
         return options;
     }
 
@@ -167,49 +154,34 @@ public sealed class ExperimentConfig
     }
 }
 
-/// <summary>The <c>data:</c> section: which file and which columns.</summary>
+/// <summary>
+/// The <c>data:</c> section: the file, and how to read it as the loader's own <see cref="DatasetOptions"/> (whose
+/// documentation names each key), so a setting means the same from a config, a flag or C#.
+/// </summary>
 public sealed record DataSettings
 {
     /// <summary>Data file (CSV, TSV or JSON Lines).</summary>
     public required string Path { get; init; }
-    /// <summary>csv, tsv or jsonl (default: from the extension).</summary>
-    public string? Format { get; init; }
-    /// <summary>Whether the file has a header row (CSV/TSV).</summary>
-    public bool HasHeader { get; init; } = true;
-    /// <summary>Text column.</summary>
-    public string TextColumn { get; init; } = "text";
-    /// <summary>Label column (names, integers, a delimited list or a JSON array).</summary>
-    public string? LabelColumn { get; init; } = "label";
-    /// <summary>One 0/1 column per label (multi-label), instead of <see cref="LabelColumn"/>.</summary>
-    public IReadOnlyList<string>? LabelColumns { get; init; }
-    /// <summary>Id column (default: the row number).</summary>
-    public string? IdColumn { get; init; }
-    /// <summary>Group column: no group spans two splits (e.g. a transcript id).</summary>
-    public string? GroupColumn { get; init; }
-    /// <summary>Predefined split column (train / val|dev|validation / test).</summary>
-    public string? SplitColumn { get; init; }
-    /// <summary>Order column within a group (conversation turn order).</summary>
-    public string? OrderColumn { get; init; }
-    /// <summary>Speaker column (for speaker-tagged context).</summary>
-    public string? SpeakerColumn { get; init; }
-    /// <summary>Multi-label task.</summary>
-    public bool Multilabel { get; init; }
-    /// <summary>Separator of label lists.</summary>
-    public string LabelDelimiter { get; init; } = ",";
-    /// <summary>A file of label names, one per line; integer labels index into it.</summary>
-    public string? LabelsFile { get; init; }
-    /// <summary>Fixed label order (and the allowed set).</summary>
-    public IReadOnlyList<string>? Labels { get; init; }
+
+    /// <summary>Columns, format and labels (context turns come from the <c>context:</c> section).</summary>
+    public required DatasetOptions Options { get; init; }
 
     /// <summary>Reads the section.</summary>
     public static DataSettings Read(ConfigReader s)
     {
-        var d = new DataSettings
+        var path = s.String("path") ?? throw s.Error("path", "no data file given (data.path, or --data FILE)");
+        DataFormat? format = null;
+        if (s.String("format") is { } f)
         {
-            Path = s.String("path") ?? throw s.Error("path", "no data file given (data.path, or --data FILE)"),
-            Format = s.String("format"),
+            try { format = DataFormats.Parse(f); }
+            catch (InputException e) { throw s.Error("format", e.Reason); }
+        }
+        var options = new DatasetOptions
+        {
+            Format = format,
             HasHeader = s.Bool("has_header", true),
             TextColumn = s.String("text_col", "text")!,
+            LabelColumn = s.String("label_col", "label")!,
             LabelColumns = s.StringList("label_cols"),
             IdColumn = s.String("id_col"),
             GroupColumn = s.String("group_col"),
@@ -218,12 +190,11 @@ public sealed record DataSettings
             SpeakerColumn = s.String("speaker_col"),
             Multilabel = s.Bool("multilabel", false),
             LabelDelimiter = s.String("label_delimiter", ",")!,
-            LabelsFile = s.String("labels_file"),
+            LabelNamesFile = s.String("labels_file"),
             Labels = s.StringList("labels"),
         };
-        d = d with { LabelColumn = d.LabelColumns is null ? s.String("label_col", "label") : s.String("label_col") };
         s.EnsureOnlyKnownKeys();
-        return d;
+        return new DataSettings { Path = path, Options = options };
     }
 }
 

@@ -216,7 +216,9 @@ public sealed class Experiment
         public PreparedExperiment WithConfig(ExperimentConfig trial)
         {
             ArgumentNullException.ThrowIfNull(trial);
-            if (trial.Data != Config.Data || trial.Split != Config.Split || trial.Seed != Config.Seed || trial.Engine != Config.Engine)
+            if (!System.Text.Json.Nodes.JsonNode.DeepEquals(trial.Resolved["data"], Config.Resolved["data"])
+                || !System.Text.Json.Nodes.JsonNode.DeepEquals(trial.Resolved["split"], Config.Resolved["split"])
+                || trial.Seed != Config.Seed || trial.Engine != Config.Engine)
                 throw new ArgumentException("a trial shares the data, split, seed and engine of the prepared experiment", nameof(trial));
             CheckDecision(trial, Schema);
             var options = ParseEngineOptions(trial, Trainer, Schema);

@@ -110,4 +110,17 @@ public sealed class ExperimentConfigTests : IDisposable
         Assert.Equal(";", options.LabelDelimiter);
         Assert.Equal(3, options.ContextTurns);
     }
+
+    [Fact]
+    public void A_contradictory_data_setting_names_its_key_and_line()
+    {
+        var path = _dir.Write("c.yaml", "name: x\ndata:\n  path: d.csv\n  labels: [a, b]\n  labels_file: l.txt\n");
+        var e = Assert.Throws<InputException>(() => ExperimentConfig.Load(path).DatasetOptions());
+        Assert.Equal("data.labels", e.Field);
+        Assert.Equal(4, e.Line);
+        Assert.Equal(path, e.File);
+        var format = Assert.Throws<InputException>(() => ExperimentConfig.Load(_dir.Write("f.yaml", "name: x\ndata:\n  path: d.csv\n  format: xml\n")));
+        Assert.Equal("data.format", format.Field);
+        Assert.Equal(4, format.Line);
+    }
 }

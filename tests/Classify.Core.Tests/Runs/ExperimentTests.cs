@@ -46,6 +46,7 @@ public sealed class ExperimentTests : IDisposable
              data:
                path: {data}
                id_col: id
+               labels: [neg, pos]
              {extra}
              {engineSection}
              """);
@@ -139,6 +140,7 @@ public sealed class ExperimentTests : IDisposable
         Assert.EndsWith("nb-trial-1", result.Layout.Root);
 
         Assert.Throws<ArgumentException>(() => prepared.WithConfig(config.With(["seed=7"])));
+        Assert.Throws<ArgumentException>(() => prepared.WithConfig(config.With(["data.text_col=other"])));
         Assert.Throws<InputException>(() => prepared.WithConfig(config.With(["naive_bayes.alpha=0"])));
     }
 
