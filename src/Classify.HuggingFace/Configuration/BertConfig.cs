@@ -89,6 +89,30 @@ public class BertConfig : PretrainedConfig
     /// <summary><c>hidden_size / num_attention_heads</c>.</summary>
     public int HeadDim => HiddenSize / NumAttentionHeads;
 
+    /// <summary>
+    /// Labels, then every size: positive and within <see cref="ConfigLimits"/>, <c>num_attention_heads</c> dividing
+    /// <c>hidden_size</c>, <c>pad_token_id</c> inside the vocabulary, room for at least two positions, dropouts in [0, 1].
+    /// </summary>
+    public override void Validate()
+    {
+        base.Validate();
+        var vocab = RequireRange("vocab_size", VocabSize, 1, ConfigLimits.MaxVocabSize);
+        var hidden = RequireRange("hidden_size", HiddenSize, 1, ConfigLimits.MaxHiddenSize);
+        RequireRange("num_hidden_layers", NumHiddenLayers, 1, ConfigLimits.MaxLayers);
+        var heads = RequireRange("num_attention_heads", NumAttentionHeads, 1, hidden, $"it cannot exceed hidden_size {hidden}");
+        if (hidden % heads != 0)
+            throw Error($"hidden_size {hidden} is not a multiple of num_attention_heads {heads}", "num_attention_heads");
+        RequireRange("intermediate_size", IntermediateSize, 1, ConfigLimits.MaxIntermediateSize);
+        RequireRange("max_position_embeddings", MaxPositionEmbeddings, 2, ConfigLimits.MaxPositionEmbeddings);
+        RequireRange("type_vocab_size", TypeVocabSize, 1, ConfigLimits.MaxTypeVocabSize);
+        RequireRange("pad_token_id", PadTokenId, 0, vocab - 1, $"it must be an id of the vocabulary (vocab_size {vocab})");
+        RequireProbability("hidden_dropout_prob", 0.1);
+        RequireProbability("attention_probs_dropout_prob", 0.1);
+        RequireProbability("classifier_dropout", 0.1, nullable: true);
+        RequireNonNegative("layer_norm_eps", 1e-12);
+        RequireNonNegative("initializer_range", 0.02);
+    }
+
     /// <summary>Default vocabulary size of the family.</summary>
     protected virtual int DefaultVocabSize => 30522;
 
@@ -128,6 +152,15 @@ public sealed class RobertaConfig : BertConfig
         base.WriteDefaults();
         BosTokenId = BosTokenId;
         EosTokenId = EosTokenId;
+    }
+
+    /// <summary>BERT's checks, plus room in the position table after <see cref="PaddingIdx"/> for at least two tokens.</summary>
+    public override void Validate()
+    {
+        base.Validate();
+        if (MaxSequenceLength < 2)
+            throw Error($"max_position_embeddings {MaxPositionEmbeddings} leaves {Math.Max(MaxSequenceLength, 0)} positions after padding_idx {PaddingIdx} " +
+                        "(pad_token_id); at least 2 are needed", "max_position_embeddings");
     }
 
     /// <summary><c>bos_token_id</c> (default 0).</summary>

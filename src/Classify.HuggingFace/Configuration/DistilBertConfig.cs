@@ -76,6 +76,27 @@ public sealed class DistilBertConfig : PretrainedConfig
     /// <summary><c>pad_token_id</c> (default 0).</summary>
     public int PadTokenId { get => GetInt("pad_token_id", 0); set => Set("pad_token_id", value); }
 
+    /// <summary>
+    /// Labels, then every size: positive and within <see cref="ConfigLimits"/>, <c>n_heads</c> dividing <c>dim</c>,
+    /// <c>pad_token_id</c> inside the vocabulary, dropouts in [0, 1].
+    /// </summary>
+    public override void Validate()
+    {
+        base.Validate();
+        var vocab = RequireRange("vocab_size", VocabSize, 1, ConfigLimits.MaxVocabSize);
+        var dim = RequireRange("dim", Dim, 1, ConfigLimits.MaxHiddenSize);
+        RequireRange("n_layers", NLayers, 1, ConfigLimits.MaxLayers);
+        var heads = RequireRange("n_heads", NHeads, 1, dim, $"it cannot exceed dim {dim}");
+        if (dim % heads != 0) throw Error($"dim {dim} is not a multiple of n_heads {heads}", "n_heads");
+        RequireRange("hidden_dim", HiddenDim, 1, ConfigLimits.MaxIntermediateSize);
+        RequireRange("max_position_embeddings", MaxPositionEmbeddings, 2, ConfigLimits.MaxPositionEmbeddings);
+        RequireRange("pad_token_id", PadTokenId, 0, vocab - 1, $"it must be an id of the vocabulary (vocab_size {vocab})");
+        RequireProbability("dropout", 0.1);
+        RequireProbability("attention_dropout", 0.1);
+        RequireProbability("seq_classif_dropout", 0.2);
+        RequireNonNegative("initializer_range", 0.02);
+    }
+
     /// <summary><c>dim / n_heads</c>.</summary>
     public int HeadDim => Dim / NHeads;
 }

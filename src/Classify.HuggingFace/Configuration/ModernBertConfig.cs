@@ -162,6 +162,38 @@ public sealed class ModernBertConfig : PretrainedConfig
     /// <summary><c>tie_word_embeddings</c> (default true).</summary>
     public bool TieWordEmbeddings { get => GetBool("tie_word_embeddings", true); set => Set("tie_word_embeddings", value); }
 
+    /// <summary>
+    /// Labels, then every size: positive and within <see cref="ConfigLimits"/>, <c>num_attention_heads</c> dividing
+    /// <c>hidden_size</c> into an even head size (rotary embeddings rotate pairs), <c>pad_token_id</c> inside the
+    /// vocabulary, <c>global_attn_every_n_layers</c> ≥ 1, positive rotary bases, dropouts in [0, 1].
+    /// </summary>
+    public override void Validate()
+    {
+        base.Validate();
+        var vocab = RequireRange("vocab_size", VocabSize, 1, ConfigLimits.MaxVocabSize);
+        var hidden = RequireRange("hidden_size", HiddenSize, 1, ConfigLimits.MaxHiddenSize);
+        RequireRange("num_hidden_layers", NumHiddenLayers, 1, ConfigLimits.MaxLayers);
+        var heads = RequireRange("num_attention_heads", NumAttentionHeads, 1, hidden, $"it cannot exceed hidden_size {hidden}");
+        if (hidden % heads != 0)
+            throw Error($"hidden_size {hidden} is not a multiple of num_attention_heads {heads}", "num_attention_heads");
+        if (hidden / heads % 2 != 0)
+            throw Error($"hidden_size {hidden} / num_attention_heads {heads} gives an odd head size {hidden / heads}; rotary embeddings need an even one", "num_attention_heads");
+        RequireRange("intermediate_size", IntermediateSize, 1, ConfigLimits.MaxIntermediateSize);
+        RequireRange("max_position_embeddings", MaxPositionEmbeddings, 2, ConfigLimits.MaxPositionEmbeddings);
+        RequireRange("pad_token_id", PadTokenId, 0, vocab - 1, $"it must be an id of the vocabulary (vocab_size {vocab})");
+        RequireRange("global_attn_every_n_layers", GlobalAttnEveryNLayers, 1, int.MaxValue);
+        RequireRange("local_attention", LocalAttention, 0, int.MaxValue);
+        foreach (var (key, theta) in new[] { ("global_rope_theta", GlobalRopeTheta), ("local_rope_theta", LocalRopeTheta) })
+            if (!(theta > 0) || double.IsInfinity(theta)) throw Error($"{key} must be a positive number", key);
+        RequireProbability("attention_dropout", 0.0);
+        RequireProbability("embedding_dropout", 0.0);
+        RequireProbability("mlp_dropout", 0.0);
+        RequireProbability("classifier_dropout", 0.0);
+        RequireNonNegative("norm_eps", 1e-5);
+        RequireNonNegative("initializer_range", 0.02);
+        RequireNonNegative("initializer_cutoff_factor", 2.0);
+    }
+
     /// <summary><c>hidden_size / num_attention_heads</c>.</summary>
     public int HeadDim => HiddenSize / NumAttentionHeads;
 

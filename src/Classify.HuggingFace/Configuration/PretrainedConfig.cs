@@ -61,7 +61,7 @@ public class PretrainedConfig
                     throw Error($"id2label key '{key}' is not an integer", "id2label");
                 if (value is not JsonValue v || !v.TryGetValue<string>(out var label))
                     throw Error($"id2label[{key}] must be a string", "id2label");
-                result[id] = label;
+                if (!result.TryAdd(id, label)) throw Error($"id2label has two keys for id {id}", "id2label");
             }
             return result;
         }
@@ -198,6 +198,68 @@ public class PretrainedConfig
                     : $"model_type '{ModelType}' is not supported; expected one of bert, roberta, distilbert, modernbert",
                 "model_type");
         return typed;
+    }
+
+    /// <summary>
+    /// Checks the config before anything is built from it: labels here (<c>num_labels</c> and <c>id2label</c> agree,
+    /// ids 0…n−1, names unique, at most <see cref="ConfigLimits.MaxLabels"/>); each family adds its sizes, which must
+    /// be positive, consistent (heads divide the hidden size, padding ids inside the vocabulary …) and within
+    /// <see cref="ConfigLimits"/>. Cheap, allocates nothing sized by the config.
+    /// </summary>
+    /// <exception cref="InputException">Naming this config's file and the key at fault.</exception>
+    public virtual void Validate()
+    {
+        int? declared = null;
+        if (Json.ContainsKey("num_labels") && Json["num_labels"] is not null)
+            declared = RequireRange("num_labels", GetInt("num_labels", 2), 1, ConfigLimits.MaxLabels);
+        switch (Json["id2label"])
+        {
+            case null:
+                return;
+            case JsonObject map:
+                if (map.Count == 0) throw Error("id2label is empty; a classifier needs at least one label", "id2label");
+                if (map.Count > ConfigLimits.MaxLabels)
+                    throw Error($"id2label has {map.Count} entries; at most {ConfigLimits.MaxLabels} labels are allowed", "id2label");
+                if (declared is { } n && n != map.Count)
+                    throw Error($"num_labels is {n} but id2label has {map.Count} entries", "num_labels");
+                var names = LabelNames;   // integer keys 0…n−1, string values
+                var first = new Dictionary<string, int>(StringComparer.Ordinal);
+                for (var i = 0; i < names.Count; i++)
+                    if (!first.TryAdd(names[i], i))
+                        throw Error($"id2label names '{names[i]}' twice (ids {first[names[i]]} and {i}); label names must be unique", "id2label");
+                return;
+            default:
+                throw Error($"id2label must be an object of \"id\": \"name\", found {Json["id2label"]!.ToJsonString()}", "id2label");
+        }
+    }
+
+    /// <summary><paramref name="value"/> (read from <paramref name="key"/>) when it lies in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    /// <exception cref="InputException">Naming the file and the key, with the bound that was broken.</exception>
+    /// <param name="key">The config key, named in the error.</param>
+    /// <param name="value">Its value.</param>
+    /// <param name="min">The smallest allowed value.</param>
+    /// <param name="max">The largest allowed value.</param>
+    /// <param name="maxReason">Why <paramref name="max"/> (default: it is one of the <see cref="ConfigLimits"/>).</param>
+    protected int RequireRange(string key, int value, int min, int max, string? maxReason = null)
+    {
+        if (value < min) throw Error($"{key} is {value}; it must be at least {min}", key);
+        if (value > max)
+            throw Error($"{key} is {value}; " + (maxReason ?? $"Classify allows at most {max} (ConfigLimits: a bound on what a config may ask to allocate)"), key);
+        return value;
+    }
+
+    /// <summary>Reads the probability <paramref name="key"/> (absent: <paramref name="default"/>, null allowed when <paramref name="nullable"/>) and checks it lies in [0, 1].</summary>
+    protected void RequireProbability(string key, double @default, bool nullable = false)
+    {
+        var value = nullable ? GetNullableDouble(key, @default) : GetDouble(key, @default);
+        if (value is { } p && !(p >= 0 && p <= 1)) throw Error($"{key} is {p.ToString(CultureInfo.InvariantCulture)}; a dropout probability lies in [0, 1]", key);
+    }
+
+    /// <summary>Reads the number <paramref name="key"/> (absent: <paramref name="default"/>) and checks it is not negative.</summary>
+    protected void RequireNonNegative(string key, double @default)
+    {
+        var value = GetDouble(key, @default);
+        if (!(value >= 0) || double.IsInfinity(value)) throw Error($"{key} is {value.ToString(CultureInfo.InvariantCulture)}; it must be a finite number ≥ 0", key);
     }
 
     /// <summary>A deep copy (same type).</summary>

@@ -57,6 +57,7 @@ public sealed class ClassifierFolder
 
         config ??= PretrainedConfig.Load(full);
         if (config.GetType() == typeof(PretrainedConfig)) config = config.ToFamilyConfig();   // names an unsupported model_type
+        config.Validate();
         manifest ??= ManifestFromConfig(config, engine);
         if (manifest.Engine != engine)
             throw new InputException($"engine is '{manifest.Engine}', not '{engine}'", Path.Combine(full, ModelManifest.FileName), field: "engine");
@@ -66,6 +67,7 @@ public sealed class ClassifierFolder
                 Path.Combine(full, PretrainedConfig.FileName), field: "id2label");
 
         var tokenizer = AutoTokenizer.FromPretrained(full);
+        CheckVocabulary(config, tokenizer, full);
         var length = ResolveMaxLength(manifest, Path.Combine(full, ModelManifest.FileName), config, tokenizer, maxLength);
         return new ClassifierFolder(full, manifest, config, new ClassifierInputs(tokenizer, config, length, manifest.Context));
     }
@@ -114,6 +116,40 @@ public sealed class ClassifierFolder
         if (requested < 2) throw reader.Error("max_length", $"max_length must be at least 2, found {requested}");
         return Math.Min(requested, PositionLimit(config));
     }
+
+    /// <summary>
+    /// Checks that every id <paramref name="tokenizer"/> can produce (its vocabulary and added tokens) has a row in the
+    /// model's embedding table (<c>vocab_size</c>), so no text can make the embedding lookup index past it.
+    /// </summary>
+    /// <exception cref="InputException">Naming the tokenizer file, its highest id and <c>vocab_size</c>.</exception>
+    public static void CheckVocabulary(PretrainedConfig config, PreTrainedTokenizer tokenizer, string tokenizerDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        if (VocabSize(config) is not { } vocab || tokenizer.Count <= vocab) return;
+        var file = tokenizer switch
+        {
+            BertTokenizer => BertTokenizer.VocabFileName,
+            RobertaTokenizer => RobertaTokenizer.VocabFileName,
+            _ => PreTrainedTokenizerFast.TokenizerFileName,
+        };
+        var highest = tokenizer.Count - 1;
+        var token = tokenizer.IdToToken(highest) is { } t ? $" ('{t}')" : "";
+        throw new InputException(
+            $"the tokenizer has ids up to {highest}{token} but {PretrainedConfig.FileName} sets vocab_size {vocab}: " +
+            "the model's embedding table has no row for the ids above it",
+            Path.Combine(tokenizerDirectory, file));
+    }
+
+    /// <summary><c>vocab_size</c> of a supported family's config (null for an unknown family).</summary>
+    public static int? VocabSize(PretrainedConfig config) =>
+        (config.GetType() == typeof(PretrainedConfig) ? PretrainedConfig.FromJson(config.Json, config.SourcePath) : config) switch
+        {
+            BertConfig b => b.VocabSize,
+            DistilBertConfig d => d.VocabSize,
+            ModernBertConfig m => m.VocabSize,
+            _ => null,
+        };
 
     /// <summary>The longest sequence the position table covers; RoBERTa's positions start after its padding index.</summary>
     public static int PositionLimit(PretrainedConfig config) =>

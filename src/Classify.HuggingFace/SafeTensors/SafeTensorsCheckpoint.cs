@@ -39,6 +39,12 @@ public sealed class SafeTensorsCheckpoint : ISafeTensorsReader
     /// <summary>True when the weights come from an index and several shards.</summary>
     public bool IsSharded { get; private init; }
 
+    /// <summary>The file that describes the whole checkpoint: the index of a sharded one, else its one safetensors file.</summary>
+    public string SourcePath { get; private init; } = "";
+
+    /// <summary>The safetensors file that holds tensor <paramref name="name"/> (for messages).</summary>
+    public string FileOf(string name) => Owner(name).Path;
+
     /// <inheritdoc />
     public IReadOnlyDictionary<string, SafeTensorInfo> Tensors => _tensors;
 
@@ -89,7 +95,7 @@ public sealed class SafeTensorsCheckpoint : ISafeTensorsReader
     {
         var st = SafeTensorsFile.Open(file);
         var owner = st.Tensors.Keys.ToDictionary(k => k, _ => st, StringComparer.Ordinal);
-        return new SafeTensorsCheckpoint(directory, [st], owner, st.Metadata);
+        return new SafeTensorsCheckpoint(directory, [st], owner, st.Metadata) { SourcePath = st.Path };
     }
 
     private static SafeTensorsCheckpoint Sharded(string directory, string indexPath)
@@ -114,7 +120,7 @@ public sealed class SafeTensorsCheckpoint : ISafeTensorsReader
                 owner[tensor] = shard;
             }
             var ordered = shards.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Value).ToArray();
-            return new SafeTensorsCheckpoint(directory, ordered, owner, metadata) { IsSharded = true };
+            return new SafeTensorsCheckpoint(directory, ordered, owner, metadata) { IsSharded = true, SourcePath = Path.GetFullPath(indexPath) };
         }
         catch
         {

@@ -14,6 +14,19 @@ public static class AutoTokenizer
     public static PreTrainedTokenizer FromPretrained(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
+        try
+        {
+            return Load(directory);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or KeyNotFoundException or OverflowException)
+        {
+            // A JSON value of the wrong kind where a loader expected another (a number for a string, an object for a flag …).
+            throw new InputException($"the tokenizer files are malformed: {e.Message}", directory, inner: e);
+        }
+    }
+
+    private static PreTrainedTokenizer Load(string directory)
+    {
         if (!Directory.Exists(directory)) throw new InputException("the tokenizer folder does not exist", directory);
         bool Has(string name) => File.Exists(Path.Combine(directory, name));
 

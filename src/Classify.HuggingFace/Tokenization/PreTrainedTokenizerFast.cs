@@ -43,7 +43,7 @@ public sealed class PreTrainedTokenizerFast : PreTrainedTokenizer
             throw new InputException("BPE options ignore_merges, byte_fallback, dropout and subword affixes are not supported", path, field: "model");
         _vocab = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (token, id) in model["vocab"] as JsonObject ?? throw new InputException("expected a vocab object", path, field: "model.vocab"))
-            _vocab[token] = id!.GetValue<int>();
+            _vocab[token] = TokenizerConfig.ReadId(id, path, $"model.vocab.{token}");
         foreach (var (token, id) in _vocab) _idToToken[id] = token;
         var merges = ReadMerges(model["merges"] as JsonArray ?? throw new InputException("expected a merges array", path, field: "model.merges"), path);
 
@@ -64,7 +64,7 @@ public sealed class PreTrainedTokenizerFast : PreTrainedTokenizer
         {
             if (node is not JsonObject t || t["id"] is null || t["content"] is null)
                 throw new InputException("expected {\"id\", \"content\", …}", path, field: "added_tokens");
-            added.Add(TokenizerConfig.ReadAddedToken(t, t["id"]!.GetValue<int>()));
+            added.Add(TokenizerConfig.ReadAddedToken(t, TokenizerConfig.ReadId(t["id"], path, "added_tokens.id")));
         }
         foreach (var t in added) _idToToken[t.Id] = t.Content;
         _count = _idToToken.Count == 0 ? 0 : _idToToken.Keys.Max() + 1;

@@ -133,15 +133,19 @@ public sealed class RobertaTokenizer : PreTrainedTokenizer
     private static Dictionary<string, int> ReadVocab(string path)
     {
         if (!File.Exists(path)) throw new InputException("the BPE vocabulary is missing", path);
+        Dictionary<string, int> vocab;
         try
         {
-            return JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllBytes(path))
-                   ?? throw new InputException("expected a JSON object of token → id", path);
+            vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllBytes(path))
+                    ?? throw new InputException("expected a JSON object of token → id", path);
         }
         catch (JsonException e)
         {
-            throw new InputException($"expected a JSON object of token → id: {e.Message}", path, e.LineNumber + 1, inner: e);
+            throw new InputException($"expected a JSON object of token → non-negative integer id: {e.Message}", path, e.LineNumber + 1, inner: e);
         }
+        foreach (var (token, id) in vocab)
+            if (id < 0) throw new InputException($"a token id must be a non-negative integer, found {id}", path, field: token);
+        return vocab;
     }
 
     // As the slow tokenizer: drop the "#version" line and the empty string after the final newline, split on whitespace.

@@ -106,11 +106,20 @@ internal sealed class TokenizerConfig
         var tokens = new List<AddedToken>();
         foreach (var (idText, node) in decoder)
         {
-            if (!int.TryParse(idText, out var id) || node is not JsonObject t || t["content"] is null)
-                throw new InputException("expected \"<id>\": {\"content\": …}", _configPath, field: $"added_tokens_decoder.{idText}");
+            if (!int.TryParse(idText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+                || node is not JsonObject t || t["content"] is null)
+                throw new InputException("expected \"<id>\": {\"content\": …} with a non-negative integer id", _configPath, field: $"added_tokens_decoder.{idText}");
             tokens.Add(ReadAddedToken(t, id));
         }
         return tokens;
+    }
+
+    /// <summary>A token id: a JSON integer ≥ 0 (an id indexes the embedding table, so nothing else can stand for one).</summary>
+    /// <exception cref="InputException">Naming <paramref name="path"/> and <paramref name="field"/>.</exception>
+    public static int ReadId(JsonNode? node, string path, string field)
+    {
+        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<int>(out var id) && id >= 0) return id;
+        throw new InputException($"a token id must be a non-negative integer, found {node?.ToJsonString() ?? "null"}", path, field: field);
     }
 
     /// <summary>Reads the flags of an added-token object (the shape used by tokenizer.json and tokenizer_config.json).</summary>

@@ -24,6 +24,12 @@ public sealed record TransformerPredictorOptions
 
     /// <summary>Intra-op threads for torch (default <see cref="Environment.ProcessorCount"/>); applies to the first load in a process.</summary>
     public int? Threads { get; init; }
+
+    /// <summary>
+    /// Receives load warnings (checkpoint tensors the model does not use, as HF's "Some weights of the model checkpoint
+    /// … were not used"). Null (the default) writes them to standard error as <c>warning: …</c>.
+    /// </summary>
+    public Action<string>? Warn { get; init; }
 }
 
 /// <summary>
@@ -98,10 +104,22 @@ public sealed class TransformerPredictor : IPredictor
     }
 
     /// <summary>Builds the model of an opened folder (its config is not read again).</summary>
+    /// <remarks>
+    /// Every parameter shape the config implies is checked against the weights' header before torch is even loaded, and
+    /// every parameter must be in the weights: a checkpoint without its classification head would otherwise predict
+    /// with a random one. Tensors the model does not use are a warning (<see cref="TransformerPredictorOptions.Warn"/>).
+    /// </remarks>
     internal static TransformerPredictor Load(ClassifierFolder folder, TransformerPredictorOptions options)
     {
+        using var weights = CheckedWeights.Open(folder.Config, folder.Directory, WeightLoadMode.Strict);
         TorchRuntime.EnsureInitialized(options.Threads);
-        var model = AutoModelForSequenceClassification.FromPretrained(folder.Config, folder.Directory);
+        var model = AutoModelForSequenceClassification.Load(weights, out var report);
+        if (report.UnexpectedKeys.Count > 0)
+        {
+            var message = $"{weights.Checkpoint.SourcePath}: {report.UnexpectedKeys.Count} tensor{(report.UnexpectedKeys.Count == 1 ? " is" : "s are")} " +
+                          $"not used by {model.GetType().Name} and {(report.UnexpectedKeys.Count == 1 ? "was" : "were")} ignored: {ParameterPlan.ListNames(report.UnexpectedKeys)}";
+            (options.Warn ?? (m => Console.Error.WriteLine($"warning: {m}")))(message);
+        }
         model.eval();
         return new TransformerPredictor(folder.Directory, folder.Manifest, model, folder.Inputs, options.BatchSize);
     }

@@ -1,4 +1,5 @@
 using Classify.HuggingFace.Configuration;
+using Classify.HuggingFace.Inference;
 using Classify.HuggingFace.SafeTensors;
 using Classify.Transformers.Native;
 using TorchSharp;
@@ -17,7 +18,14 @@ public abstract class SequenceClassificationModel : nn.Module
     {
         TorchRuntime.EnsureInitialized();
         Config = config;
+        _vocabSize = ClassifierFolder.VocabSize(config) ?? long.MaxValue;
+        _typeVocabSize = config is BertConfig bert ? bert.TypeVocabSize : null;
+        _positionLimit = config is ModernBertConfig ? null : ClassifierFolder.PositionLimit(config);
     }
+
+    private readonly long _vocabSize;
+    private readonly long? _typeVocabSize;
+    private readonly long? _positionLimit;
 
     /// <summary>The config the model was built from (its <c>problem_type</c> may be filled in by the loss).</summary>
     public PretrainedConfig Config { get; }
@@ -36,11 +44,46 @@ public abstract class SequenceClassificationModel : nn.Module
     public SequenceClassifierOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null, bool outputHiddenStates = false)
     {
         using var scope = NewDisposeScope();
+        CheckIndices(inputIds, tokenTypeIds);
         var mask = attentionMask ?? ones_like(inputIds);
         var hidden = outputHiddenStates ? new List<Tensor>() : null;
         var logits = ForwardCore(inputIds, mask, tokenTypeIds, hidden);
         var output = new SequenceClassifierOutput(logits.MoveToOuterDisposeScope(), hidden?.Select(h => h.MoveToOuterDisposeScope()).ToList());
         return output;
+    }
+
+    /// <summary>
+    /// Refuses ids the embedding tables have no row for (a token id outside 0…vocab_size−1, a token type outside
+    /// 0…type_vocab_size−1, more positions than the position table holds) with a message, before libtorch would fail
+    /// on them with a native index error. Costs one min/max reduction per batch.
+    /// </summary>
+    private void CheckIndices(Tensor inputIds, Tensor? tokenTypeIds)
+    {
+        if (inputIds.dim() != 2) throw new ArgumentException($"input ids must be [batch, seq], found [{string.Join(", ", inputIds.shape)}]", nameof(inputIds));
+        if (inputIds.numel() == 0) return;
+        var file = Config.SourcePath ?? PretrainedConfig.FileName;
+        var (low, high) = Range(inputIds);
+        if (low < 0 || high >= _vocabSize)
+            throw new Classify.Core.IO.InputException(
+                $"token id {(low < 0 ? low : high)} has no row in the embedding table (vocab_size {_vocabSize}); the tokenizer and the model do not match",
+                file, field: "vocab_size");
+        if (_positionLimit is { } positions && inputIds.shape[1] > positions)
+            throw new Classify.Core.IO.InputException(
+                $"an input of {inputIds.shape[1]} tokens is longer than the {positions} positions the model embeds", file, field: "max_position_embeddings");
+        if (tokenTypeIds is not null && _typeVocabSize is { } types && tokenTypeIds.numel() > 0)
+        {
+            var (lowType, highType) = Range(tokenTypeIds);
+            if (lowType < 0 || highType >= types)
+                throw new Classify.Core.IO.InputException(
+                    $"token type id {(lowType < 0 ? lowType : highType)} has no row in the token type table (type_vocab_size {types})", file, field: "type_vocab_size");
+        }
+    }
+
+    private static (long Low, long High) Range(Tensor ids)
+    {
+        using var low = ids.min();
+        using var high = ids.max();
+        return (low.to_type(ScalarType.Int64).item<long>(), high.to_type(ScalarType.Int64).item<long>());
     }
 
     /// <summary>The family's forward pass; appends hidden states to <paramref name="hiddenStates"/> when it is not null.</summary>
@@ -90,43 +133,50 @@ public abstract class SequenceClassificationModel : nn.Module
     }
 
     /// <summary>
-    /// Copies weights from a checkpoint by name, strictly: every parameter must be present with the right shape,
-    /// except those <see cref="IsHeadParameter"/> allows to be missing (they are initialised, as HF does when it
-    /// loads a base encoder into a classification model). Keys are matched as saved by transformers, also without
-    /// the <see cref="BaseModelPrefix"/> (a base-model checkpoint), and TF-era <c>gamma</c>/<c>beta</c> names are
-    /// mapped to <c>weight</c>/<c>bias</c>.
+    /// Copies weights from a checkpoint by name. Every parameter's checkpoint tensor is found and its dtype and shape
+    /// checked against the header first (<see cref="ParameterPlan.Match"/>), so a bad checkpoint is refused before a byte
+    /// is read. <see cref="WeightLoadMode.Strict"/> (prediction) requires every parameter; <see cref="WeightLoadMode.NewHead"/>
+    /// (fine-tuning a base encoder) initialises task-head parameters that are absent or of another shape, as HF does when
+    /// it loads a base encoder into a classification model. Keys are matched as saved by transformers, also without the
+    /// <see cref="BaseModelPrefix"/> (a base-model checkpoint), and TF-era <c>gamma</c>/<c>beta</c> names are mapped to
+    /// <c>weight</c>/<c>bias</c>.
     /// </summary>
-    /// <returns>The missing (initialised) and unexpected (ignored) keys, like HF's load warning.</returns>
-    /// <exception cref="Classify.Core.IO.InputException">A non-head parameter is missing or a shape differs.</exception>
-    public WeightLoadReport LoadWeights(ISafeTensorsReader checkpoint, string source = "checkpoint")
+    /// <param name="checkpoint">The weights.</param>
+    /// <param name="source">The file named in messages when <paramref name="checkpoint"/> is not a <see cref="SafeTensorsCheckpoint"/>.</param>
+    /// <param name="mode">Whether head parameters may be missing.</param>
+    /// <returns>The initialised and the ignored keys, like HF's load warning.</returns>
+    /// <exception cref="Classify.Core.IO.InputException">A parameter is missing (listing up to ten), or a shape or dtype is wrong.</exception>
+    public WeightLoadReport LoadWeights(ISafeTensorsReader checkpoint, string source = "checkpoint", WeightLoadMode mode = WeightLoadMode.Strict)
     {
-        var keys = KeyIndex(checkpoint.Tensors.Keys);
-        var used = new HashSet<string>(StringComparer.Ordinal);
-        var missing = new List<string>();
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        return LoadWeights(checkpoint, ParameterPlan.For(Config).Match(checkpoint, mode, source));
+    }
+
+    /// <summary>Copies the tensors <paramref name="match"/> (made from this model's config) assigns, and initialises the rest.</summary>
+    internal WeightLoadReport LoadWeights(ISafeTensorsReader checkpoint, WeightMatch match)
+    {
+        var initialise = match.Missing.Concat(match.Mismatched.Select(m => m.Name)).ToHashSet(StringComparer.Ordinal);
         using (no_grad())
         {
             foreach (var (name, p) in named_parameters())
             {
-                var key = Candidates(name).FirstOrDefault(keys.ContainsKey) is { } k ? keys[k] : null;
-                if (key is null)
+                if (!match.Keys.TryGetValue(name, out var key))
                 {
-                    if (!IsHeadParameter(name))
-                        throw new Classify.Core.IO.InputException($"weights for '{name}' are missing", source, field: name);
-                    missing.Add(name);
+                    if (!initialise.Contains(name)) throw new InvalidOperationException($"the parameter plan has no entry for '{name}'");
                     continue;
                 }
                 var info = checkpoint.Tensors[key];
-                if (!info.Shape.SequenceEqual(p.shape))
-                    throw new Classify.Core.IO.InputException(
-                        $"shape of '{key}' is {info.ShapeText} but the model expects [{string.Join(", ", p.shape)}]", source, field: key);
+                if (!info.Shape.AsSpan().SequenceEqual(p.shape))
+                    throw new InvalidOperationException($"the parameter plan gives '{name}' the shape {info.ShapeText}; the module has [{string.Join(", ", p.shape)}]");
                 using var value = tensor(checkpoint.ReadFloat32(key), p.shape, ScalarType.Float32);
                 p.copy_(value);
-                used.Add(key);
             }
         }
-        InitializeWeights(missing);
-        var unexpected = checkpoint.Tensors.Keys.Where(k => !used.Contains(k) && !IsIgnoredKey(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
-        return new WeightLoadReport(missing, unexpected);
+        InitializeWeights(initialise);
+        return new WeightLoadReport(match.Missing, match.Unexpected)
+        {
+            MismatchedKeys = match.Mismatched.Select(m => $"{m.Name}: found shape {m.Found} in the checkpoint and {m.Expected} in the model").ToList(),
+        };
     }
 
     /// <summary>
@@ -135,30 +185,8 @@ public abstract class SequenceClassificationModel : nn.Module
     /// </summary>
     protected virtual bool IsHeadParameter(string name) => name.StartsWith("classifier.", StringComparison.Ordinal);
 
-    // Buffers some checkpoints carry that this port recomputes.
-    private static bool IsIgnoredKey(string key) =>
-        key.EndsWith("position_ids", StringComparison.Ordinal) || key.EndsWith("token_type_ids", StringComparison.Ordinal) ||
-        key.EndsWith("inv_freq", StringComparison.Ordinal);
-
-    private IEnumerable<string> Candidates(string name)
-    {
-        yield return name;
-        var prefix = BaseModelPrefix + ".";
-        if (name.StartsWith(prefix, StringComparison.Ordinal)) yield return name[prefix.Length..];
-    }
-
-    // Checkpoint key → itself, plus its gamma/beta → weight/bias alias.
-    private static Dictionary<string, string> KeyIndex(IEnumerable<string> keys)
-    {
-        var index = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var key in keys)
-        {
-            index[key] = key;
-            if (key.EndsWith(".gamma", StringComparison.Ordinal)) index.TryAdd(key[..^6] + ".weight", key);
-            else if (key.EndsWith(".beta", StringComparison.Ordinal)) index.TryAdd(key[..^5] + ".bias", key);
-        }
-        return index;
-    }
+    /// <summary><see cref="IsHeadParameter"/>, for the plan consistency tests.</summary>
+    internal bool IsHead(string name) => IsHeadParameter(name);
 
     /// <summary>The state dict as safetensors entries with the checkpoint names, in float32 (or bfloat16).</summary>
     public IReadOnlyList<SafeTensorsEntry> ToSafeTensors(bool bfloat16 = false)
@@ -239,10 +267,26 @@ public abstract class SequenceClassificationModel : nn.Module
 }
 
 /// <summary>Keys that did not line up when loading a checkpoint, as HF's load warning lists them.</summary>
-/// <param name="MissingKeys">Model parameters absent from the checkpoint; they were initialised.</param>
+/// <param name="MissingKeys">Model parameters absent from the checkpoint; they were initialised (head parameters in <see cref="WeightLoadMode.NewHead"/> only).</param>
 /// <param name="UnexpectedKeys">Checkpoint tensors the model has no parameter for; they were ignored.</param>
 public sealed record WeightLoadReport(IReadOnlyList<string> MissingKeys, IReadOnlyList<string> UnexpectedKeys)
 {
+    /// <summary>Head parameters initialised because the checkpoint's tensor has another shape (another label count), as "name: found … and …".</summary>
+    public IReadOnlyList<string> MismatchedKeys { get; init; } = [];
+
     /// <summary>True when every key matched.</summary>
-    public bool IsExact => MissingKeys.Count == 0 && UnexpectedKeys.Count == 0;
+    public bool IsExact => MissingKeys.Count == 0 && UnexpectedKeys.Count == 0 && MismatchedKeys.Count == 0;
+}
+
+/// <summary>What <see cref="SequenceClassificationModel.LoadWeights(ISafeTensorsReader, string, WeightLoadMode)"/> lets a checkpoint lack.</summary>
+public enum WeightLoadMode
+{
+    /// <summary>Nothing: every parameter comes from the checkpoint with the shape the config implies (prediction).</summary>
+    Strict,
+
+    /// <summary>
+    /// The task head may be absent or of another shape (another label count); it is initialised, as HF's
+    /// <c>from_pretrained(…, num_labels=n, ignore_mismatched_sizes=True)</c> does when fine-tuning a base encoder.
+    /// </summary>
+    NewHead,
 }

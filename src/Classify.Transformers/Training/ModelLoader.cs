@@ -41,49 +41,39 @@ internal static class ModelLoader
         return ModelSources.Resolve(model, options, cancellationToken);
     }
 
-    public static StartingModel Load(string directory, string? tokenizerDirectory, LabelSchema schema, int seed)
+    /// <summary>
+    /// The classification model for <paramref name="schema"/>'s labels on the encoder of <paramref name="directory"/>.
+    /// The config and the weights' header are checked (<see cref="CheckedWeights"/>) before anything is allocated; the
+    /// encoder must be complete, while a head that is absent (a base checkpoint) or sized for another label count is
+    /// initialised and announced through <paramref name="log"/> as HF's "newly initialized" note.
+    /// </summary>
+    public static StartingModel Load(string directory, string? tokenizerDirectory, LabelSchema schema, int seed, Action<string>? log = null)
     {
-        var tokenizer = AutoTokenizer.FromPretrained(tokenizerDirectory ?? directory);
         var config = PretrainedConfig.Load(directory).ToFamilyConfig();
+        var architectures = config.Json["architectures"] is null ? [] : config.Architectures;
         config.SetLabels(schema.Labels);
         config.ProblemType = TrainingLoss.ProblemType(schema);
-        if (config.Json["vocab_size"]?.GetValue<int>() is int vocab && vocab < tokenizer.Count)
-            throw new InputException($"the tokenizer produces ids up to {tokenizer.Count - 1} but the model embeds only {vocab}",
-                Path.Combine(directory, PretrainedConfig.FileName), field: "vocab_size");
+        using var weights = CheckedWeights.Open(config, directory, WeightLoadMode.NewHead);
+        var tokenizer = AutoTokenizer.FromPretrained(tokenizerDirectory ?? directory);
+        ClassifierFolder.CheckVocabulary(weights.Plan.Config, tokenizer, Path.GetFullPath(tokenizerDirectory ?? directory));
 
         // The head (and a missing one) is drawn from the seeded global generator, so runs repeat exactly.
         random.manual_seed(seed);
-        var model = AutoModelForSequenceClassification.Create(config);
-        model.Config.Architectures = [model.GetType().Name];
-        using (var checkpoint = SafeTensorsCheckpoint.Open(directory))
-        using (var matching = new HeadFilter(checkpoint, model))
-            model.LoadWeights(matching, Path.Combine(directory, SafeTensorsCheckpoint.WeightsName));
-        return new StartingModel(directory, model, tokenizer, ClassifierFolder.PositionLimit(config));
-    }
-
-    /// <summary>Hides checkpoint tensors of the classification head whose shape differs from the model's (another label count).</summary>
-    private sealed class HeadFilter : ISafeTensorsReader
-    {
-        private readonly ISafeTensorsReader _inner;
-        private readonly Dictionary<string, SafeTensorInfo> _tensors;
-
-        public HeadFilter(ISafeTensorsReader inner, SequenceClassificationModel model)
+        var model = AutoModelForSequenceClassification.Load(weights, out var report);
+        var name = model.GetType().Name;
+        model.Config.Architectures = [name];
+        if (log is not null)
         {
-            _inner = inner;
-            var shapes = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape, StringComparer.Ordinal);
-            _tensors = inner.Tensors
-                .Where(t => !(t.Key.StartsWith("classifier.", StringComparison.Ordinal)
-                              && shapes.TryGetValue(t.Key, out var shape) && !shape.SequenceEqual(t.Value.Shape)))
-                .ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
+            if (report.MissingKeys.Count > 0)
+                log($"Some weights of {name} were not initialized from the model checkpoint at {directory} and are newly initialized: " +
+                    ParameterPlan.ListNames(report.MissingKeys));
+            if (report.MismatchedKeys.Count > 0)
+                log($"Some weights of {name} were not initialized from the model checkpoint at {directory} and are newly initialized " +
+                    $"because the shapes did not match: {ParameterPlan.ListNames(report.MismatchedKeys)}");
+            // As HF: unused tensors are worth a note only when the checkpoint was saved from this very architecture.
+            if (report.UnexpectedKeys.Count > 0 && architectures.Contains(name))
+                log($"Some weights of the model checkpoint at {directory} were not used when initializing {name}: {ParameterPlan.ListNames(report.UnexpectedKeys)}");
         }
-
-        public IReadOnlyDictionary<string, SafeTensorInfo> Tensors => _tensors;
-        public IReadOnlyDictionary<string, string> Metadata => _inner.Metadata;
-        public bool Contains(string name) => _tensors.ContainsKey(name);
-        public ReadOnlySpan<byte> GetBytes(string name) => _inner.GetBytes(name);
-        public float[] ReadFloat32(string name) => _inner.ReadFloat32(name);
-        public double[] ReadFloat64(string name) => _inner.ReadFloat64(name);
-        public long[] ReadInt64(string name) => _inner.ReadInt64(name);
-        public void Dispose() { }
+        return new StartingModel(directory, model, tokenizer, ClassifierFolder.PositionLimit(weights.Plan.Config));
     }
 }

@@ -75,7 +75,7 @@ public sealed class TransformerTrainer : ClassifierTrainer<TransformerOptions>
 
         TorchRuntime.EnsureInitialized(Threads);
         var directory = ModelLoader.ResolveFolder(args.Model, seed, ScratchCacheRoot, request.Progress, cancellationToken);
-        var start = ModelLoader.Load(directory, args.Tokenizer, request.Schema, seed);
+        var start = ModelLoader.Load(directory, args.Tokenizer, request.Schema, seed, request.Log);
         var model = start.Model;
         try
         {

@@ -1,8 +1,11 @@
 using Classify.Core.IO;
+using Classify.Core.Labels;
 using Classify.Core.Prediction;
+using Classify.HuggingFace.Inference;
 using Classify.HuggingFace.Configuration;
 using Classify.HuggingFace.SafeTensors;
 using Classify.Transformers.Engine;
+using Classify.Transformers.Training;
 
 namespace Classify.Transformers.Tests.Engine;
 
@@ -13,7 +16,7 @@ public class ScratchModelsTests
     [InlineData("scratch:roberta-tiny", "roberta", 50265, "merges.txt")]
     [InlineData("scratch:distilbert-tiny", "distilbert", 30522, "vocab.txt")]
     [InlineData("scratch:modernbert-tiny", "modernbert", 50368, "tokenizer.json")]
-    public void Writes_an_hf_folder_with_the_real_tokenizer_that_a_predictor_loads(string spec, string modelType, int vocab, string tokenizerFile)
+    public void Writes_an_hf_base_folder_with_the_real_tokenizer_that_training_loads(string spec, string modelType, int vocab, string tokenizerFile)
     {
         using var temp = new TempDirectory();
         var dir = ScratchModels.Create(spec, temp.Path, seed: 7);
@@ -25,9 +28,17 @@ public class ScratchModelsTests
         Assert.True(File.Exists(Path.Combine(dir, tokenizerFile)));
         Assert.Empty(Directory.GetDirectories(temp.Path, ".*"));   // no staging folder left behind
 
-        using var predictor = TransformerPredictor.Load(dir);
-        Assert.Equal(["LABEL_0", "LABEL_1"], predictor.Manifest.Labels);
-        Assert.Equal("binary", predictor.Manifest.Task);
+        // A base checkpoint has no classification head: not a classifier to predict with (its head would be random) …
+        var e = Assert.Throws<InputException>(() => TransformerPredictor.Load(dir).Dispose());
+        Assert.Contains("missing: ", e.Message);
+        Assert.Contains("classifier.", e.Message);
+
+        // … but the start of a fine-tuning, whose head is initialised for the task's labels.
+        var notes = new List<string>();
+        var start = ModelLoader.Load(dir, null, new LabelSchema(TaskKind.Binary, ["LABEL_0", "LABEL_1"]), seed: 7, notes.Add);
+        using var predictor = new TransformerPredictor(dir, ClassifierFolder.ManifestFromConfig(start.Model.Config, TransformerPredictor.EngineName),
+            start.Model, new ClassifierInputs(start.Tokenizer, start.Model.Config, 32, context: null), batchSize: 8);
+        Assert.Contains("newly initialized: ", Assert.Single(notes));
         var p = predictor.PredictProbabilities(["So grateful for all the support today!", "meh"]);
         Assert.All(p, row => Assert.Equal(1.0, row.Sum(), 9));
     }
