@@ -19,7 +19,8 @@ public enum ExistingRunPolicy
 /// <item>no folder, or a folder holding only a saved split (splits/) → the run goes ahead (reusing that split);</item>
 /// <item>a folder with a run.json (any status) → refused unless <see cref="ExistingRunPolicy.Overwrite"/> (old files
 /// deleted, splits/ kept, the old ledger row marked <see cref="RunStatus.Overwritten"/>) or
-/// <see cref="ExistingRunPolicy.Continue"/>;</item>
+/// <see cref="ExistingRunPolicy.Continue"/> (files kept, the old ledger row marked <see cref="RunStatus.Overwritten"/> too:
+/// the folder now holds the continuing run);</item>
 /// <item>a folder another live process is writing (run.lock) → refused whatever the policy;</item>
 /// <item>a folder with other content and no run.json → refused whatever the policy: Classify never deletes what it did not write.</item>
 /// </list>
@@ -49,7 +50,7 @@ public static class ExistingRuns
     /// <summary>
     /// Under the folder's lock (<paramref name="runLock"/>): settles a run its dead writer left <c>running</c> (marked
     /// interrupted), applies <paramref name="policy"/> (refuse, or delete everything but splits/ and mark the old ledger
-    /// row overwritten, or keep everything), and removes stale temporaries.
+    /// row overwritten, or keep everything and mark the old ledger row overwritten), and removes stale temporaries.
     /// </summary>
     /// <exception cref="InputException">As <see cref="Check"/>.</exception>
     public static void Claim(RunLock runLock, ExistingRunPolicy policy, ILedger? ledger, Action<string>? log)
@@ -72,6 +73,12 @@ public static class ExistingRuns
                 else File.Delete(entry);
             }
             log?.Invoke($"overwriting run '{layout.Name}' ({old?.Status ?? "unreadable run.json"}); its saved split in splits/ is kept");
+        }
+        else if (policy == ExistingRunPolicy.Continue && old is not null)
+        {
+            // The folder is about to hold the continuing run (a new run id): the earlier attempt's row says so, as after --overwrite.
+            ledger?.SetStatus(old.RunId, RunStatus.Overwritten);
+            log?.Invoke($"continuing run '{layout.Name}' ({old.Status}) in its folder; its ledger row is marked {RunStatus.Overwritten}");
         }
     }
 

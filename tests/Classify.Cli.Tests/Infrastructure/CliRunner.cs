@@ -42,10 +42,11 @@ internal static class CliRunner
     /// <summary>
     /// Runs the built <c>classify.dll</c> in a child process (for what only a real process has: standard input,
     /// peak memory, signals). <paramref name="whileRunning"/> is polled every <paramref name="pollMilliseconds"/> ms while
-    /// the process runs.
+    /// the process runs. <paramref name="environment"/> sets (or, with a null value, removes) variables of the child;
+    /// <paramref name="workingDirectory"/> defaults to this process's.
     /// </summary>
     public static CliResult RunProcess(string[] args, string? stdin = null, Action<Process>? whileRunning = null, TimeSpan? timeout = null,
-        int pollMilliseconds = 100)
+        int pollMilliseconds = 100, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null)
     {
         var dll = typeof(ClassifyApp).Assembly.Location;
         var start = new ProcessStartInfo(DotnetHost(), [dll, .. args])
@@ -53,6 +54,10 @@ internal static class CliRunner
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             StandardOutputEncoding = Encoding.UTF8, StandardErrorEncoding = Encoding.UTF8,
         };
+        if (workingDirectory is not null) start.WorkingDirectory = workingDirectory;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+            if (value is null) start.Environment.Remove(name);
+            else start.Environment[name] = value;
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
