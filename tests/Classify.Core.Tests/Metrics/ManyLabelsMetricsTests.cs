@@ -122,4 +122,47 @@ public class ManyLabelsMetricsTests
         // Macro F1 still divides by all four labels (scikit-learn): a = 1, b = 0, c = d = 0.
         Assert.Equal(0.25, report.MacroF1, 12);
     }
+
+    [Fact]
+    public void Predictions_file_lists_top_and_gold_probabilities_above_the_dense_limit()
+    {
+        int k = PredictionsFile.DenseLimit + 50;
+        var schema = new LabelSchema(TaskKind.Multiclass, Enumerable.Range(0, k).Select(i => $"c{i}").ToArray());
+        var rng = new Random(5);
+        var examples = new List<Example>();
+        var predicted = new List<int[]>();
+        var probs = new double[40][];
+        for (int i = 0; i < probs.Length; i++)
+        {
+            var row = Enumerable.Range(0, k).Select(_ => rng.NextDouble()).ToArray();
+            double sum = row.Sum();
+            probs[i] = row.Select(p => p / sum).ToArray();
+            int argmax = Array.IndexOf(probs[i], probs[i].Max());
+            int gold = i % k;
+            examples.Add(new Example($"r{i}", $"text {i}", [gold]));
+            predicted.Add([argmax]);
+        }
+        var dir = TestPaths.NewTempDirectory();
+        try
+        {
+            var path = Path.Combine(dir, "test.csv");
+            PredictionsFile.Write(path, schema, examples, predicted, probs);
+            var table = CsvTable.Read(path);
+            Assert.Equal(["id", "text", "gold", "pred", PredictionsFile.ProbabilitiesColumn], table.Header);
+            for (int i = 0; i < probs.Length; i++)
+            {
+                using var cell = JsonDocument.Parse(table.Rows[i][4]!);
+                var listed = cell.RootElement.EnumerateObject().Select(p => (Name: p.Name, P: p.Value.GetDouble())).ToList();
+                var top = Enumerable.Range(0, k).OrderByDescending(j => probs[i][j]).Take(PredictionsFile.TopProbabilities).Select(j => $"c{j}");
+                Assert.Superset(top.Append($"c{examples[i].Labels[0]}").ToHashSet(), listed.Select(l => l.Name).ToHashSet());
+                Assert.InRange(listed.Count, PredictionsFile.TopProbabilities, PredictionsFile.TopProbabilities + 1);
+                Assert.Equal(listed.OrderByDescending(l => l.P).Select(l => l.Name), listed.Select(l => l.Name));
+                Assert.All(listed, l => Assert.Equal(probs[i][int.Parse(l.Name[1..])], l.P));
+            }
+
+            var small = new LabelSchema(TaskKind.Multiclass, schema.Labels.Take(PredictionsFile.DenseLimit).ToArray());
+            Assert.Equal(4 + PredictionsFile.DenseLimit, PredictionsFile.Header(small).Length);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
 }
