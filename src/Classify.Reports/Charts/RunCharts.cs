@@ -124,11 +124,12 @@ public static class RunCharts
         var rows = PerLabelF1Rows(m.PerClass);
         var names = rows.Select(c => $"{c.Label} (n={c.Support.ToString(CultureInfo.InvariantCulture)})").ToList();
         bool cut = rows.Count < m.PerClass.Count;
-        var plot = BarChart.SortedHorizontal(cut ? $"F1 per label ({split}): best and worst {rows.Count} of {m.PerClass.Count:N0}" : $"F1 per label ({split}), sorted",
+        int best = (rows.Count + 1) / 2, worst = rows.Count / 2;
+        var plot = BarChart.SortedHorizontal(cut ? $"F1 per label ({split}): {best} best and {worst} worst of {m.PerClass.Count:N0} labels" : $"F1 per label ({split}), sorted",
             "F1", names, rows.Select(c => c.F1).ToList());
         return ChartKit.Render(plot, 860, BarChart.HorizontalHeight(names.Count), $"per_label_f1_{split}", $"F1 per label, {split}",
             "Labels sorted by F1, best first; n is the number of gold examples (support)." +
-            (cut ? $" Only the {rows.Count / 2 + rows.Count % 2} best and {rows.Count / 2} worst of the {m.PerClass.Count:N0} labels with examples are drawn; every label is in metrics/{split}_per_class.csv." : ""));
+            (cut ? $" Only the {best} best and {worst} worst of the {m.PerClass.Count:N0} labels with examples or predictions are drawn; every label is in metrics/{split}_per_class.csv." : ""));
     }
 
     /// <summary>The per-label rows the F1 chart draws: all of them, or the best and the worst when there are more than <see cref="ReportLimits.ChartLabels"/>.</summary>
@@ -185,11 +186,14 @@ public static class RunCharts
 
     private static RenderedChart ClassDistribution(IReadOnlyList<string> labels, IReadOnlyList<SplitClassCounts> counts)
     {
-        var (plot, categories) = ClassDistributionPlot(labels, counts);
+        var (plot, categories, otherShares) = ClassDistributionPlot(labels, counts);
         var (w, h) = BarChart.GroupedSize(categories, counts.Count);
         return ChartKit.Render(plot, w, h, "class_distribution", "Class distribution per split",
             "Share of each split's examples that carry each label (multi-label shares can sum to more than 100%). Similar bars across splits mean a stratified split." +
-            (categories.Count < labels.Count ? $" The {categories.Count - 1} most frequent of {labels.Count:N0} labels; the last bar sums the others (run.json class_counts has every label)." : ""));
+            (categories.Count < labels.Count
+                ? $" The {categories.Count} most frequent of {labels.Count:N0} labels; the other {labels.Count - categories.Count:N0} hold " +
+                  string.Join(", ", otherShares.Select(o => $"{o.Share.ToString("0.#", CultureInfo.InvariantCulture)}% of {o.Split}")) + " (run.json class_counts has every label)."
+                : ""));
     }
 
     private static RenderedChart TrainingCurves(TrainingLog log)
@@ -252,26 +256,26 @@ public static class RunCharts
 
     /// <summary>
     /// Class shares per split: every label, or beyond <see cref="ReportLimits.ChartLabels"/> labels the most frequent
-    /// ones (over all splits) and a last bar summing the others. Returns the plot and its categories.
+    /// ones over all splits (the share the others hold is returned for the caption, not drawn: it would dwarf the bars).
     /// </summary>
-    private static (Plot Plot, IReadOnlyList<string> Categories) ClassDistributionPlot(IReadOnlyList<string> labels, IReadOnlyList<SplitClassCounts> counts)
+    private static (Plot Plot, IReadOnlyList<string> Categories, IReadOnlyList<(string Split, double Share)> OtherShares) ClassDistributionPlot(
+        IReadOnlyList<string> labels, IReadOnlyList<SplitClassCounts> counts)
     {
         var totals = labels.Select(l => counts.Sum(c => (long)c.Counts.GetValueOrDefault(l))).ToArray();
-        var keep = labels.Count <= ReportLimits.ChartLabels ? Enumerable.Range(0, labels.Count).ToArray() : ReportLimits.Top(totals, ReportLimits.ChartLabels - 1);
+        var keep = ReportLimits.Top(totals, ReportLimits.ChartLabels);
         var categories = keep.Select(k => labels[k]).ToList();
-        bool other = keep.Length < labels.Count;
-        if (other) categories.Add($"other ({labels.Count - keep.Length:N0} labels)");
-        var kept = new HashSet<string>(keep.Select(k => labels[k]), StringComparer.Ordinal);
+        var kept = new HashSet<string>(categories, StringComparer.Ordinal);
         var series = new List<BarSeries>();
+        var otherShares = new List<(string, double)>();
         foreach (var (split, c, examples) in counts)
         {
             // Share of the split's examples, so splits of different sizes compare directly.
-            double? Share(long n) => examples > 0 ? 100.0 * n / examples : 0.0;
-            var values = keep.Select(k => Share(c.GetValueOrDefault(labels[k]))).ToList();
-            if (other) values.Add(Share(c.Where(kv => !kept.Contains(kv.Key)).Sum(kv => (long)kv.Value)));
-            series.Add(new BarSeries($"{split} (n={examples.ToString(CultureInfo.InvariantCulture)})", values));
+            double Share(long n) => examples > 0 ? 100.0 * n / examples : 0.0;
+            series.Add(new BarSeries($"{split} (n={examples.ToString(CultureInfo.InvariantCulture)})", keep.Select(k => (double?)Share(c.GetValueOrDefault(labels[k]))).ToList()));
+            otherShares.Add((split, Share(c.Where(kv => !kept.Contains(kv.Key)).Sum(kv => (long)kv.Value))));
         }
-        return (BarChart.Grouped("Class distribution per split", "% of split", categories, series), categories);
+        var title = keep.Length < labels.Count ? $"Class distribution per split ({keep.Length} most frequent of {labels.Count:N0} labels)" : "Class distribution per split";
+        return (BarChart.Grouped(title, "% of split", categories, series), categories, otherShares);
     }
 
     /// <summary>The confusion counts from the metrics file, else counted from the predictions; null when neither has them.</summary>
