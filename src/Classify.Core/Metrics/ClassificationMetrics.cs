@@ -101,6 +101,24 @@ public static class ClassificationMetrics
         return c;
     }
 
+    /// <summary>
+    /// The non-zero cells of the confusion matrix as <c>[gold, predicted, count]</c> triples, ordered by gold then
+    /// predicted class: <see cref="ConfusionMatrix"/> without the K×K zeros (at most one cell per example).
+    /// </summary>
+    public static int[][] SparseConfusionMatrix(int[] yTrue, int[] yPred, int numClasses)
+    {
+        CheckSameLength(yTrue, yPred);
+        CheckClasses(yTrue, numClasses, nameof(yTrue));
+        CheckClasses(yPred, numClasses, nameof(yPred));
+        var counts = new Dictionary<long, int>();
+        for (int i = 0; i < yTrue.Length; i++)
+        {
+            long key = (long)yTrue[i] * numClasses + yPred[i];
+            counts[key] = counts.GetValueOrDefault(key) + 1;
+        }
+        return counts.OrderBy(kv => kv.Key).Select(kv => new[] { (int)(kv.Key / numClasses), (int)(kv.Key % numClasses), kv.Value }).ToArray();
+    }
+
     /// <summary>One 2×2 matrix <c>[[tn, fp], [fn, tp]]</c> per label (<c>multilabel_confusion_matrix</c>).</summary>
     public static int[][][] MultilabelConfusionMatrix(bool[][] yTrue, bool[][] yPred)
     {

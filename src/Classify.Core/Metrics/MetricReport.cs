@@ -11,10 +11,15 @@ namespace Classify.Core.Metrics;
 /// <c>zero_division=0</c> and over all labels of the schema, including labels absent from this split.
 /// </summary>
 /// <remarks>
-/// ROC-AUC of a label is undefined (<see langword="null"/>) when the split has no positive or no negative example
+/// <para>The file stays proportional to the labels that occur, so schemas of thousands of labels stay cheap:
+/// <see cref="PerClass"/> lists only labels with a gold or a predicted example (any other label scores 0 with
+/// support 0 and undefined AUCs: <see cref="ForLabel"/>), and above <see cref="ConfusionMatrixReport.DenseLimit"/>
+/// labels the single-label confusion matrix is stored as its non-zero cells. <see cref="Save"/> also writes the
+/// full per-label table and the non-zero confusion cells as CSV files beside the JSON.</para>
+/// <para>ROC-AUC of a label is undefined (<see langword="null"/>) when the split has no positive or no negative example
 /// of it, and its average precision is undefined when the split has no positive example; the macro averages
 /// <see cref="RocAucMacro"/> and <see cref="PrAucMacro"/> run over the labels whose value is defined and are
-/// <see langword="null"/> when none is. Binary tasks report the same keys as multi-class ones (macro over both labels).
+/// <see langword="null"/> when none is. Binary tasks report the same keys as multi-class ones (macro over both labels).</para>
 /// </remarks>
 public sealed class MetricReport
 {
@@ -83,11 +88,26 @@ public sealed class MetricReport
     [JsonPropertyName("hamming_loss"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? HammingLoss { get; init; }
 
-    /// <summary>Per-label metrics keyed by label name, in schema order.</summary>
+    /// <summary>
+    /// Per-label metrics keyed by label name, in schema order, for the labels with at least one gold or predicted
+    /// example in this split; every other label has precision, recall and F1 0, support 0 and no AUC (<see cref="ForLabel"/>).
+    /// </summary>
     [JsonPropertyName("per_class")] public required IReadOnlyDictionary<string, PerClassMetrics> PerClass { get; init; }
 
-    /// <summary>Confusion matrix (single-label) or one 2×2 matrix per label (multi-label).</summary>
+    /// <summary>Confusion matrix (single-label: dense up to <see cref="ConfusionMatrixReport.DenseLimit"/> labels, else sparse) or one 2×2 matrix per label (multi-label).</summary>
     [JsonPropertyName("confusion_matrix")] public required ConfusionMatrixReport ConfusionMatrix { get; init; }
+
+    /// <summary>
+    /// The metrics of one label of the schema: its <see cref="PerClass"/> entry, or for a label with no gold and no
+    /// predicted example in this split (not listed there), zeros with undefined AUCs. Throws
+    /// <see cref="ArgumentException"/> for a name that is not a label of the schema.
+    /// </summary>
+    public PerClassMetrics ForLabel(string label)
+    {
+        if (PerClass.TryGetValue(label, out var metrics)) return metrics;
+        if (!Labels.Contains(label)) throw new ArgumentException($"'{label}' is not a label of this report.", nameof(label));
+        return PerClassMetrics.Absent;
+    }
 
     /// <summary>
     /// The value of a scalar metric by its key (<see cref="MetricKeys"/>; <c>eval_</c> prefixes and scikit-learn
@@ -158,8 +178,14 @@ public sealed class MetricReport
         var rocAuc = ClassificationMetrics.RocAucScorePerLabel(gold, probabilities);
         var prAuc = ClassificationMetrics.AveragePrecisionScorePerLabel(gold, probabilities);
 
-        var perClassReport = new Dictionary<string, PerClassMetrics>(k, StringComparer.Ordinal);
+        var predictedCount = new int[k];
+        foreach (var set in predictedLabelIndices)
+            foreach (int j in set) predictedCount[j]++;
+        var perClassReport = new Dictionary<string, PerClassMetrics>(StringComparer.Ordinal);
         for (int j = 0; j < k; j++)
+        {
+            // A label with neither gold nor predicted examples scores 0 with undefined AUCs: not listed (ForLabel).
+            if (perClass.Support[j] == 0 && predictedCount[j] == 0) continue;
             perClassReport[schema.Labels[j]] = new PerClassMetrics
             {
                 Precision = perClass.Precision[j],
@@ -169,6 +195,7 @@ public sealed class MetricReport
                 RocAuc = rocAuc[j],
                 PrAuc = prAuc[j],
             };
+        }
 
         double accuracy, logLoss, brier;
         double? samplesF1 = null, hamming = null;
@@ -191,7 +218,7 @@ public sealed class MetricReport
             brier = schema.Kind == TaskKind.Binary
                 ? ClassificationMetrics.BrierScoreLoss(Array.ConvertAll(yTrue, y => y == 1), ClassificationMetrics.Column(probabilities, 1))
                 : ClassificationMetrics.MulticlassBrierScore(yTrue, probabilities);
-            confusion = new ConfusionMatrixReport { Labels = schema.Labels, Matrix = ClassificationMetrics.ConfusionMatrix(yTrue, yPred, k) };
+            confusion = ConfusionMatrixReport.SingleLabel(schema.Labels, ClassificationMetrics.SparseConfusionMatrix(yTrue, yPred, k));
         }
 
         return new MetricReport
@@ -221,8 +248,49 @@ public sealed class MetricReport
         };
     }
 
-    /// <summary>Writes the report as <c>metrics/&lt;split&gt;.json</c> (atomically).</summary>
-    public void Save(string path) => AtomicFile.WriteJson(path, this);
+    /// <summary>
+    /// Writes the report as <c>metrics/&lt;split&gt;.json</c> and, beside it, <c>&lt;split&gt;_per_class.csv</c> (every label
+    /// of the schema, <see cref="PerClassCsvPath"/>) and for single-label tasks <c>&lt;split&gt;_confusion.csv</c> (the
+    /// non-zero cells, <see cref="ConfusionCsvPath"/>); each file atomically, the JSON last.
+    /// </summary>
+    public void Save(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        AtomicFile.WriteText(PerClassCsvPath(path), w =>
+        {
+            var csv = new CsvWriter(w);
+            csv.WriteRow(PerClassCsvColumns);
+            foreach (var label in Labels)
+            {
+                var m = ForLabel(label);
+                csv.WriteValues(label, m.Precision, m.Recall, m.F1, m.Support, m.RocAuc, m.PrAuc);
+            }
+        });
+        if (!ConfusionMatrix.IsMultilabel)
+            AtomicFile.WriteText(ConfusionCsvPath(path), w =>
+            {
+                var csv = new CsvWriter(w);
+                csv.WriteRow(ConfusionCsvColumns);
+                foreach (var (gold, predicted, count) in ConfusionMatrix.NonZeroCells())
+                    csv.WriteValues(ConfusionMatrix.Labels[gold], ConfusionMatrix.Labels[predicted], count);
+            });
+        AtomicFile.WriteJson(path, this);
+    }
+
+    /// <summary>Columns of <c>&lt;split&gt;_per_class.csv</c>: one row per label of the schema, in schema order (empty AUC = undefined).</summary>
+    public static readonly IReadOnlyList<string> PerClassCsvColumns = ["label", "precision", "recall", "f1", "support", "roc_auc", "pr_auc"];
+
+    /// <summary>Columns of <c>&lt;split&gt;_confusion.csv</c>: one row per non-zero cell, ordered by gold then predicted label (schema order).</summary>
+    public static readonly IReadOnlyList<string> ConfusionCsvColumns = ["gold", "predicted", "count"];
+
+    /// <summary>The per-label CSV written beside a metrics JSON: <c>metrics/test.json</c> → <c>metrics/test_per_class.csv</c>.</summary>
+    public static string PerClassCsvPath(string metricsJsonPath) => Sibling(metricsJsonPath, "_per_class.csv");
+
+    /// <summary>The confusion-cell CSV written beside a single-label metrics JSON: <c>metrics/test.json</c> → <c>metrics/test_confusion.csv</c>.</summary>
+    public static string ConfusionCsvPath(string metricsJsonPath) => Sibling(metricsJsonPath, "_confusion.csv");
+
+    private static string Sibling(string path, string suffix) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFileNameWithoutExtension(path) + suffix);
 
     /// <summary>Reads a report written by <see cref="Save"/>; malformed files raise <see cref="InputException"/>.</summary>
     public static MetricReport Load(string path)
@@ -281,25 +349,111 @@ public sealed class PerClassMetrics
 
     /// <summary>Average precision (area under the PR curve); null when the split has no positive example of the label.</summary>
     [JsonPropertyName("pr_auc")] public double? PrAuc { get; init; }
+
+    /// <summary>The scores of a label with no gold and no predicted example: zeros, support 0, undefined AUCs.</summary>
+    public static PerClassMetrics Absent { get; } = new() { Precision = 0, Recall = 0, F1 = 0, Support = 0 };
 }
 
 /// <summary>
-/// Confusion counts: for single-label tasks <see cref="Matrix"/> (rows = gold, columns = predicted); for multi-label
-/// tasks <see cref="PerLabel"/>, one <c>[[tn, fp], [fn, tp]]</c> per label (scikit-learn <c>multilabel_confusion_matrix</c>).
-/// Exactly one of the two is set.
+/// Confusion counts. Single-label tasks: up to <see cref="DenseLimit"/> labels the K×K <see cref="Matrix"/> (rows = gold,
+/// columns = predicted), above it only the non-zero <see cref="Cells"/> (a dense matrix of thousands of labels is
+/// mostly zeros and grows with K²). Multi-label tasks: <see cref="PerLabel"/>, one <c>[[tn, fp], [fn, tp]]</c> per
+/// label (scikit-learn <c>multilabel_confusion_matrix</c>). Exactly one of the three is set; each inner array is
+/// written on one line.
 /// </summary>
 public sealed class ConfusionMatrixReport
 {
-    /// <summary>Label names, the order of rows/columns or of <see cref="PerLabel"/>.</summary>
+    /// <summary>The largest label count whose single-label confusion matrix is stored dense (<see cref="Matrix"/>).</summary>
+    public const int DenseLimit = 100;
+
+    /// <summary>Label names, the order of rows/columns, of the indices in <see cref="Cells"/>, or of <see cref="PerLabel"/>.</summary>
     [JsonPropertyName("labels")] public required IReadOnlyList<string> Labels { get; init; }
 
-    /// <summary>K×K counts, rows = gold label, columns = predicted label (single-label tasks).</summary>
-    [JsonPropertyName("matrix"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    /// <summary>K×K counts, rows = gold label, columns = predicted label (single-label tasks up to <see cref="DenseLimit"/> labels).</summary>
+    [JsonPropertyName("matrix"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), JsonConverter(typeof(CompactRowsConverter))]
     public int[][]? Matrix { get; init; }
 
+    /// <summary>
+    /// The non-zero cells as <c>[gold index, predicted index, count]</c>, ordered by gold then predicted index
+    /// (single-label tasks above <see cref="DenseLimit"/> labels); every other cell is 0.
+    /// </summary>
+    [JsonPropertyName("cells"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), JsonConverter(typeof(CompactRowsConverter))]
+    public int[][]? Cells { get; init; }
+
     /// <summary>Per label <c>[[tn, fp], [fn, tp]]</c> (multi-label tasks).</summary>
-    [JsonPropertyName("per_label"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("per_label"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), JsonConverter(typeof(CompactMatricesConverter))]
     public int[][][]? PerLabel { get; init; }
+
+    /// <summary>True when this holds per-label 2×2 matrices (multi-label task).</summary>
+    [JsonIgnore] public bool IsMultilabel => PerLabel != null;
+
+    /// <summary>
+    /// A single-label confusion matrix from its non-zero <c>[gold, predicted, count]</c> cells: dense up to
+    /// <see cref="DenseLimit"/> labels, sparse above.
+    /// </summary>
+    public static ConfusionMatrixReport SingleLabel(IReadOnlyList<string> labels, int[][] cells)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(cells);
+        int k = labels.Count;
+        if (k > DenseLimit) return new ConfusionMatrixReport { Labels = labels, Cells = cells };
+        var matrix = new int[k][];
+        for (int i = 0; i < k; i++) matrix[i] = new int[k];
+        foreach (var c in cells) matrix[c[0]][c[1]] += c[2];
+        return new ConfusionMatrixReport { Labels = labels, Matrix = matrix };
+    }
+
+    /// <summary>The non-zero cells of a single-label matrix (dense or sparse), ordered by gold then predicted index; none for multi-label.</summary>
+    public IEnumerable<(int Gold, int Predicted, int Count)> NonZeroCells()
+    {
+        if (Cells != null)
+        {
+            foreach (var c in Cells)
+                if (c[2] != 0) yield return (c[0], c[1], c[2]);
+        }
+        else if (Matrix != null)
+        {
+            for (int i = 0; i < Matrix.Length; i++)
+                for (int j = 0; j < Matrix[i].Length; j++)
+                    if (Matrix[i][j] != 0) yield return (i, j, Matrix[i][j]);
+        }
+    }
+}
+
+/// <summary>Writes an <c>int[][]</c> with each row on one line (<c>[1,0,2]</c>); reads any JSON layout.</summary>
+internal sealed class CompactRowsConverter : JsonConverter<int[][]>
+{
+    public override int[][]? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        JsonSerializer.Deserialize<int[][]>(ref reader, options);
+
+    public override void Write(Utf8JsonWriter writer, int[][] value, JsonSerializerOptions options)
+    {
+        writer.WriteStartArray();
+        string indent = Indent(writer, options);
+        foreach (var row in value) writer.WriteRawValue(indent + Compact(row), skipInputValidation: true);
+        writer.WriteEndArray();
+    }
+
+    /// <summary>A raw value is written as given: in indented output, start it on its own line at the array's depth.</summary>
+    internal static string Indent(Utf8JsonWriter writer, JsonSerializerOptions options) =>
+        options.WriteIndented ? "\n" + new string(' ', 2 * writer.CurrentDepth) : "";
+
+    internal static string Compact(int[] row) => "[" + string.Join(",", row.Select(x => x.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
+}
+
+/// <summary>Writes an <c>int[][][]</c> with each matrix on one line (<c>[[tn,fp],[fn,tp]]</c>); reads any JSON layout.</summary>
+internal sealed class CompactMatricesConverter : JsonConverter<int[][][]>
+{
+    public override int[][][]? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        JsonSerializer.Deserialize<int[][][]>(ref reader, options);
+
+    public override void Write(Utf8JsonWriter writer, int[][][] value, JsonSerializerOptions options)
+    {
+        writer.WriteStartArray();
+        string indent = CompactRowsConverter.Indent(writer, options);
+        foreach (var m in value) writer.WriteRawValue(indent + "[" + string.Join(",", m.Select(CompactRowsConverter.Compact)) + "]", skipInputValidation: true);
+        writer.WriteEndArray();
+    }
 }
 
 /// <summary>Writes <see cref="TaskKind"/> as its file name (<c>binary</c>, <c>multiclass</c>, <c>multilabel</c>).</summary>

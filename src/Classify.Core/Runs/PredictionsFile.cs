@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using Classify.Core.Data;
 using Classify.Core.IO;
 using Classify.Core.Labels;
@@ -5,33 +8,54 @@ using Classify.Core.Labels;
 namespace Classify.Core.Runs;
 
 /// <summary>
-/// predictions/&lt;split&gt;.csv: id, text, gold, pred and one <c>p_&lt;label&gt;</c> column per label. Multilabel gold and
-/// pred join label names with <see cref="LabelSeparator"/>.
+/// predictions/&lt;split&gt;.csv: id, text, gold, pred, then the probabilities. Up to <see cref="DenseLimit"/> labels one
+/// <c>p_&lt;label&gt;</c> column per label; above it a single <see cref="ProbabilitiesColumn"/> column holding, as a JSON
+/// object, the probabilities of the <see cref="TopProbabilities"/> most probable labels and of every gold and predicted
+/// label of the row (one column per label would make the file grow with rows × labels). Multilabel gold and pred join
+/// label names with <see cref="LabelSeparator"/>.
 /// </summary>
 public static class PredictionsFile
 {
     /// <summary>Separator of label names in multilabel gold/pred cells.</summary>
     public const string LabelSeparator = "|";
 
+    /// <summary>The largest label count written with one <c>p_&lt;label&gt;</c> column per label.</summary>
+    public const int DenseLimit = 100;
+
+    /// <summary>Above <see cref="DenseLimit"/> labels: how many of the most probable labels each row lists (besides its gold and predicted labels).</summary>
+    public const int TopProbabilities = 10;
+
+    /// <summary>The column of the sparse layout: <c>{"label": probability, …}</c>, most probable first.</summary>
+    public const string ProbabilitiesColumn = "probabilities";
+
+    /// <summary>True when a schema of <paramref name="labelCount"/> labels is written with the sparse <see cref="ProbabilitiesColumn"/>.</summary>
+    public static bool IsSparse(int labelCount) => labelCount > DenseLimit;
+
     /// <summary>Header for a schema.</summary>
-    public static string[] Header(LabelSchema schema) => ["id", "text", "gold", "pred", .. schema.Labels.Select(l => "p_" + l)];
+    public static string[] Header(LabelSchema schema) => IsSparse(schema.Count)
+        ? ["id", "text", "gold", "pred", ProbabilitiesColumn]
+        : ["id", "text", "gold", "pred", .. schema.Labels.Select(l => "p_" + l)];
 
     /// <summary>Writes the file atomically. <paramref name="originalTexts"/> are shown instead of the cleaned texts when given.</summary>
     public static void Write(string path, LabelSchema schema, IReadOnlyList<Example> examples, IReadOnlyList<int[]> predicted,
         double[][] probabilities, IReadOnlyList<string>? originalTexts = null)
     {
+        bool sparse = IsSparse(schema.Count);
+        // Label names as JSON strings, encoded once.
+        var jsonNames = sparse ? schema.Labels.Select(l => JsonSerializer.Serialize(l, AtomicFile.JsonOptions)).ToArray() : null;
         AtomicFile.WriteText(path, w =>
         {
             var csv = new CsvWriter(w);
             csv.WriteRow(Header(schema));
+            var row = new object?[sparse ? 5 : 4 + schema.Count];
             for (int i = 0; i < examples.Count; i++)
             {
-                var row = new object?[4 + schema.Count];
                 row[0] = examples[i].Id;
                 row[1] = originalTexts?[i] ?? examples[i].Text;
                 row[2] = Join(schema, examples[i].Labels);
                 row[3] = Join(schema, predicted[i]);
-                for (int k = 0; k < schema.Count; k++) row[4 + k] = probabilities[i][k];
+                if (sparse) row[4] = SparseCell(jsonNames!, probabilities[i], examples[i].Labels, predicted[i]);
+                else for (int k = 0; k < schema.Count; k++) row[4 + k] = probabilities[i][k];
                 csv.WriteValues(row);
             }
         });
@@ -39,4 +63,37 @@ public static class PredictionsFile
 
     /// <summary>Label names of indices, joined for a CSV cell.</summary>
     public static string Join(LabelSchema schema, IEnumerable<int> labels) => string.Join(LabelSeparator, labels.Select(k => schema.Labels[k]));
+
+    /// <summary>
+    /// The label indices a sparse row lists: the <see cref="TopProbabilities"/> most probable (ties: lower index first)
+    /// and every gold and predicted label, most probable first.
+    /// </summary>
+    public static int[] ListedLabels(double[] probabilities, IEnumerable<int> gold, IEnumerable<int> predicted)
+    {
+        ArgumentNullException.ThrowIfNull(probabilities);
+        var listed = new HashSet<int>(gold.Concat(predicted));
+        // A bounded selection of the top entries: O(K · top) instead of sorting all K.
+        var top = new List<int>(TopProbabilities + 1);
+        for (int k = 0; k < probabilities.Length; k++)
+        {
+            if (top.Count == TopProbabilities && !(probabilities[k] > probabilities[top[^1]])) continue;
+            int at = top.Count;
+            while (at > 0 && probabilities[k] > probabilities[top[at - 1]]) at--;
+            top.Insert(at, k);
+            if (top.Count > TopProbabilities) top.RemoveAt(top.Count - 1);
+        }
+        listed.UnionWith(top);
+        return listed.OrderByDescending(k => probabilities[k]).ThenBy(k => k).ToArray();
+    }
+
+    private static string SparseCell(string[] jsonNames, double[] probabilities, IEnumerable<int> gold, IEnumerable<int> predicted)
+    {
+        var sb = new StringBuilder("{");
+        foreach (int k in ListedLabels(probabilities, gold, predicted))
+        {
+            if (sb.Length > 1) sb.Append(',');
+            sb.Append(jsonNames[k]).Append(':').Append(probabilities[k].ToString("R", CultureInfo.InvariantCulture));
+        }
+        return sb.Append('}').ToString();
+    }
 }

@@ -13,9 +13,9 @@ internal static class CurveChart
         labels.Count <= InsideLegendLimit ? (760, 640) : (1080, Math.Max(760, 26 * labels.Count + 160));
 
     /// <summary>ROC curves with AUC per label and the chance diagonal.</summary>
-    public static Plot Roc(IReadOnlyList<string> labels, IReadOnlyList<Curve?> curves, string split)
+    public static Plot Roc(IReadOnlyList<string> labels, IReadOnlyList<Curve?> curves, string split, string? scope = null)
     {
-        var plot = ChartKit.NewPlot($"ROC curves ({split}, one-vs-rest)", "False positive rate", "True positive rate");
+        var plot = ChartKit.NewPlot($"ROC curves ({split}, one-vs-rest{(scope == null ? "" : "; " + scope)})", "False positive rate", "True positive rate");
         var chance = plot.Add.Line(0, 0, 1, 1);
         chance.LineColor = Colors.Gray;
         chance.LinePattern = LinePattern.Dashed;
@@ -27,9 +27,10 @@ internal static class CurveChart
     }
 
     /// <summary>Precision-recall curves with average precision per label and each label's prevalence (the chance level) dotted.</summary>
-    public static Plot PrecisionRecall(IReadOnlyList<string> labels, IReadOnlyList<Curve?> curves, IReadOnlyList<double> prevalence, string split)
+    public static Plot PrecisionRecall(IReadOnlyList<string> labels, IReadOnlyList<Curve?> curves, IReadOnlyList<double> prevalence, string split,
+        string? scope = null)
     {
-        var plot = ChartKit.NewPlot($"Precision-recall curves ({split}, one-vs-rest)", "Recall", "Precision");
+        var plot = ChartKit.NewPlot($"Precision-recall curves ({split}, one-vs-rest{(scope == null ? "" : "; " + scope)})", "Recall", "Precision");
         for (int k = 0; k < labels.Count; k++)
         {
             if (curves[k] == null) continue;

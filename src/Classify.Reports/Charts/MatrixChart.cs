@@ -66,8 +66,11 @@ internal static class MatrixChart
         return plot;
     }
 
-    /// <summary>Confusion matrix of a single-label task; <paramref name="normalize"/> divides each row by its total (recall on the diagonal).</summary>
-    public static Plot Confusion(IReadOnlyList<string> labels, long[,] matrix, bool normalize, string split)
+    /// <summary>
+    /// Confusion matrix of a single-label task; <paramref name="normalize"/> divides each row by its total (recall on the
+    /// diagonal). <paramref name="scope"/> names a selection of labels in the title ("29 most frequent of 2,000 labels").
+    /// </summary>
+    public static Plot Confusion(IReadOnlyList<string> labels, long[,] matrix, bool normalize, string split, string? scope = null)
     {
         int k = labels.Count;
         var values = new double[k, k];
@@ -84,8 +87,9 @@ internal static class MatrixChart
             if (many && matrix[i, j] == 0) return null;
             return normalize ? Fraction(values[i, j], many) : matrix[i, j].ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
+        string selection = scope == null ? "" : $"; {scope}";
         return Create(
-            normalize ? $"Confusion matrix ({split}, normalised over true labels)" : $"Confusion matrix ({split}, counts)",
+            normalize ? $"Confusion matrix ({split}, normalised over true labels{selection})" : $"Confusion matrix ({split}, counts{selection})",
             "Predicted label", "True label",
             labels, labels, values, Text, normalize ? 1.0 : null);
     }
@@ -95,31 +99,36 @@ internal static class MatrixChart
     /// gold label i that were predicted with label j. The diagonal is each label's recall; off-diagonal mass shows
     /// which labels are predicted alongside (or instead of) the gold one.
     /// </summary>
-    public static Plot CoOccurrence(IReadOnlyList<string> labels, double[,] fractions, string split)
+    public static Plot CoOccurrence(IReadOnlyList<string> labels, double[,] fractions, string split, string? scope = null)
     {
         int k = labels.Count;
         bool many = k > 12;
         string? Text(int i, int j) => many && fractions[i, j] < 0.005 ? null : Fraction(fractions[i, j], many);
-        return Create($"Label co-occurrence ({split}): P(predicted j | gold i)", "Predicted label j", "Gold label i", labels, labels, fractions, Text, 1.0);
+        return Create($"Label co-occurrence ({split}{(scope == null ? "" : "; " + scope)}): P(predicted j | gold i)", "Predicted label j", "Gold label i",
+            labels, labels, fractions, Text, 1.0);
     }
 
-    /// <summary>Computes the recall-normalised co-occurrence matrix from indicator matrices (row-major, n × k).</summary>
-    public static double[,] CoOccurrenceFractions(bool[] gold, bool[] pred, int n, int k)
+    /// <summary>
+    /// The recall-normalised co-occurrence matrix over the labels <paramref name="keep"/> (indices into the table's
+    /// labels): entry (i, j) is the fraction of rows with gold label keep[i] that were predicted with keep[j].
+    /// </summary>
+    public static double[,] CoOccurrenceFractions(RunData.PredictionTable p, IReadOnlyList<int> keep)
     {
-        var counts = new double[k, k];
-        var support = new double[k];
-        for (int r = 0; r < n; r++)
-        {
-            int o = r * k;
-            for (int i = 0; i < k; i++)
+        int m = keep.Count;
+        var position = new Dictionary<int, int>();
+        for (int i = 0; i < m; i++) position[keep[i]] = i;
+        var counts = new double[m, m];
+        var support = new double[m];
+        for (int r = 0; r < p.Count; r++)
+            foreach (int g in p.GoldLabels[r])
             {
-                if (!gold[o + i]) continue;
+                if (!position.TryGetValue(g, out int i)) continue;
                 support[i]++;
-                for (int j = 0; j < k; j++) if (pred[o + j]) counts[i, j]++;
+                foreach (int q in p.PredictedLabels[r])
+                    if (position.TryGetValue(q, out int j)) counts[i, j]++;
             }
-        }
-        for (int i = 0; i < k; i++)
-        for (int j = 0; j < k; j++)
+        for (int i = 0; i < m; i++)
+        for (int j = 0; j < m; j++)
             counts[i, j] = support[i] == 0 ? 0 : counts[i, j] / support[i];
         return counts;
     }

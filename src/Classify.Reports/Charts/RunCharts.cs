@@ -10,7 +10,8 @@ namespace Classify.Reports.Charts;
 /// the 2×2 analysis grid, validation-vs-test metric bars, class distribution per split, per split the confusion
 /// matrix (counts and normalised; multi-label: the recall-normalised co-occurrence matrix and F1 against the
 /// decision threshold), per-label F1 bars, ROC and precision-recall curves, and training curves when the run
-/// has a log.jsonl.
+/// has a log.jsonl. With more than <see cref="ReportLimits.ChartLabels"/> labels each chart draws a selection of
+/// them (the most frequent, or the best and worst F1), named in its title or caption.
 /// </summary>
 public static class RunCharts
 {
@@ -58,10 +59,10 @@ public static class RunCharts
         {
             run.Metrics.TryGetValue(split, out var metrics);
             run.Predictions.TryGetValue(split, out var predictions);
-            if (!run.IsMultilabel && ConfusionCounts(labels, metrics, predictions) is { } matrix)
+            if (!run.IsMultilabel && ConfusionView(labels, metrics, predictions) is { } view)
             {
-                jobs.Add(() => Confusion(labels, matrix, normalize: false, split));
-                jobs.Add(() => Confusion(labels, matrix, normalize: true, split));
+                jobs.Add(() => Confusion(view, normalize: false, split));
+                jobs.Add(() => Confusion(view, normalize: true, split));
             }
             if (run.IsMultilabel && predictions != null)
             {
@@ -81,38 +82,36 @@ public static class RunCharts
 
     // ---- individual charts -------------------------------------------------------------------------------
 
-    private static RenderedChart Confusion(IReadOnlyList<string> labels, long[,] matrix, bool normalize, string split)
+    private static RenderedChart Confusion(ConfusionChartData view, bool normalize, string split)
     {
-        var plot = MatrixChart.Confusion(labels, matrix, normalize, split);
-        var (w, h) = MatrixChart.FigureSize(labels);
+        var plot = MatrixChart.Confusion(view.Names, view.Matrix, normalize, split, view.Scope);
+        var (w, h) = MatrixChart.FigureSize(view.Names);
+        string selection = view.Scope == null ? "" : $" {view.Note} The full matrix (non-zero cells) is metrics/{split}_confusion.csv.";
         return normalize
             ? ChartKit.Render(plot, w, h, $"confusion_matrix_{split}_normalized", $"Confusion matrix, {split}, normalised",
-                "Each row (true label) sums to 1: the diagonal is the recall of each label, off-diagonal cells show where its examples went.")
+                "Each row (true label) sums to 1: the diagonal is the recall of each label, off-diagonal cells show where its examples went." + selection)
             : ChartKit.Render(plot, w, h, $"confusion_matrix_{split}", $"Confusion matrix, {split}, counts",
-                "Rows are true labels, columns predicted labels; the diagonal holds the correctly classified examples.");
+                "Rows are true labels, columns predicted labels; the diagonal holds the correctly classified examples." + selection);
     }
 
     private static RenderedChart CoOccurrence(PredictionTable p, string split)
     {
-        var fractions = MatrixChart.CoOccurrenceFractions(p.Gold, p.Pred, p.Count, p.LabelCount);
-        var plot = MatrixChart.CoOccurrence(p.Labels, fractions, split);
-        var (w, h) = MatrixChart.FigureSize(p.Labels);
+        var keep = ReportLimits.Top(Longs(p.GoldCounts()), ReportLimits.ChartLabels);
+        var names = keep.Select(k => p.Labels[k]).ToList();
+        var plot = MatrixChart.CoOccurrence(names, MatrixChart.CoOccurrenceFractions(p, keep), split, Scope(keep.Length, p.LabelCount));
+        var (w, h) = MatrixChart.FigureSize(names);
         return ChartKit.Render(plot, w, h, $"cooccurrence_{split}", $"Label co-occurrence, {split} (recall-normalised)",
             "Entry (i, j) is the fraction of examples whose gold labels include i that were predicted with label j. " +
-            "The diagonal is each label's recall; off-diagonal mass shows labels predicted alongside or instead of the gold one. Rows need not sum to 1.");
+            "The diagonal is each label's recall; off-diagonal mass shows labels predicted alongside or instead of the gold one. Rows need not sum to 1." +
+            (keep.Length < p.LabelCount ? $" Drawn for the {keep.Length} labels with the most gold examples of {p.LabelCount:N0}." : ""));
     }
 
     private static RenderedChart ThresholdF1(PredictionTable p, string split)
     {
         var thresholds = LineCharts.Thresholds();
         var f1 = new double[p.LabelCount][];
-        var support = new int[p.LabelCount];
-        for (int k = 0; k < p.LabelCount; k++)
-        {
-            var gold = p.GoldColumn(k);
-            support[k] = gold.Count(g => g);
-            f1[k] = CurveMath.F1AtThresholds(gold, p.Scores(k), thresholds);
-        }
+        var support = p.GoldCounts();
+        for (int k = 0; k < p.LabelCount; k++) f1[k] = CurveMath.F1AtThresholds(p.GoldColumn(k), p.Scores(k), thresholds);
         var top = Enumerable.Range(0, p.LabelCount).OrderByDescending(k => support[k]).ThenBy(k => k).Take(ThresholdChartLabels).ToList();
         var plot = LineCharts.ThresholdF1(p.Labels, f1, top, thresholds, split);
         return ChartKit.Render(plot, 1100, 620, $"threshold_f1_{split}", $"F1 against the decision threshold, {split}",
@@ -122,33 +121,60 @@ public static class RunCharts
 
     private static RenderedChart PerLabelF1(SplitMetrics m, string split)
     {
-        var names = m.PerClass.Select(c => $"{c.Label} (n={c.Support.ToString(CultureInfo.InvariantCulture)})").ToList();
-        var plot = BarChart.SortedHorizontal($"F1 per label ({split}), sorted", "F1", names, m.PerClass.Select(c => c.F1).ToList());
+        var rows = PerLabelF1Rows(m.PerClass);
+        var names = rows.Select(c => $"{c.Label} (n={c.Support.ToString(CultureInfo.InvariantCulture)})").ToList();
+        bool cut = rows.Count < m.PerClass.Count;
+        int best = (rows.Count + 1) / 2, worst = rows.Count / 2;
+        var plot = BarChart.SortedHorizontal(cut ? $"F1 per label ({split}): {best} best and {worst} worst of {m.PerClass.Count:N0} labels" : $"F1 per label ({split}), sorted",
+            "F1", names, rows.Select(c => c.F1).ToList());
         return ChartKit.Render(plot, 860, BarChart.HorizontalHeight(names.Count), $"per_label_f1_{split}", $"F1 per label, {split}",
-            "Labels sorted by F1, best first; n is the number of gold examples (support).");
+            "Labels sorted by F1, best first; n is the number of gold examples (support)." +
+            (cut ? $" Only the {best} best and {worst} worst of the {m.PerClass.Count:N0} labels with examples or predictions are drawn; every label is in metrics/{split}_per_class.csv." : ""));
+    }
+
+    /// <summary>The per-label rows the F1 chart draws: all of them, or the best and the worst when there are more than <see cref="ReportLimits.ChartLabels"/>.</summary>
+    internal static IReadOnlyList<ClassMetrics> PerLabelF1Rows(IReadOnlyList<ClassMetrics> perClass)
+    {
+        if (perClass.Count <= ReportLimits.ChartLabels) return perClass;
+        var ranked = perClass.OrderByDescending(c => c.F1).ThenBy(c => c.Label, StringComparer.Ordinal).ToList();
+        int best = (ReportLimits.ChartLabels + 1) / 2, worst = ReportLimits.ChartLabels / 2;
+        return [.. ranked.Take(best), .. ranked.Skip(ranked.Count - worst)];
     }
 
     private static RenderedChart Roc(PredictionTable p, string split)
     {
-        var curves = Enumerable.Range(0, p.LabelCount).Select(k => CurveMath.Roc(p.GoldColumn(k), p.Scores(k))).ToList();
-        var plot = CurveChart.Roc(p.Labels, curves, split);
-        var (w, h) = CurveChart.FigureSize(p.Labels);
+        var keep = ReportLimits.Top(Longs(p.GoldCounts()), ReportLimits.ChartLabels);
+        var names = keep.Select(k => p.Labels[k]).ToList();
+        var curves = keep.Select(k => CurveMath.Roc(p.GoldColumn(k), p.Scores(k))).ToList();
+        var plot = CurveChart.Roc(names, curves, split, Scope(keep.Length, p.LabelCount));
+        var (w, h) = CurveChart.FigureSize(names);
         return ChartKit.Render(plot, w, h, $"roc_{split}", $"ROC curves, {split}",
             "One-vs-rest ROC curve per label from the predicted probabilities; legend sorted by AUC. The dashed diagonal is a random ranking. " +
-            "Labels without both positive and negative examples have no curve.");
+            "Labels without both positive and negative examples have no curve." + CurveSelection(p, keep.Length, split));
     }
 
     private static RenderedChart PrecisionRecall(PredictionTable p, string split)
     {
-        var curves = Enumerable.Range(0, p.LabelCount).Select(k => CurveMath.PrecisionRecall(p.GoldColumn(k), p.Scores(k))).ToList();
-        var prevalence = Enumerable.Range(0, p.LabelCount)
-            .Select(k => p.Count == 0 ? 0 : p.GoldColumn(k).Count(g => g) / (double)p.Count).ToList();
-        var plot = CurveChart.PrecisionRecall(p.Labels, curves, prevalence, split);
-        var (w, h) = CurveChart.FigureSize(p.Labels);
+        var keep = ReportLimits.Top(Longs(p.GoldCounts()), ReportLimits.ChartLabels);
+        var names = keep.Select(k => p.Labels[k]).ToList();
+        var curves = keep.Select(k => CurveMath.PrecisionRecall(p.GoldColumn(k), p.Scores(k))).ToList();
+        var gold = p.GoldCounts();
+        var prevalence = keep.Select(k => p.Count == 0 ? 0 : gold[k] / (double)p.Count).ToList();
+        var plot = CurveChart.PrecisionRecall(names, curves, prevalence, split, Scope(keep.Length, p.LabelCount));
+        var (w, h) = CurveChart.FigureSize(names);
         return ChartKit.Render(plot, w, h, $"pr_{split}", $"Precision-recall curves, {split}",
             "One-vs-rest precision-recall curve per label; AP is scikit-learn's average precision. " +
-            "A dotted line at the label's prevalence is what random scores achieve.");
+            "A dotted line at the label's prevalence is what random scores achieve." + CurveSelection(p, keep.Length, split));
     }
+
+    private static string CurveSelection(PredictionTable p, int drawn, string split) =>
+        (drawn < p.LabelCount ? $" Drawn for the {drawn} labels with the most gold examples of {p.LabelCount:N0}; every label's AUC is in metrics/{split}_per_class.csv." : "") +
+        (p.IsSparse ? " The predictions file lists only each row's most probable, gold and predicted labels; unlisted probabilities count as 0, which only affects the low-score end of a curve." : "");
+
+    /// <summary>"29 most frequent of 2,000 labels" when a chart shows a selection, else null.</summary>
+    private static string? Scope(int shown, int total) => shown < total ? $"{shown} most frequent of {total:N0} labels" : null;
+
+    private static long[] Longs(int[] values) => Array.ConvertAll(values, v => (long)v);
 
     private static RenderedChart MetricBars(RunFolder run)
     {
@@ -160,10 +186,14 @@ public static class RunCharts
 
     private static RenderedChart ClassDistribution(IReadOnlyList<string> labels, IReadOnlyList<SplitClassCounts> counts)
     {
-        var plot = ClassDistributionPlot(labels, counts);
-        var (w, h) = BarChart.GroupedSize(labels, counts.Count);
+        var (plot, categories, otherShares) = ClassDistributionPlot(labels, counts);
+        var (w, h) = BarChart.GroupedSize(categories, counts.Count);
         return ChartKit.Render(plot, w, h, "class_distribution", "Class distribution per split",
-            "Share of each split's examples that carry each label (multi-label shares can sum to more than 100%). Similar bars across splits mean a stratified split.");
+            "Share of each split's examples that carry each label (multi-label shares can sum to more than 100%). Similar bars across splits mean a stratified split." +
+            (categories.Count < labels.Count
+                ? $" The {categories.Count} most frequent of {labels.Count:N0} labels; the other {labels.Count - categories.Count:N0} hold " +
+                  string.Join(", ", otherShares.Select(o => $"{o.Share.ToString("0.#", CultureInfo.InvariantCulture)}% of {o.Split}")) + " (run.json class_counts has every label)."
+                : ""));
     }
 
     private static RenderedChart TrainingCurves(TrainingLog log)
@@ -180,12 +210,15 @@ public static class RunCharts
         {
             run.Metrics.TryGetValue(split, out var metrics);
             run.Predictions.TryGetValue(split, out var p);
+            if (run.IsMultilabel && p == null)
+                return ChartKit.MessagePlot($"Label co-occurrence ({split})", $"no predictions/{split}.csv");
             if (run.IsMultilabel)
-                return p == null
-                    ? ChartKit.MessagePlot($"Label co-occurrence ({split})", $"no predictions/{split}.csv")
-                    : MatrixChart.CoOccurrence(labels, MatrixChart.CoOccurrenceFractions(p.Gold, p.Pred, p.Count, p.LabelCount), split);
-            return ConfusionCounts(labels, metrics, p) is { } m
-                ? MatrixChart.Confusion(labels, m, normalize: true, split)
+            {
+                var keep = ReportLimits.Top(Longs(p!.GoldCounts()), ReportLimits.ChartLabels);
+                return MatrixChart.CoOccurrence(keep.Select(k => p.Labels[k]).ToList(), MatrixChart.CoOccurrenceFractions(p, keep), split, Scope(keep.Length, p.LabelCount));
+            }
+            return ConfusionView(labels, metrics, p) is { } view
+                ? MatrixChart.Confusion(view.Names, view.Matrix, normalize: true, split, view.Scope)
                 : ChartKit.MessagePlot($"Confusion matrix ({split})", $"no {split} split in this run");
         }
         var panels = new List<Plot>
@@ -193,10 +226,12 @@ public static class RunCharts
             MatrixPanel("val"),
             MatrixPanel("test"),
             run.Metrics.Count > 0 ? MetricBarsPlot(run) : ChartKit.MessagePlot("Validation vs test metrics", "no metrics/*.json"),
-            counts.Count > 0 ? ClassDistributionPlot(labels, counts) : ChartKit.MessagePlot("Class distribution per split", "no class counts"),
+            counts.Count > 0 ? ClassDistributionPlot(labels, counts).Plot : ChartKit.MessagePlot("Class distribution per split", "no class counts"),
         };
-        var (mw, mh) = MatrixChart.FigureSize(labels);
-        var (bw, bh) = BarChart.GroupedSize(labels, Math.Max(1, counts.Count));
+        // Sized for what the panels draw: at most ReportLimits.ChartLabels labels.
+        var shown = labels.Take(ReportLimits.ChartLabels).ToList();
+        var (mw, mh) = MatrixChart.FigureSize(shown);
+        var (bw, bh) = BarChart.GroupedSize(shown, Math.Max(1, counts.Count));
         // Panels at their natural size, capped so a 28-label grid stays a reasonable image (about 2000 × 1900).
         int cellWidth = Math.Clamp(Math.Max(mw, bw), 800, 1000), cellHeight = Math.Clamp(Math.Max(mh, bh), 600, 950);
         return ChartKit.RenderGrid(panels, 2, 2, 2 * cellWidth, 2 * cellHeight, "analysis_grid", "Analysis overview",
@@ -219,35 +254,54 @@ public static class RunCharts
         return BarChart.Grouped("Validation vs test metrics", "Score", keys.Select(MetricKeys.DisplayName).ToList(), series, yMax: 1.18, valueFormat: "0.00");
     }
 
-    private static Plot ClassDistributionPlot(IReadOnlyList<string> labels, IReadOnlyList<SplitClassCounts> counts)
+    /// <summary>
+    /// Class shares per split: every label, or beyond <see cref="ReportLimits.ChartLabels"/> labels the most frequent
+    /// ones over all splits (the share the others hold is returned for the caption, not drawn: it would dwarf the bars).
+    /// </summary>
+    private static (Plot Plot, IReadOnlyList<string> Categories, IReadOnlyList<(string Split, double Share)> OtherShares) ClassDistributionPlot(
+        IReadOnlyList<string> labels, IReadOnlyList<SplitClassCounts> counts)
     {
+        var totals = labels.Select(l => counts.Sum(c => (long)c.Counts.GetValueOrDefault(l))).ToArray();
+        var keep = ReportLimits.Top(totals, ReportLimits.ChartLabels);
+        var categories = keep.Select(k => labels[k]).ToList();
+        var kept = new HashSet<string>(categories, StringComparer.Ordinal);
         var series = new List<BarSeries>();
+        var otherShares = new List<(string, double)>();
         foreach (var (split, c, examples) in counts)
         {
             // Share of the split's examples, so splits of different sizes compare directly.
-            var values = labels.Select(l => c.TryGetValue(l, out var n) && examples > 0 ? (double?)(100.0 * n / examples) : 0.0).ToList();
-            series.Add(new BarSeries($"{split} (n={examples.ToString(CultureInfo.InvariantCulture)})", values));
+            double Share(long n) => examples > 0 ? 100.0 * n / examples : 0.0;
+            series.Add(new BarSeries($"{split} (n={examples.ToString(CultureInfo.InvariantCulture)})", keep.Select(k => (double?)Share(c.GetValueOrDefault(labels[k]))).ToList()));
+            otherShares.Add((split, Share(c.Where(kv => !kept.Contains(kv.Key)).Sum(kv => (long)kv.Value))));
         }
-        return BarChart.Grouped("Class distribution per split", "% of split", labels, series);
+        var title = keep.Length < labels.Count ? $"Class distribution per split ({keep.Length} most frequent of {labels.Count:N0} labels)" : "Class distribution per split";
+        return (BarChart.Grouped(title, "% of split", categories, series), categories, otherShares);
     }
 
-    /// <summary>The confusion matrix from the metrics file, else counted from the predictions.</summary>
-    internal static long[,]? ConfusionCounts(IReadOnlyList<string> labels, SplitMetrics? metrics, PredictionTable? predictions)
+    /// <summary>The confusion counts from the metrics file, else counted from the predictions; null when neither has them.</summary>
+    internal static ConfusionCells? ConfusionCounts(int labelCount, SplitMetrics? metrics, PredictionTable? predictions)
     {
-        if (metrics?.ConfusionMatrix is { } m && m.GetLength(0) == labels.Count) return m;
-        if (predictions == null || predictions.LabelCount != labels.Count) return null;
-        int k = labels.Count;
-        var counts = new long[k, k];
-        for (int i = 0; i < predictions.Count; i++)
-        {
-            int g = -1, p = -1;
-            for (int j = 0; j < k; j++)
-            {
-                if (predictions.IsGold(i, j)) g = j;
-                if (predictions.IsPredicted(i, j)) p = j;
-            }
-            if (g >= 0 && p >= 0) counts[g, p]++;
-        }
-        return counts;
+        if (metrics?.Confusion is { } m && m.LabelCount == labelCount) return m;
+        if (predictions == null || predictions.LabelCount != labelCount) return null;
+        return ConfusionCells.Count(labelCount, predictions.GoldLabels, predictions.PredictedLabels);
+    }
+
+    /// <summary>
+    /// What the confusion charts draw: every label, or beyond <see cref="ReportLimits.ChartLabels"/> labels the most
+    /// frequent ones (gold + predicted) and one "other" row and column summing the rest.
+    /// </summary>
+    internal static ConfusionChartData? ConfusionView(IReadOnlyList<string> labels, SplitMetrics? metrics, PredictionTable? predictions)
+    {
+        if (ConfusionCounts(labels.Count, metrics, predictions) is not { } cells) return null;
+        if (labels.Count <= ReportLimits.ChartLabels)
+            return new ConfusionChartData(labels, cells.Collapse(Enumerable.Range(0, labels.Count).ToArray()), null, "");
+        var weight = Enumerable.Range(0, labels.Count).Select(k => cells.GoldTotals[k] + cells.PredictedTotals[k]).ToArray();
+        var keep = ReportLimits.Top(weight, ReportLimits.ChartLabels - 1);
+        var names = keep.Select(k => labels[k]).Append($"other ({labels.Count - keep.Length:N0} labels)").ToList();
+        return new ConfusionChartData(names, cells.Collapse(keep), Scope(keep.Length, labels.Count),
+            $"Drawn for the {keep.Length} labels with the most gold and predicted examples of {labels.Count:N0}; the last row and column sum every other label.");
     }
 }
+
+/// <summary>A confusion matrix as drawn: row/column names, counts, and the selection note when labels were left out.</summary>
+internal sealed record ConfusionChartData(IReadOnlyList<string> Names, long[,] Matrix, string? Scope, string Note);

@@ -23,12 +23,12 @@ internal static class ConfidentErrors
     public static IReadOnlyList<ConfidentError> Find(PredictionTable p, int top = 20)
     {
         var errors = new List<(int Row, ConfidentError Error)>();
-        int k = p.LabelCount;
         for (int i = 0; i < p.Count; i++)
         {
             double best = -1;
             string decision = "";
-            for (int j = 0; j < k; j++)
+            // Only gold or predicted labels can be wrong decisions.
+            foreach (int j in p.GoldLabels[i].Concat(p.PredictedLabels[i]).Distinct().Order())
             {
                 bool gold = p.IsGold(i, j), pred = p.IsPredicted(i, j);
                 if (gold == pred) continue;

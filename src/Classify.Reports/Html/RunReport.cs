@@ -109,7 +109,7 @@ public static class RunReport
             new[] { "Created (UTC)", info.CreatedUtc.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) },
             new[] { "Finished (UTC)", info.FinishedUtc?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "—" },
             new[] { "Task", info.Task ?? run.Task },
-            new[] { "Labels", $"{run.Labels.Count}: {string.Join(", ", run.Labels)}" },
+            new[] { "Labels", $"{run.Labels.Count:N0}: {ReportLimits.JoinNames(run.Labels)}" },
             new[] { "Engine", info.Engine ?? "—" },
             new[] { "Seed", info.Seed.ToString(CultureInfo.InvariantCulture) },
         };
@@ -162,7 +162,18 @@ public static class RunReport
         {
             var m = run.Metrics[split];
             html.Append("<h3>").Append(Html.Escape(split)).Append("</h3>\n");
-            var rows = m.PerClass.Select(c => (IReadOnlyList<string>)new[]
+            // Many labels: the most frequent ones here, every label in the per-class CSV (written for older runs that lack it).
+            var listed = PerClassTable.Listed(m.PerClass);
+            if (listed.Count < m.PerClass.Count)
+            {
+                var csv = MetricReport.PerClassCsvPath(run.Layout.Metrics(split));
+                if (!File.Exists(csv)) PerClassTable.WriteCsv(csv, m.PerClass);
+                var relative = Path.GetRelativePath(run.Layout.Root, csv).Replace('\\', '/');
+                html.Append("<p>The ").Append(listed.Count).Append(" labels with the most ").Append(Html.Escape(split)).Append(" examples of the ")
+                    .Append(m.PerClass.Count.ToString("N0", CultureInfo.InvariantCulture)).Append(" with examples or predictions; every label is in <a href=\"")
+                    .Append(Html.Escape(relative)).Append("\"><code>").Append(Html.Escape(relative)).Append("</code></a>.</p>\n");
+            }
+            var rows = listed.Select(c => (IReadOnlyList<string>)new[]
             {
                 c.Label, Html.Number(c.Precision), Html.Number(c.Recall), Html.Number(c.F1), c.Support.ToString("N0", CultureInfo.InvariantCulture),
                 Html.Number(c.RocAuc), Html.Number(c.PrAuc),

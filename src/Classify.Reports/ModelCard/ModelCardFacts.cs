@@ -54,10 +54,15 @@ internal sealed record EvaluationFact
     [JsonPropertyName("split")] public required string Split { get; init; }
     [JsonPropertyName("n")] public long N { get; init; }
     [JsonPropertyName("metrics")] public required IReadOnlyDictionary<string, double?> Metrics { get; init; }
+    /// <summary>Per-label scores: every label the metrics list, or the <see cref="ReportLimits.TableLabels"/> most frequent of them.</summary>
     [JsonPropertyName("per_class")] public required IReadOnlyList<PerClassFact> PerClass { get; init; }
-    /// <summary>Single-label: rows = gold, columns = predicted. Null for multi-label.</summary>
+    /// <summary>When <see cref="PerClass"/> is a selection: how many labels the metrics list (else absent).</summary>
+    [JsonPropertyName("per_class_total"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? PerClassTotal { get; init; }
+    /// <summary>When <see cref="PerClass"/> is a selection: the CSV beside the card with every label's scores (else absent).</summary>
+    [JsonPropertyName("per_class_csv"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? PerClassCsv { get; init; }
+    /// <summary>Single-label: rows = gold, columns = predicted, up to <see cref="ReportLimits.ChartLabels"/> labels. Null for multi-label and beyond that.</summary>
     [JsonPropertyName("confusion_matrix")] public long[][]? ConfusionMatrix { get; init; }
-    /// <summary>Multi-label: per label [[tn, fp], [fn, tp]]. Null for single-label.</summary>
+    /// <summary>Multi-label: per label [[tn, fp], [fn, tp]], up to <see cref="ReportLimits.ChartLabels"/> labels. Null for single-label and beyond that.</summary>
     [JsonPropertyName("per_label_confusion")] public long[][][]? PerLabelConfusion { get; init; }
 }
 

@@ -45,10 +45,20 @@ internal static class ModelCardMarkdown
         if (f.RunId != null) md.Append($"- **Run:** `{f.RunId}`{(f.CreatedUtc is { } c ? $", {c.ToString("yyyy-MM-dd", Inv)}" : "")}\n");
         md.Append("\n### Labels\n\n");
         bool anyDescription = f.Labels.Any(l => l.Description != null);
-        Table(md, anyDescription ? ["#", "Label", "Meaning"] : ["#", "Label"],
-            f.Labels.Select((l, i) => anyDescription
-                ? new[] { i.ToString(Inv), l.Name, l.Description ?? "" }
-                : new[] { i.ToString(Inv), l.Name }));
+        if (f.Labels.Count <= ReportLimits.TableLabels)
+            Table(md, anyDescription ? ["#", "Label", "Meaning"] : ["#", "Label"],
+                f.Labels.Select((l, i) => anyDescription
+                    ? new[] { i.ToString(Inv), l.Name, l.Description ?? "" }
+                    : new[] { i.ToString(Inv), l.Name }));
+        else
+        {
+            // Thousands of labels: names in one paragraph (model_card.json lists them all), described ones in a table.
+            md.Append($"{f.Labels.Count.ToString("N0", Inv)} labels, in index order: ")
+                .Append(Cell(ReportLimits.JoinNames(f.Labels.Select(l => l.Name).ToList()))).Append(". `model_card.json` lists every label.\n\n");
+            if (anyDescription)
+                Table(md, ["#", "Label", "Meaning"], f.Labels.Select((l, i) => (l, i)).Where(x => x.l.Description != null).Take(ReportLimits.TableLabels)
+                    .Select(x => new[] { x.i.ToString(Inv), x.l.Name, x.l.Description! }));
+        }
 
         md.Append("## Training data\n\n");
         if (f.Data is { } d)
@@ -66,12 +76,24 @@ internal static class ModelCardMarkdown
             var splits = counts.Keys.OrderBy(k => k switch { "train" => 0, "val" => 1, "test" => 2, _ => 3 }).ToList();
             var header = new List<string> { "Label" };
             header.AddRange(splits.Select(s => f.SplitSizes != null && f.SplitSizes.TryGetValue(s, out var n) ? $"{s} (n={n.ToString("N0", Inv)})" : s));
-            Table(md, header, f.Labels.Select(l =>
+            // Up to TableLabels labels; beyond, the most frequent ones and one row summing the others.
+            var totals = f.Labels.Select(l => splits.Sum(s => (long)counts[s].GetValueOrDefault(l.Name))).ToArray();
+            var keep = ReportLimits.Top(totals, f.Labels.Count <= ReportLimits.TableLabels ? ReportLimits.TableLabels : ReportLimits.TableLabels - 1);
+            var rows = keep.Select(k =>
             {
-                var row = new List<string> { l.Name };
-                row.AddRange(splits.Select(s => counts[s].TryGetValue(l.Name, out var n) ? n.ToString("N0", Inv) : "0"));
+                var row = new List<string> { f.Labels[k].Name };
+                row.AddRange(splits.Select(s => counts[s].TryGetValue(f.Labels[k].Name, out var n) ? n.ToString("N0", Inv) : "0"));
                 return row.ToArray();
-            }));
+            }).ToList();
+            if (keep.Length < f.Labels.Count)
+            {
+                var kept = keep.Select(k => f.Labels[k].Name).ToHashSet(StringComparer.Ordinal);
+                var other = new List<string> { $"*other {(f.Labels.Count - keep.Length).ToString("N0", Inv)} labels*" };
+                other.AddRange(splits.Select(s => counts[s].Where(kv => !kept.Contains(kv.Key)).Sum(kv => (long)kv.Value).ToString("N0", Inv)));
+                rows.Add(other.ToArray());
+                md.Append($"Examples per label: the {keep.Length} most frequent of {f.Labels.Count.ToString("N0", Inv)} labels (`model_card.json` has every count).\n\n");
+            }
+            Table(md, header, rows);
         }
         else if (f.SplitSizes is { Count: > 0 } sizes)
             Table(md, ["Split", "Examples"], sizes.Select(kv => new[] { kv.Key, kv.Value.ToString("N0", Inv) }));
@@ -116,6 +138,9 @@ internal static class ModelCardMarkdown
 
         var main = f.Evaluation.FirstOrDefault(e => e.Split == "test") ?? f.Evaluation[^1];
         md.Append($"### Per-class scores ({main.Split})\n\n");
+        if (main.PerClassTotal is { } total)
+            md.Append($"The {main.PerClass.Count} labels with the most {main.Split} examples of the {total.ToString("N0", Inv)} with examples or predictions; " +
+                      $"every label is in `{main.PerClassCsv}` beside this card.\n\n");
         Table(md, ["Label", "Precision", "Recall", "F1", "Support"], main.PerClass.Select(c => new[]
         {
             c.Label, c.Precision.ToString("0.000", Inv), c.Recall.ToString("0.000", Inv), c.F1.ToString("0.000", Inv), c.Support.ToString("N0", Inv),
@@ -134,6 +159,9 @@ internal static class ModelCardMarkdown
                 return cells.ToArray();
             }));
         }
+        else if (f.Task != "multilabel" && f.Labels.Count > ReportLimits.ChartLabels)
+            md.Append($"The {main.Split} confusion matrix of {f.Labels.Count.ToString("N0", Inv)} labels is not shown; its non-zero cells are " +
+                      $"`metrics/{main.Split}_confusion.csv` in the run folder.\n\n");
         else if (main.PerLabelConfusion is { } pl)
         {
             md.Append($"### Per-label confusion ({main.Split})\n\n");

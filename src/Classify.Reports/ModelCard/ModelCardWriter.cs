@@ -20,7 +20,9 @@ public sealed record ModelCardFiles(string Markdown, string Json);
 /// Writes a Hugging Face style model card for a run's model: <c>model/MODEL_CARD.md</c> with YAML front matter
 /// (license, language, tags, metrics, model-index results) and sections for the model, training data and splits,
 /// preprocessing, hyperparameters, evaluation (metric tables, per-class scores, confusion matrix), intended use
-/// and limitations; and <c>model/model_card.json</c> with the same facts.
+/// and limitations; and <c>model/model_card.json</c> with the same facts. With many labels the card lists the
+/// <see cref="ReportLimits.TableLabels"/> most frequent per split and writes every label's scores to
+/// <c>model/per_class_&lt;split&gt;.csv</c>; the confusion matrix is included up to <see cref="ReportLimits.ChartLabels"/> labels.
 /// </summary>
 /// <remarks>
 /// Optional config keys it reads: <c>license</c>, <c>language</c>, <c>label_descriptions</c> (label → meaning),
@@ -42,6 +44,9 @@ public static class ModelCardWriter
         var facts = Collect(run, manifest);
         var md = Path.Combine(run.Layout.ModelDirectory, "MODEL_CARD.md");
         var json = Path.Combine(run.Layout.ModelDirectory, "model_card.json");
+        foreach (var e in facts.Evaluation)
+            if (e.PerClassCsv is { } csv)
+                PerClassTable.WriteCsv(Path.Combine(run.Layout.ModelDirectory, csv), run.Metrics[e.Split].PerClass);
         AtomicFile.WriteJson(json, facts);
         AtomicFile.WriteAllText(md, ModelCardMarkdown.Render(facts));
         return new ModelCardFiles(md, json);
@@ -57,14 +62,19 @@ public static class ModelCardWriter
         var evaluation = RunFolder.EvaluationSplits.Where(run.Metrics.ContainsKey).Select(split =>
         {
             var m = run.Metrics[split];
+            var listed = PerClassTable.Listed(m.PerClass);
+            bool cut = listed.Count < m.PerClass.Count;
+            bool smallMatrix = m.Labels.Count <= ReportLimits.ChartLabels;
             return new EvaluationFact
             {
                 Split = split,
                 N = m.N,
                 Metrics = MetricKeys.All.Where(m.Scalars.ContainsKey).ToDictionary(k => k, k => m.Scalars[k]),
-                PerClass = m.PerClass.Select(c => new PerClassFact(c.Label, c.Precision, c.Recall, c.F1, c.Support)).ToList(),
-                ConfusionMatrix = m.ConfusionMatrix is { } cm ? ToJagged(cm) : null,
-                PerLabelConfusion = m.PerLabelConfusion?.Select(ToJagged).ToArray(),
+                PerClass = listed.Select(c => new PerClassFact(c.Label, c.Precision, c.Recall, c.F1, c.Support)).ToList(),
+                PerClassTotal = cut ? m.PerClass.Count : null,
+                PerClassCsv = cut ? $"per_class_{split}.csv" : null,
+                ConfusionMatrix = smallMatrix && m.Confusion is { } cm ? ToJagged(cm.Collapse(Enumerable.Range(0, cm.LabelCount).ToArray())) : null,
+                PerLabelConfusion = smallMatrix ? m.PerLabelConfusion?.Select(ToJagged).ToArray() : null,
             };
         }).ToList();
 
@@ -89,7 +99,7 @@ public static class ModelCardWriter
             Hyperparameters = Flatten(config),
             Evaluation = evaluation,
             IntendedUse = IntendedUse(run, config),
-            Limitations = Limitations(run, config, evaluation),
+            Limitations = Limitations(run, config),
             Timings = info?.Timings,
             Versions = info?.Versions,
         };
@@ -132,7 +142,7 @@ public static class ModelCardWriter
         var parts = new List<string>();
         parts.Add(run.IsMultilabel ? "every label whose probability reaches its threshold" : "the most probable label");
         if (manifest?.Thresholds is { } t)
-            parts.Add("per-label thresholds: " + string.Join(", ", run.Labels.Zip(t, (l, v) => $"{l} {v.ToString("0.###", CultureInfo.InvariantCulture)}")));
+            parts.Add("per-label thresholds: " + ReportLimits.JoinNames(run.Labels.Zip(t, (l, v) => $"{l} {v.ToString("0.###", CultureInfo.InvariantCulture)}").ToList()));
         else if (run.IsMultilabel) parts.Add("threshold 0.5 for every label");
         if (manifest is { Temperature: not 1.0 } m) parts.Add($"calibration temperature {m.Temperature.ToString("0.###", CultureInfo.InvariantCulture)}");
         return string.Join("; ", parts);
@@ -151,27 +161,33 @@ public static class ModelCardWriter
         ];
     }
 
-    private static List<string> Limitations(RunFolder run, JsonObject? config, IReadOnlyList<EvaluationFact> evaluation)
+    /// <summary>How many labels a limitation note names before it only counts the rest.</summary>
+    private const int NamedInNotes = 10;
+
+    private static List<string> Limitations(RunFolder run, JsonObject? config)
     {
         var notes = Strings(FindObject(config, "model_card")?["limitations"]);
         var inv = CultureInfo.InvariantCulture;
         notes.Add("Scores were measured on held-out splits of the same data set; text from other sources, periods or platforms may score lower.");
-        var test = evaluation.FirstOrDefault(e => e.Split == "test") ?? evaluation.LastOrDefault();
+        var test = run.Metrics.GetValueOrDefault("test") ?? RunFolder.EvaluationSplits.Where(run.Metrics.ContainsKey).Select(s => run.Metrics[s]).LastOrDefault();
         if (test != null)
         {
+            string Some(List<string> items, string what) => items.Count <= NamedInNotes
+                ? string.Join(", ", items)
+                : $"{items.Count.ToString("N0", inv)} {what} (e.g. {string.Join(", ", items.Take(NamedInNotes))}, …)";
             var small = test.PerClass.Where(c => c.Support < SmallSupport).Select(c => $"{c.Label} (n={c.Support})").ToList();
             if (small.Count > 0)
-                notes.Add($"Few {test.Split} examples for {string.Join(", ", small)}: their scores are rough estimates.");
+                notes.Add($"Few {test.Split} examples for {Some(small, "labels")}: their scores are rough estimates.");
             var weak = test.PerClass.Where(c => c.F1 < 0.5).OrderBy(c => c.F1).Select(c => $"{c.Label} (F1 {c.F1.ToString("0.00", inv)})").ToList();
-            if (weak.Count > 0) notes.Add($"Weak labels on {test.Split}: {string.Join(", ", weak)}. Treat these predictions with care.");
+            if (weak.Count > 0) notes.Add($"Weak labels on {test.Split}: {Some(weak, "labels")}. Treat these predictions with care.");
             if (test.PerClass.Count > 1 && test.PerClass.Max(c => c.Support) is > 0 and var max && test.PerClass.Min(c => c.Support) is var min)
             {
                 double ratio = min == 0 ? double.PositiveInfinity : (double)max / min;
                 if (ratio >= 5) notes.Add($"Imbalanced labels: the most frequent label has {(double.IsInfinity(ratio) ? "all" : ratio.ToString("0", inv) + "×")} the examples of the rarest; macro averages weigh rare labels equally.");
             }
         }
-        var val = evaluation.FirstOrDefault(e => e.Split == "val");
-        if (val != null && test != null && val != test && val.Metrics.GetValueOrDefault("macro_f1") is { } v && test.Metrics.GetValueOrDefault("macro_f1") is { } t && v - t > 0.03)
+        var val = run.Metrics.GetValueOrDefault("val");
+        if (val != null && test != null && val != test && val.Get("macro_f1") is { } v && test.Get("macro_f1") is { } t && v - t > 0.03)
             notes.Add($"Validation macro F1 ({v.ToString("0.000", inv)}) exceeds test ({t.ToString("0.000", inv)}): model selection on validation may have overfit it.");
         if (run.Info?.Data is { ConflictingDuplicates: > 0 } d)
             notes.Add($"{d.ConflictingDuplicates.ToString("N0", inv)} texts occur with different labels in the data: some label noise is built in.");

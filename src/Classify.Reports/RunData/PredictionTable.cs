@@ -1,18 +1,26 @@
 using System.Globalization;
+using System.Text.Json;
 using Classify.Core.Data;
 using Classify.Core.IO;
+using Classify.Core.Runs;
 
 namespace Classify.Reports.RunData;
 
 /// <summary>
-/// The contents of <c>predictions/&lt;split&gt;.csv</c>: id, text, gold, pred and one probability column per label.
-/// Gold and predicted labels are kept as row-major indicator matrices (rows × labels) so single-label and
-/// multi-label runs share one shape.
+/// The contents of <c>predictions/&lt;split&gt;.csv</c>: id, text, gold, pred and the probabilities, either one
+/// <c>p_&lt;label&gt;</c> column per label (dense) or one <c>probabilities</c> column listing a few labels per row as a JSON
+/// object (sparse, for many labels; <see cref="PredictionsFile"/>). Gold and predicted labels are kept as label
+/// indices per row, probabilities as rows × labels (dense) or as the listed (label, probability) pairs per row (sparse),
+/// so memory follows the file, not rows × labels.
 /// </summary>
 internal sealed class PredictionTable
 {
+    private readonly double[]? _dense;        // rows × labels, row-major
+    private readonly int[][]? _listedLabels;  // sparse: per row, the listed label indices
+    private readonly double[][]? _listedProbs; // sparse: their probabilities
+
     private PredictionTable(string split, bool multilabel, IReadOnlyList<string> labels, string[] ids, string[] texts,
-        string[] goldText, string[] predText, bool[] gold, bool[] pred, double[] probabilities)
+        string[] goldText, string[] predText, int[][] gold, int[][] pred, double[]? dense, int[][]? listedLabels, double[][]? listedProbs)
     {
         Split = split;
         IsMultilabel = multilabel;
@@ -21,16 +29,18 @@ internal sealed class PredictionTable
         Texts = texts;
         GoldText = goldText;
         PredText = predText;
-        Gold = gold;
-        Pred = pred;
-        Probabilities = probabilities;
+        GoldLabels = gold;
+        PredictedLabels = pred;
+        _dense = dense;
+        _listedLabels = listedLabels;
+        _listedProbs = listedProbs;
     }
 
     /// <summary>Split name.</summary>
     public string Split { get; }
     /// <summary>True when gold/pred may hold several labels.</summary>
     public bool IsMultilabel { get; }
-    /// <summary>Label names (from the p_ columns, in file order).</summary>
+    /// <summary>Label names (from the p_ columns in file order, or given by the run for the sparse layout).</summary>
     public IReadOnlyList<string> Labels { get; }
     /// <summary>Example ids.</summary>
     public string[] Ids { get; }
@@ -40,29 +50,35 @@ internal sealed class PredictionTable
     public string[] GoldText { get; }
     /// <summary>Pred column as written.</summary>
     public string[] PredText { get; }
-    /// <summary>Gold indicators, row-major rows × labels.</summary>
-    public bool[] Gold { get; }
-    /// <summary>Predicted indicators, row-major rows × labels.</summary>
-    public bool[] Pred { get; }
-    /// <summary>Probabilities, row-major rows × labels.</summary>
-    public double[] Probabilities { get; }
+    /// <summary>Gold label indices per row.</summary>
+    public int[][] GoldLabels { get; }
+    /// <summary>Predicted label indices per row.</summary>
+    public int[][] PredictedLabels { get; }
+    /// <summary>True when the file lists only some probabilities per row; the others read as 0.</summary>
+    public bool IsSparse => _dense == null;
     /// <summary>Number of rows.</summary>
     public int Count => Ids.Length;
     /// <summary>Number of labels.</summary>
     public int LabelCount => Labels.Count;
 
     /// <summary>True when label <paramref name="k"/> is gold for row <paramref name="i"/>.</summary>
-    public bool IsGold(int i, int k) => Gold[i * Labels.Count + k];
+    public bool IsGold(int i, int k) => Array.IndexOf(GoldLabels[i], k) >= 0;
     /// <summary>True when label <paramref name="k"/> is predicted for row <paramref name="i"/>.</summary>
-    public bool IsPredicted(int i, int k) => Pred[i * Labels.Count + k];
-    /// <summary>Probability of label <paramref name="k"/> for row <paramref name="i"/>.</summary>
-    public double Probability(int i, int k) => Probabilities[i * Labels.Count + k];
+    public bool IsPredicted(int i, int k) => Array.IndexOf(PredictedLabels[i], k) >= 0;
 
-    /// <summary>The probability column of one label (a copy).</summary>
+    /// <summary>Probability of label <paramref name="k"/> for row <paramref name="i"/> (0 when a sparse row does not list it).</summary>
+    public double Probability(int i, int k)
+    {
+        if (_dense != null) return _dense[i * Labels.Count + k];
+        int at = Array.IndexOf(_listedLabels![i], k);
+        return at < 0 ? 0 : _listedProbs![i][at];
+    }
+
+    /// <summary>The probability column of one label (a copy; unlisted sparse entries are 0).</summary>
     public double[] Scores(int k)
     {
         var s = new double[Count];
-        for (int i = 0; i < s.Length; i++) s[i] = Probabilities[i * Labels.Count + k];
+        for (int i = 0; i < s.Length; i++) s[i] = Probability(i, k);
         return s;
     }
 
@@ -70,12 +86,36 @@ internal sealed class PredictionTable
     public bool[] GoldColumn(int k)
     {
         var s = new bool[Count];
-        for (int i = 0; i < s.Length; i++) s[i] = Gold[i * Labels.Count + k];
+        for (int i = 0; i < s.Length; i++) s[i] = IsGold(i, k);
         return s;
     }
 
-    /// <summary>Reads and validates a predictions file.</summary>
-    public static PredictionTable Load(string path, string split, bool multilabel)
+    /// <summary>Gold examples per label.</summary>
+    public int[] GoldCounts()
+    {
+        var counts = new int[LabelCount];
+        foreach (var row in GoldLabels) foreach (int k in row) counts[k]++;
+        return counts;
+    }
+
+    /// <summary>Predictions per label.</summary>
+    public int[] PredictedCounts()
+    {
+        var counts = new int[LabelCount];
+        foreach (var row in PredictedLabels) foreach (int k in row) counts[k]++;
+        return counts;
+    }
+
+    /// <summary>
+    /// The labels whose probability row <paramref name="i"/> holds: every label (dense) or the listed ones (sparse).
+    /// </summary>
+    public IEnumerable<int> ProbabilityLabels(int i) => _dense != null ? Enumerable.Range(0, LabelCount) : _listedLabels![i];
+
+    /// <summary>
+    /// Reads and validates a predictions file. <paramref name="labels"/> (the run's labels) is needed to read the
+    /// sparse layout, whose header does not name the labels; the dense layout takes them from its p_ columns.
+    /// </summary>
+    public static PredictionTable Load(string path, string split, bool multilabel, IReadOnlyList<string>? labels = null)
     {
         using var reader = CsvTable.Open(path);
         var header = reader.Columns;
@@ -83,25 +123,38 @@ internal sealed class PredictionTable
         for (int c = 0; c < fixedColumns.Length; c++)
             if (header.Count <= c || header[c] != fixedColumns[c])
                 throw new InputException($"column {c + 1} should be '{fixedColumns[c]}'", path, 1, header.Count > c ? header[c] : fixedColumns[c]);
-        var labels = new List<string>();
-        for (int c = 4; c < header.Count; c++)
+        bool sparse = header.Count == 5 && header[4] == PredictionsFile.ProbabilitiesColumn;
+        List<string> names;
+        if (sparse)
         {
-            if (!header[c].StartsWith("p_", StringComparison.Ordinal))
-                throw new InputException("probability columns must be named p_<label>", path, 1, header[c]);
-            labels.Add(header[c][2..]);
+            if (labels is not { Count: > 0 })
+                throw new InputException($"the '{PredictionsFile.ProbabilitiesColumn}' column needs the run's labels (run.json or metrics)", path, 1, header[4]);
+            names = labels.ToList();
         }
-        if (labels.Count == 0) throw new InputException("no p_<label> probability columns", path, 1);
-        var index = labels.Select((l, i) => (l, i)).ToDictionary(t => t.l, t => t.i, StringComparer.Ordinal);
-        int k = labels.Count;
+        else
+        {
+            names = [];
+            for (int c = 4; c < header.Count; c++)
+            {
+                if (!header[c].StartsWith("p_", StringComparison.Ordinal))
+                    throw new InputException($"probability columns must be named p_<label> (or one '{PredictionsFile.ProbabilitiesColumn}' column)", path, 1, header[c]);
+                names.Add(header[c][2..]);
+            }
+            if (names.Count == 0) throw new InputException("no p_<label> probability columns", path, 1);
+        }
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < names.Count; i++) index.TryAdd(names[i], i);
+        int k = names.Count;
 
         var ids = new List<string>();
         var texts = new List<string>();
         var goldText = new List<string>();
         var predText = new List<string>();
-        var gold = new List<bool>();
-        var pred = new List<bool>();
-        var probs = new List<double>();
-        var row = new bool[k];
+        var gold = new List<int[]>();
+        var pred = new List<int[]>();
+        var dense = sparse ? null : new List<double>();
+        var listedLabels = sparse ? new List<int[]>() : null;
+        var listedProbs = sparse ? new List<double[]>() : null;
         // The reader has checked that every row has as many fields as the header (CSV cells are never null).
         foreach (var record in reader.ReadAll())
         {
@@ -111,34 +164,68 @@ internal sealed class PredictionTable
             texts.Add(Field(1));
             goldText.Add(Field(2));
             predText.Add(Field(3));
-            ParseLabels(Field(2), "gold");
-            gold.AddRange(row);
-            ParseLabels(Field(3), "pred");
-            pred.AddRange(row);
-            for (int c = 0; c < k; c++)
+            gold.Add(ParseLabels(Field(2), "gold"));
+            pred.Add(ParseLabels(Field(3), "pred"));
+            if (sparse)
             {
-                if (!double.TryParse(Field(4 + c), NumberStyles.Float, CultureInfo.InvariantCulture, out var p) || double.IsNaN(p))
-                    throw new InputException($"'{Field(4 + c)}' is not a probability", path, line, header[4 + c]);
-                probs.Add(p);
+                var (l, p) = ParseListed(Field(4), line);
+                listedLabels!.Add(l);
+                listedProbs!.Add(p);
             }
+            else
+                for (int c = 0; c < k; c++)
+                {
+                    if (!double.TryParse(Field(4 + c), NumberStyles.Float, CultureInfo.InvariantCulture, out var p) || double.IsNaN(p))
+                        throw new InputException($"'{Field(4 + c)}' is not a probability", path, line, header[4 + c]);
+                    dense!.Add(p);
+                }
 
-            void ParseLabels(string cell, string field)
+            int[] ParseLabels(string cell, string field)
             {
-                Array.Clear(row);
                 if (cell.Length == 0)
                 {
                     if (!multilabel) throw new InputException("empty label in a single-label task", path, line, field);
-                    return;
+                    return [];
                 }
+                var result = new List<int>();
                 foreach (var name in multilabel ? cell.Split('|') : [cell])
                 {
                     if (!index.TryGetValue(name, out var j))
-                        throw new InputException($"unknown label '{name}' (labels: {string.Join(", ", labels)})", path, line, field);
-                    row[j] = true;
+                        throw new InputException($"unknown label '{name}' (labels: {LabelList(names)})", path, line, field);
+                    if (!result.Contains(j)) result.Add(j);
                 }
+                return result.ToArray();
             }
         }
-        return new PredictionTable(split, multilabel, labels, ids.ToArray(), texts.ToArray(), goldText.ToArray(), predText.ToArray(),
-            gold.ToArray(), pred.ToArray(), probs.ToArray());
+        return new PredictionTable(split, multilabel, names, ids.ToArray(), texts.ToArray(), goldText.ToArray(), predText.ToArray(),
+            gold.ToArray(), pred.ToArray(), dense?.ToArray(), listedLabels?.ToArray(), listedProbs?.ToArray());
+
+        (int[] Labels, double[] Probs) ParseListed(string cell, long line)
+        {
+            var l = new List<int>();
+            var p = new List<double>();
+            try
+            {
+                using var doc = JsonDocument.Parse(cell);
+                if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new InputException("expected a JSON object {\"label\": probability, …}", path, line, PredictionsFile.ProbabilitiesColumn);
+                foreach (var property in doc.RootElement.EnumerateObject())
+                {
+                    if (!index.TryGetValue(property.Name, out var j))
+                        throw new InputException($"unknown label '{property.Name}'", path, line, PredictionsFile.ProbabilitiesColumn);
+                    if (property.Value.ValueKind != JsonValueKind.Number)
+                        throw new InputException($"the probability of '{property.Name}' is not a number", path, line, PredictionsFile.ProbabilitiesColumn);
+                    l.Add(j);
+                    p.Add(property.Value.GetDouble());
+                }
+            }
+            catch (JsonException e)
+            {
+                throw new InputException($"malformed JSON: {e.Message}", path, line, PredictionsFile.ProbabilitiesColumn, e);
+            }
+            return (l.ToArray(), p.ToArray());
+        }
     }
+
+    private static string LabelList(IReadOnlyList<string> names) =>
+        names.Count <= 20 ? string.Join(", ", names) : string.Join(", ", names.Take(20)) + $", … ({names.Count} labels)";
 }

@@ -60,12 +60,8 @@ internal sealed class RunFolder
         foreach (var (split, table) in Predictions)
         {
             var c = new Dictionary<string, int>(StringComparer.Ordinal);
-            for (int k = 0; k < table.LabelCount; k++)
-            {
-                int n = 0;
-                for (int i = 0; i < table.Count; i++) if (table.IsGold(i, k)) n++;
-                c[table.Labels[k]] = n;
-            }
+            var gold = table.GoldCounts();
+            for (int k = 0; k < table.LabelCount; k++) c[table.Labels[k]] = gold[k];
             result.Add(new SplitClassCounts(split, c, table.Count));
         }
         return result;
@@ -84,10 +80,11 @@ internal sealed class RunFolder
             throw new InputException("neither run.json nor metrics/*.json: not a Classify run folder", layout.Root);
 
         bool multilabel = (info?.Task ?? metrics.Values.FirstOrDefault()?.Task) == "multilabel";
+        var labels = info?.Labels ?? metrics.Values.FirstOrDefault()?.Labels;
         var predictions = new Dictionary<string, PredictionTable>(StringComparer.Ordinal);
         if (withPredictions)
             foreach (var split in EvaluationSplits)
-                if (File.Exists(layout.Predictions(split))) predictions[split] = PredictionTable.Load(layout.Predictions(split), split, multilabel);
+                if (File.Exists(layout.Predictions(split))) predictions[split] = PredictionTable.Load(layout.Predictions(split), split, multilabel, labels);
 
         return new RunFolder(layout)
         {

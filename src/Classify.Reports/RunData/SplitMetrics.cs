@@ -23,10 +23,13 @@ internal sealed class SplitMetrics
     public long N { get; init; }
     /// <summary>Scalar metrics present in the file; a null value means "not defined" (e.g. AUC with one class).</summary>
     public required IReadOnlyDictionary<string, double?> Scalars { get; init; }
-    /// <summary>Per-class rows in label order.</summary>
+    /// <summary>
+    /// Per-class rows in label order, for the labels the file lists (since per-class entries became sparse, only labels
+    /// with a gold or predicted example; older files list every label).
+    /// </summary>
     public required IReadOnlyList<ClassMetrics> PerClass { get; init; }
-    /// <summary>Single-label confusion matrix (rows = gold, columns = predicted), or null.</summary>
-    public long[,]? ConfusionMatrix { get; init; }
+    /// <summary>Single-label confusion counts (from the dense <c>matrix</c> or the sparse <c>cells</c>), or null.</summary>
+    public ConfusionCells? Confusion { get; init; }
     /// <summary>Multi-label per-label [[tn, fp], [fn, tp]] matrices, or null.</summary>
     public long[][,]? PerLabelConfusion { get; init; }
 
@@ -76,11 +79,12 @@ internal sealed class SplitMetrics
                 }
             }
 
-            long[,]? matrix = null;
+            ConfusionCells? matrix = null;
             long[][,]? perLabel = null;
             if (root.TryGetProperty("confusion_matrix", out var cm) && cm.ValueKind == JsonValueKind.Object)
             {
-                if (cm.TryGetProperty("matrix", out var m)) matrix = ReadMatrix(m, labels.Count, labels.Count, "confusion_matrix.matrix", path);
+                if (cm.TryGetProperty("matrix", out var m)) matrix = ConfusionCells.FromDense(ReadMatrix(m, labels.Count, labels.Count, "confusion_matrix.matrix", path));
+                else if (cm.TryGetProperty("cells", out var c)) matrix = ReadCells(c, labels.Count, "confusion_matrix.cells", path);
                 if (cm.TryGetProperty("per_label", out var pl))
                 {
                     if (pl.ValueKind != JsonValueKind.Array || pl.GetArrayLength() != labels.Count)
@@ -97,10 +101,29 @@ internal sealed class SplitMetrics
                 N = root.TryGetProperty("n", out var n) && n.ValueKind == JsonValueKind.Number ? n.GetInt64() : 0,
                 Scalars = scalars,
                 PerClass = perClass,
-                ConfusionMatrix = matrix,
+                Confusion = matrix,
                 PerLabelConfusion = perLabel,
             };
         }
+    }
+
+    private static ConfusionCells ReadCells(JsonElement e, int labelCount, string field, string path)
+    {
+        if (e.ValueKind != JsonValueKind.Array) throw new InputException("expected an array of [gold, predicted, count] cells", path, field: field);
+        var cells = new List<ConfusionCell>(e.GetArrayLength());
+        int i = 0;
+        foreach (var cell in e.EnumerateArray())
+        {
+            if (cell.ValueKind != JsonValueKind.Array || cell.GetArrayLength() != 3
+                || cell.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.Number || !x.TryGetInt64(out _)))
+                throw new InputException($"cell {i} should be [gold index, predicted index, count]", path, field: field);
+            long g = cell[0].GetInt64(), p = cell[1].GetInt64(), n = cell[2].GetInt64();
+            if (g < 0 || g >= labelCount || p < 0 || p >= labelCount)
+                throw new InputException($"cell {i} names a label index outside 0..{labelCount - 1}", path, field: field);
+            if (n != 0) cells.Add(new ConfusionCell((int)g, (int)p, n));
+            i++;
+        }
+        return new ConfusionCells(labelCount, cells);
     }
 
     private static long[,] ReadMatrix(JsonElement e, int rows, int cols, string field, string path)
