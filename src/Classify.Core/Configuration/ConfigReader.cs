@@ -14,17 +14,21 @@ public sealed class ConfigReader
     private readonly JsonObject _section;
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
     private readonly Func<string, long?>? _lineOf;
+    private readonly Func<string, string?>? _sourceOf;
 
     /// <summary>
     /// Wraps a section found at <paramref name="path"/> (for messages; "" for the root). <paramref name="lineOf"/> maps a
-    /// full dotted key to its line in <paramref name="source"/>, so errors can point at it.
+    /// full dotted key to its line in <paramref name="source"/>, so errors can point at it; <paramref name="sourceOf"/>
+    /// names where a key came from when that is not <paramref name="source"/> (a command-line flag).
     /// </summary>
-    public ConfigReader(JsonObject? section, string path = "", string? source = null, Func<string, long?>? lineOf = null)
+    public ConfigReader(JsonObject? section, string path = "", string? source = null, Func<string, long?>? lineOf = null,
+        Func<string, string?>? sourceOf = null)
     {
         _section = section ?? new JsonObject();
         Path = path;
         Source = source;
         _lineOf = lineOf;
+        _sourceOf = sourceOf;
     }
 
     /// <summary>The dotted key path of this section.</summary>
@@ -43,8 +47,8 @@ public sealed class ConfigReader
         _read.Add(key);
         return _section[key] switch
         {
-            null => new ConfigReader(null, Key(key), Source, _lineOf),
-            JsonObject o => new ConfigReader(o, Key(key), Source, _lineOf),
+            null => new ConfigReader(null, Key(key), Source, _lineOf, _sourceOf),
+            JsonObject o => new ConfigReader(o, Key(key), Source, _lineOf, _sourceOf),
             _ => throw Error(key, "expected a mapping of keys to values"),
         };
     }
@@ -154,10 +158,13 @@ public sealed class ConfigReader
     }
 
     /// <summary>An input error for a key of this section.</summary>
-    public InputException Error(string key, string reason) => new(reason, Source, LineOf(key), Key(key));
+    public InputException Error(string key, string reason) => new(reason, SourceOf(key), LineOf(key), Key(key));
 
     /// <summary>The line of a key of this section in the source file, when known (else the nearest enclosing key's).</summary>
     public long? LineOf(string key) => _lineOf?.Invoke(Key(key));
+
+    /// <summary>Where a key of this section was set: <see cref="Source"/>, or the command line for a flag's value.</summary>
+    public string? SourceOf(string key) => _sourceOf?.Invoke(Key(key)) ?? Source;
 
     private string Key(string key) => Path.Length == 0 ? key : $"{Path}.{key}";
 }

@@ -17,14 +17,21 @@ public sealed class ExperimentConfig
     /// <summary>Sections of the engines Classify ships; they may stay in a config that uses another engine.</summary>
     public static readonly string[] EngineSections = ["linear", "transformer"];
 
-    private readonly IReadOnlyDictionary<string, long> _lines;
+    /// <summary>What error messages name as the source of a value given by a flag or <c>--set</c> rather than the file.</summary>
+    public const string CommandLine = "command line";
 
-    private ExperimentConfig(JsonObject resolved, string? source, IReadOnlyDictionary<string, long>? lines)
+    private readonly IReadOnlyDictionary<string, long> _lines;
+    // Dotted keys set after the file was read (flags, --set, a trial's overrides) → where they came from.
+    private readonly IReadOnlyDictionary<string, string> _setElsewhere;
+
+    private ExperimentConfig(JsonObject resolved, string? source, IReadOnlyDictionary<string, long>? lines,
+        IReadOnlyDictionary<string, string>? setElsewhere = null)
     {
         Resolved = resolved;
         Source = source;
         _lines = lines ?? new Dictionary<string, long>();
-        var root = new ConfigReader(resolved, "", source, LineOf);
+        _setElsewhere = setElsewhere ?? new Dictionary<string, string>();
+        var root = new ConfigReader(resolved, "", source, LineOf, SourceOf);
         Name = root.String("name") ?? throw root.Error("name", "every run needs a name (name: my-run, or --name)");
         if (Runs.RunLayout.NameProblem(Name) is { } problem) throw root.Error("name", problem);
         Seed = root.Int("seed", 42);
@@ -80,9 +87,18 @@ public sealed class ExperimentConfig
     {
         var lines = new Dictionary<string, long>(StringComparer.Ordinal);
         var tree = yamlPath is null ? new JsonObject() : ConfigDocument.LoadYaml(yamlPath, lines);
-        if (flagValues is not null) ConfigDocument.Merge(tree, flagValues);
-        foreach (var o in overrides ?? []) ConfigDocument.ApplyOverride(tree, o);
-        return new ExperimentConfig(tree, yamlPath, lines);
+        var setElsewhere = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (flagValues is not null)
+        {
+            ConfigDocument.Merge(tree, flagValues);
+            foreach (var key in LeafKeys(flagValues, "")) setElsewhere[key] = CommandLine;
+        }
+        foreach (var o in overrides ?? [])
+        {
+            ConfigDocument.ApplyOverride(tree, o);
+            setElsewhere[OverriddenKey(o)] = CommandLine;
+        }
+        return new ExperimentConfig(tree, yamlPath, lines, setElsewhere);
     }
 
     /// <summary>Builds a config from an in-memory tree (tests, the library API).</summary>
@@ -92,23 +108,59 @@ public sealed class ExperimentConfig
     public ExperimentConfig With(IEnumerable<string> overrides)
     {
         var tree = (JsonObject)Resolved.DeepClone();
-        foreach (var o in overrides) ConfigDocument.ApplyOverride(tree, o);
-        return new ExperimentConfig(tree, Source, _lines);
+        var setElsewhere = new Dictionary<string, string>(_setElsewhere, StringComparer.Ordinal);
+        foreach (var o in overrides)
+        {
+            ConfigDocument.ApplyOverride(tree, o);
+            setElsewhere[OverriddenKey(o)] = $"override {o}";
+        }
+        return new ExperimentConfig(tree, Source, _lines, setElsewhere);
     }
 
     /// <summary>
     /// The line of a dotted key (<c>linear.tfidf.min_df</c>) in <see cref="Source"/>, else of its nearest enclosing key;
     /// null when the key was not in the file (a default, a flag or an override).
     /// </summary>
-    public long? LineOf(string key)
+    public long? LineOf(string key) => Locate(key).Line;
+
+    /// <summary>
+    /// Where a dotted key's value came from, for messages: <see cref="Source"/>, or <see cref="CommandLine"/> when a flag
+    /// or <c>--set</c> gave it (so an error never points at a file line the user did not write).
+    /// </summary>
+    public string? SourceOf(string key) => Locate(key).Source;
+
+    /// <summary>An input error about a dotted key, naming where it was set (file and line, or the command line).</summary>
+    public InputException Error(string key, string reason, Exception? inner = null)
     {
-        for (var k = key; k.Length > 0; k = k.LastIndexOf('.') is var dot && dot > 0 ? k[..dot] : "")
-            if (_lines.TryGetValue(k, out var line)) return line;
-        return null;
+        var (source, line) = Locate(key);
+        return new InputException(reason, source, line, key, inner);
     }
 
     /// <summary>A reader over the engine's section (<c>linear:</c>, <c>transformer:</c>) whose errors name the file, line and key.</summary>
-    public ConfigReader EngineSection() => new(EngineOptions, Engine, Source, LineOf);
+    public ConfigReader EngineSection() => new(EngineOptions, Engine, Source, LineOf, SourceOf);
+
+    // The most specific of the key and its enclosing keys that was set somewhere decides: a flag beats the file line.
+    private (string? Source, long? Line) Locate(string key)
+    {
+        for (var k = key; k.Length > 0; k = k.LastIndexOf('.') is var dot && dot > 0 ? k[..dot] : "")
+        {
+            if (_setElsewhere.TryGetValue(k, out var origin)) return (origin, null);
+            if (_lines.TryGetValue(k, out var line)) return (Source, line);
+        }
+        return (Source, null);
+    }
+
+    private static string OverriddenKey(string assignment) => assignment[..assignment.IndexOf('=')].Trim();
+
+    private static IEnumerable<string> LeafKeys(JsonObject tree, string prefix)
+    {
+        foreach (var (key, value) in tree)
+        {
+            var path = prefix.Length == 0 ? key : $"{prefix}.{key}";
+            if (value is JsonObject child) foreach (var leaf in LeafKeys(child, path)) yield return leaf;
+            else yield return path;
+        }
+    }
 
     /// <summary>The data section as the loader's options, with the context turns of the <c>context:</c> section.</summary>
     /// <exception cref="IO.InputException">Contradictory data settings (naming the file and key).</exception>
@@ -120,7 +172,7 @@ public sealed class ExperimentConfig
         {
             // The loader names its keys as written in the data: section (context.turns excepted); point at them in the file.
             var key = e.Field is null ? "data" : e.Field.Contains('.') ? e.Field : $"data.{e.Field}";
-            throw new InputException(e.Reason, Source, LineOf(key), key, e);
+            throw Error(key, e.Reason, e);
         }
         return options;
     }

@@ -87,7 +87,7 @@ public sealed class Experiment
     public PreparedExperiment Prepare(CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
-        var trainer = _trainer ?? ModelEngines.TrainerFor(_config.Engine, _config.Source, _config.LineOf("engine"));
+        var trainer = _trainer ?? ModelEngines.TrainerFor(_config.Engine, _config.SourceOf("engine"), _config.LineOf("engine"));
         ExistingRuns.Check(new RunLayout(Path.Combine(_config.RunsDirectory, _config.Name)), PolicyFor(_config));
         var dataset = DatasetLoader.Load(_config.Data.Path, _config.DatasetOptions(), cancellationToken);
         var schema = dataset.Schema;
@@ -119,8 +119,8 @@ public sealed class Experiment
         if (!resumes) return ExistingRun;
         if (ExistingRun != ExistingRunPolicy.Overwrite) return ExistingRunPolicy.Continue;
         if (resume!.GetValueKind() == System.Text.Json.JsonValueKind.True)
-            throw new InputException($"{config.Engine}.resume_from_checkpoint: true resumes from this run's checkpoints, which {ExistingRuns.OverwriteFlag} would delete; give one or the other",
-                config.Source, config.LineOf($"{config.Engine}.resume_from_checkpoint"), $"{config.Engine}.resume_from_checkpoint");
+            throw config.Error($"{config.Engine}.resume_from_checkpoint",
+                $"{config.Engine}.resume_from_checkpoint: true resumes from this run's checkpoints, which {ExistingRuns.OverwriteFlag} would delete; give one or the other");
         return ExistingRunPolicy.Overwrite;
     }
 
@@ -131,8 +131,8 @@ public sealed class Experiment
     private static void CheckDecision(ExperimentConfig config, LabelSchema schema)
     {
         if (config.TuneThresholds && schema.Kind == TaskKind.Multiclass)
-            throw new InputException("decision.tune_thresholds applies to binary and multilabel tasks; a multiclass model picks the most probable label",
-                config.Source, config.LineOf("decision.tune_thresholds"), "decision.tune_thresholds");
+            throw config.Error("decision.tune_thresholds",
+                "decision.tune_thresholds applies to binary and multilabel tasks; a multiclass model picks the most probable label");
     }
 
     private DatasetSplit MakeSplit(RunLayout layout, Dataset dataset)
@@ -320,8 +320,7 @@ public sealed class Experiment
             if (Config.TuneThresholds)
             {
                 if (valProbabilities is null)
-                    throw new InputException("decision.tune_thresholds needs a validation split", Config.Source, Config.LineOf("decision.tune_thresholds"),
-                        "decision.tune_thresholds");
+                    throw Config.Error("decision.tune_thresholds", "decision.tune_thresholds needs a validation split");
                 thresholds = ThresholdTuner.Tune(schema, val.Select(e => e.Labels).ToArray(), valProbabilities);
             }
             // The package is written once, whole, with its final manifest.

@@ -83,7 +83,7 @@ public sealed record LinearOptions
         }
         catch (InputException e) when (e.File is null)
         {
-            throw new InputException(e.Reason, root.Source, root.LineOf($"tfidf.{e.Field}"), e.Field is null ? $"{root.Path}.tfidf" : $"{root.Path}.tfidf.{e.Field}", e);
+            throw new InputException(e.Reason, root.SourceOf($"tfidf.{e.Field}"), root.LineOf($"tfidf.{e.Field}"), e.Field is null ? $"{root.Path}.tfidf" : $"{root.Path}.tfidf.{e.Field}", e);
         }
         CheckDocumentFrequencies(tfidf, root);
         CheckLogReg(logreg, grid, root);

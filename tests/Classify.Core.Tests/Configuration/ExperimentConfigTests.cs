@@ -81,6 +81,23 @@ public sealed class ExperimentConfigTests : IDisposable
         Assert.Equal(11, config.Seed);
     }
 
+
+    [Fact]
+    public void An_error_in_a_flag_value_names_the_command_line_not_the_file_line_it_replaced()
+    {
+        var path = _dir.Write("c.yaml", Yaml);
+        var e = Assert.Throws<InputException>(() => ExperimentConfig.Load(path, null, new JsonObject { ["name"] = "ledger.db" }));
+        Assert.Equal(ExperimentConfig.CommandLine, e.File);
+        Assert.Null(e.Line);
+        Assert.StartsWith("command line, field 'name':", e.Message);
+
+        var config = ExperimentConfig.Load(path, ["linear.search.cv=1000"]);
+        var cv = config.EngineSection().Section("search").Error("cv", "too many folds");
+        Assert.Equal("command line, field 'linear.search.cv': too many folds", cv.Message);
+        // Keys the flags left alone still point at the file.
+        Assert.Equal($"{path}:10, field 'linear.tfidf.min_df': x", config.Error("linear.tfidf.min_df", "x").Message);
+        Assert.Equal("override linear.tfidf.min_df=3", config.With(["linear.tfidf.min_df=3"]).SourceOf("linear.tfidf.min_df"));
+    }
     [Fact]
     public void Any_engine_name_is_accepted_with_its_own_section_and_a_bad_name_is_refused()
     {
