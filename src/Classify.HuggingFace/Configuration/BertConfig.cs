@@ -97,11 +97,8 @@ public class BertConfig : PretrainedConfig
     {
         base.Validate();
         var vocab = RequireRange("vocab_size", VocabSize, 1, ConfigLimits.MaxVocabSize);
-        var hidden = RequireRange("hidden_size", HiddenSize, 1, ConfigLimits.MaxHiddenSize);
-        RequireRange("num_hidden_layers", NumHiddenLayers, 1, ConfigLimits.MaxLayers);
-        var heads = RequireRange("num_attention_heads", NumAttentionHeads, 1, hidden, $"it cannot exceed hidden_size {hidden}");
-        if (hidden % heads != 0)
-            throw Error($"hidden_size {hidden} is not a multiple of num_attention_heads {heads}", "num_attention_heads");
+        RequireEncoderSizes(("hidden_size", HiddenSize), ("num_hidden_layers", NumHiddenLayers),
+            ("num_attention_heads", NumAttentionHeads));
         RequireRange("intermediate_size", IntermediateSize, 1, ConfigLimits.MaxIntermediateSize);
         RequireRange("max_position_embeddings", MaxPositionEmbeddings, 2, ConfigLimits.MaxPositionEmbeddings);
         RequireRange("type_vocab_size", TypeVocabSize, 1, ConfigLimits.MaxTypeVocabSize);

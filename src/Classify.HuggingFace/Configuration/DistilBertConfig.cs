@@ -84,10 +84,7 @@ public sealed class DistilBertConfig : PretrainedConfig
     {
         base.Validate();
         var vocab = RequireRange("vocab_size", VocabSize, 1, ConfigLimits.MaxVocabSize);
-        var dim = RequireRange("dim", Dim, 1, ConfigLimits.MaxHiddenSize);
-        RequireRange("n_layers", NLayers, 1, ConfigLimits.MaxLayers);
-        var heads = RequireRange("n_heads", NHeads, 1, dim, $"it cannot exceed dim {dim}");
-        if (dim % heads != 0) throw Error($"dim {dim} is not a multiple of n_heads {heads}", "n_heads");
+        RequireEncoderSizes(("dim", Dim), ("n_layers", NLayers), ("n_heads", NHeads));
         RequireRange("hidden_dim", HiddenDim, 1, ConfigLimits.MaxIntermediateSize);
         RequireRange("max_position_embeddings", MaxPositionEmbeddings, 2, ConfigLimits.MaxPositionEmbeddings);
         RequireRange("pad_token_id", PadTokenId, 0, vocab - 1, $"it must be an id of the vocabulary (vocab_size {vocab})");

@@ -171,11 +171,8 @@ public sealed class ModernBertConfig : PretrainedConfig
     {
         base.Validate();
         var vocab = RequireRange("vocab_size", VocabSize, 1, ConfigLimits.MaxVocabSize);
-        var hidden = RequireRange("hidden_size", HiddenSize, 1, ConfigLimits.MaxHiddenSize);
-        RequireRange("num_hidden_layers", NumHiddenLayers, 1, ConfigLimits.MaxLayers);
-        var heads = RequireRange("num_attention_heads", NumAttentionHeads, 1, hidden, $"it cannot exceed hidden_size {hidden}");
-        if (hidden % heads != 0)
-            throw Error($"hidden_size {hidden} is not a multiple of num_attention_heads {heads}", "num_attention_heads");
+        var (hidden, heads) = RequireEncoderSizes(("hidden_size", HiddenSize), ("num_hidden_layers", NumHiddenLayers),
+            ("num_attention_heads", NumAttentionHeads));
         if (hidden / heads % 2 != 0)
             throw Error($"hidden_size {hidden} / num_attention_heads {heads} gives an odd head size {hidden / heads}; rotary embeddings need an even one", "num_attention_heads");
         RequireRange("intermediate_size", IntermediateSize, 1, ConfigLimits.MaxIntermediateSize);

@@ -248,6 +248,20 @@ public class PretrainedConfig
         return value;
     }
 
+    /// <summary>
+    /// The sizes every encoder has, each under its family's key: the hidden width, the layer count and the attention heads,
+    /// which must divide the width. Returns the checked width and head count.
+    /// </summary>
+    /// <exception cref="InputException">Naming the file and the key at fault.</exception>
+    protected (int Hidden, int Heads) RequireEncoderSizes((string Key, int Value) hidden, (string Key, int Value) layers, (string Key, int Value) heads)
+    {
+        var width = RequireRange(hidden.Key, hidden.Value, 1, ConfigLimits.MaxHiddenSize);
+        RequireRange(layers.Key, layers.Value, 1, ConfigLimits.MaxLayers);
+        var count = RequireRange(heads.Key, heads.Value, 1, width, $"it cannot exceed {hidden.Key} {width}");
+        if (width % count != 0) throw Error($"{hidden.Key} {width} is not a multiple of {heads.Key} {count}", heads.Key);
+        return (width, count);
+    }
+
     /// <summary>Reads the probability <paramref name="key"/> (absent: <paramref name="default"/>, null allowed when <paramref name="nullable"/>) and checks it lies in [0, 1].</summary>
     protected void RequireProbability(string key, double @default, bool nullable = false)
     {
