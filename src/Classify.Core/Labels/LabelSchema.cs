@@ -60,6 +60,10 @@ public sealed class LabelSchema
         return new LabelSchema(kind, names);
     }
 
-    /// <inheritdoc />
-    public override string ToString() => $"{Kind.ToName()} [{string.Join(", ", Labels)}]";
+    /// <summary>The task and its labels, the first 20 of many (a log line stays a line with thousands of labels).</summary>
+    public override string ToString() => Labels.Count <= ShownLabels
+        ? $"{Kind.ToName()} [{string.Join(", ", Labels)}]"
+        : $"{Kind.ToName()} [{string.Join(", ", Labels.Take(ShownLabels))}, … {Labels.Count - ShownLabels:N0} more; {Labels.Count:N0} labels]";
+
+    private const int ShownLabels = 20;
 }

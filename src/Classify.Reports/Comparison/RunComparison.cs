@@ -113,8 +113,11 @@ public sealed class RunComparison
     }
 
     /// <summary>Writes comparison.csv, comparison.xlsx, comparison.png/.svg and comparison.html into <paramref name="outputDirectory"/>.</summary>
+    /// <exception cref="InputException"><paramref name="outputDirectory"/> is a run folder (its files would mix with the run's).</exception>
     public ComparisonFiles Write(string outputDirectory)
     {
+        if (File.Exists(new RunLayout(outputDirectory).RunJson))
+            throw new InputException("this is a run folder; write the comparison elsewhere", Path.GetFullPath(outputDirectory), field: "--output");
         var table = ToTable();
         var csv = LedgerExport.WriteCsv([table], outputDirectory)[0];
         var xlsx = Path.GetFullPath(Path.Combine(outputDirectory, "comparison.xlsx"));

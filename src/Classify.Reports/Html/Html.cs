@@ -49,7 +49,7 @@ internal static class Html
     /// <summary>Closes a page.</summary>
     public static void EndPage(StringBuilder html) => html.Append("</body>\n</html>\n");
 
-    private const string StyleSheet = """
+    internal const string StyleSheet = """
         body { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", Arial, sans-serif; margin: 0 auto; max-width: 1200px;
                padding: 24px 32px 64px; color: #1f2328; background: #fff; line-height: 1.45; }
         h1 { font-size: 1.8em; margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #d0d7de; padding-bottom: 0.25em; margin-top: 2em; }
@@ -66,7 +66,8 @@ internal static class Html
         figure { margin: 1.5em 0; } figcaption { color: #59636e; font-size: 0.92em; max-width: 900px; }
         pre { background: #f6f8fa; border: 1px solid #d0d7de; padding: 12px; overflow-x: auto; font-size: 0.85em; }
         .status-completed { color: #1a7f37; font-weight: 600; } .status-failed { color: #cf222e; font-weight: 600; }
-        .status-running { color: #9a6700; font-weight: 600; }
+        .status-running { color: #9a6700; font-weight: 600; } .status-interrupted { color: #bc4c00; font-weight: 600; }
+        .status-cancelled, .status-overwritten { color: #59636e; font-weight: 600; }
         .best { font-weight: 600; }
         """;
 }

@@ -54,6 +54,21 @@ public class ComparisonTests
     }
 
     [Fact]
+    public void A_run_folder_is_refused_as_output_and_left_as_it_was()
+    {
+        using var tmp = new TempDirectory("compare-into-run");
+        var baseline = SyntheticRun.Sentiment3(tmp.Path, rows: 60, withLog: false, name: "baseline", skill: 1.0, seed: 3);
+        var other = SyntheticRun.Sentiment3(tmp.Path, rows: 60, withLog: false, name: "comparison", skill: 2.0, seed: 4);
+        var before = Directory.GetFiles(other, "*", SearchOption.AllDirectories).Order().ToArray();
+
+        var e = Assert.Throws<InputException>(() => RunComparison.Load([baseline, other]).Write(other));
+
+        Assert.Equal("--output", e.Field);
+        Assert.Contains("run folder", e.Message);
+        Assert.Equal(before, Directory.GetFiles(other, "*", SearchOption.AllDirectories).Order().ToArray());
+    }
+
+    [Fact]
     public void MissingMetricOrZeroBaseline_GivesNoImprovement()
     {
         var runs = new List<ComparedRun>

@@ -68,6 +68,15 @@ public class RunReportTests
     }
 
     [Fact]
+    public void Every_run_status_has_a_style()
+    {
+        var statuses = typeof(RunStatus).GetFields().Select(f => (string)f.GetValue(null)!).ToArray();
+        Assert.Contains(RunStatus.Interrupted, statuses);
+        foreach (var status in statuses)
+            Assert.Matches($@"\.status-{status}\b[^{{]*\{{[^}}]*color:", Html.Html.StyleSheet);
+    }
+
+    [Fact]
     public void RunWithTestSplitOnly_StillRendersTheGrid()
     {
         using var tmp = new TempDirectory("testonly");
