@@ -54,12 +54,18 @@ public static class RejectionNames
     };
 
     /// <summary>The ranker of a name written by <see cref="ToName(RejectionRanker)"/>; <see langword="null"/> for any other string.</summary>
-    public static RejectionRanker? ParseRanker(string name) =>
-        Enum.GetValues<RejectionRanker>().Select(r => (RejectionRanker?)r).FirstOrDefault(r => r!.Value.ToName() == name);
+    public static RejectionRanker? ParseRanker(string name)
+    {
+        foreach (var ranker in Enum.GetValues<RejectionRanker>()) if (ranker.ToName() == name) return ranker;
+        return null;
+    }
 
     /// <summary>The unit of a name written by <see cref="ToName(RejectionUnit)"/>; <see langword="null"/> for any other string.</summary>
-    public static RejectionUnit? ParseUnit(string name) =>
-        Enum.GetValues<RejectionUnit>().Select(u => (RejectionUnit?)u).FirstOrDefault(u => u!.Value.ToName() == name);
+    public static RejectionUnit? ParseUnit(string name)
+    {
+        foreach (var unit in Enum.GetValues<RejectionUnit>()) if (unit.ToName() == name) return unit;
+        return null;
+    }
 }
 
 /// <summary>

@@ -62,6 +62,9 @@ public static class UncertaintyCalculator
         var rowPasses = new double[passes.Count][];
         for (int i = 0; i < result.Length; i++)
         {
+            // Each row's passes are checked against each other below; rows are checked against row 0 here.
+            if (i > 0 && passes[0][i]?.Length is int width && passes[0][0]?.Length is int first && width != first)
+                throw new ArgumentException($"row {i}, pass 0: {width} probabilities but row 0 has {first}; every row needs one per label.", nameof(passes));
             for (int n = 0; n < rowPasses.Length; n++) rowPasses[n] = passes[n][i];
             result[i] = Compute(rowPasses, task, $"row {i}, ", nameof(passes));
         }

@@ -194,6 +194,9 @@ public sealed class UncertaintyCalculatorTests
         var labels = Assert.Throws<ArgumentException>(() => UncertaintyCalculator.FromPasses(
             [[[0.5, 0.5], [0.2, 0.8]], [[0.5, 0.5], [0.2, 0.3, 0.5]]], TaskKind.Multiclass));
         Assert.Contains("row 1, pass 1: 3 probabilities but pass 0 has 2", labels.Message);
+        var rowWidths = Assert.Throws<ArgumentException>(() => UncertaintyCalculator.FromPasses(
+            [[[0.5, 0.5], [0.2, 0.3, 0.5]], [[0.5, 0.5], [0.2, 0.3, 0.5]]], TaskKind.Multiclass));
+        Assert.Contains("row 1, pass 0: 3 probabilities but row 0 has 2", rowWidths.Message);
     }
 
     [Theory]
