@@ -10,6 +10,9 @@ public sealed class UncertaintyCalculatorTests
 {
     private static readonly double Ln2 = Math.Log(2);
 
+    /// <summary>Each task kind with a label count it can have.</summary>
+    public static TheoryData<TaskKind, int> Tasks => new() { { TaskKind.Binary, 2 }, { TaskKind.Multiclass, 5 }, { TaskKind.Multilabel, 7 } };
+
     [Fact]
     public void Entropies_are_in_nats_and_treat_zero_log_zero_as_zero()
     {
@@ -107,9 +110,7 @@ public sealed class UncertaintyCalculatorTests
     }
 
     [Theory]
-    [InlineData(TaskKind.Binary, 2)]
-    [InlineData(TaskKind.Multiclass, 5)]
-    [InlineData(TaskKind.Multilabel, 7)]
+    [MemberData(nameof(Tasks))]
     public void On_random_passes_predictive_is_aleatoric_plus_epistemic_and_epistemic_is_not_negative(TaskKind task, int labels)
     {
         var passes = RandomPasses(new SeededRandom(7), passes: 10, rows: 200, labels, task);
@@ -132,9 +133,7 @@ public sealed class UncertaintyCalculatorTests
     }
 
     [Theory]
-    [InlineData(TaskKind.Binary, 2)]
-    [InlineData(TaskKind.Multiclass, 4)]
-    [InlineData(TaskKind.Multilabel, 6)]
+    [MemberData(nameof(Tasks))]
     public void One_pass_is_all_aleatoric_with_an_epistemic_part_of_exactly_zero(TaskKind task, int labels)
     {
         var probabilities = RandomPasses(new SeededRandom(11), passes: 1, rows: 100, labels, task)[0];
@@ -153,9 +152,7 @@ public sealed class UncertaintyCalculatorTests
     }
 
     [Theory]
-    [InlineData(TaskKind.Binary, 2)]
-    [InlineData(TaskKind.Multiclass, 4)]
-    [InlineData(TaskKind.Multilabel, 6)]
+    [MemberData(nameof(Tasks))]
     public void Identical_passes_as_with_dropout_zero_give_an_epistemic_part_of_exactly_zero(TaskKind task, int labels)
     {
         var one = RandomPasses(new SeededRandom(3), passes: 1, rows: 100, labels, task)[0];
