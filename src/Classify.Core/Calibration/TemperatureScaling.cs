@@ -14,10 +14,20 @@ namespace Classify.Core.Calibration;
 /// </param>
 public sealed record TemperatureFit(double Temperature, double NllBefore, double NllAfter, bool AtBound);
 
+/// <summary>The outcome of <see cref="TemperatureScaling.FitPerLabel"/>: one temperature per label of a multi-label model.</summary>
+/// <param name="Temperatures">Label k's temperature, in schema order.</param>
+/// <param name="Shared">The shared fit, which labels without both present and absent validation examples use.</param>
+/// <param name="SharedLabels">Indices of the labels that use the shared temperature (no validation example has them, or all do).</param>
+/// <param name="AtBoundLabels">Indices of the labels whose own fit reached the end of the searched range.</param>
+/// <param name="NllBefore">The NLL over all labels at T = 1.</param>
+/// <param name="NllAfter">The NLL over all labels at <paramref name="Temperatures"/>.</param>
+public sealed record LabelTemperatureFit(IReadOnlyList<double> Temperatures, TemperatureFit Shared, IReadOnlyList<int> SharedLabels,
+    IReadOnlyList<int> AtBoundLabels, double NllBefore, double NllAfter);
+
 /// <summary>
 /// Temperature scaling (Guo et al., 2017): the one T &gt; 0 minimising the NLL of a split's gold labels under
 /// link(scores / T), where the link is the model's own (<see cref="LinkFunction"/>: softmax for multiclass, a sigmoid per
-/// label for multi-label, shared by every label, the logistic link of a binary decision value, or one-vs-rest). The NLL
+/// label for multi-label, shared by every label (or one per label: <see cref="FitPerLabel"/>), the logistic link of a binary decision value, or one-vs-rest). The NLL
 /// is the <c>log_loss</c> of the metric files (<see cref="MetricReport.ComputeLogLoss"/>). Dividing every score of a
 /// row by the same positive T keeps its order, so the most probable label never changes.
 /// </summary>
@@ -90,6 +100,40 @@ public static class TemperatureScaling
         double nllBefore = Nll(0);
         if (nllBefore <= bestF) (bestX, bestF) = (0, nllBefore);
         return new TemperatureFit(Math.Exp(bestX), nllBefore, bestF, AtBound: best == 0 || best == GridPoints - 1);
+    }
+
+    /// <summary>
+    /// Fits one temperature per label of a multi-label model (sigmoid link): label k's own temperature minimises its
+    /// binary NLL on its column of scores. A label that no validation example has, or that every example has, gives no
+    /// information about its temperature and uses the shared one (<see cref="Fit"/> over all labels) instead.
+    /// </summary>
+    /// <exception cref="ArgumentException">Not a multi-label task with a sigmoid link, or labels from which no shared temperature can be learnt.</exception>
+    public static LabelTemperatureFit FitPerLabel(LabelSchema schema, IReadOnlyList<int[]> gold, IReadOnlyList<double[]> scores, ScoreLink link)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        if (!schema.IsMultilabel || link != ScoreLink.Sigmoid)
+            throw new ArgumentException($"per-label temperatures need a multilabel task with a sigmoid link, not a {schema.Kind.ToName()} task with a {link} link", nameof(schema));
+        var shared = Fit(schema, gold, scores, link);
+        var temperatures = new double[schema.Count];
+        var sharedLabels = new List<int>();
+        var atBound = new List<int>();
+        for (int k = 0; k < schema.Count; k++)
+        {
+            var label = new LabelSchema(TaskKind.Multilabel, [schema.Labels[k]]);
+            int column = k;
+            var labelGold = gold.Select(g => Array.IndexOf(g, column) >= 0 ? new[] { 0 } : []).ToArray();
+            if (FindProblem(label, labelGold) is not null)
+            {
+                temperatures[k] = shared.Temperature;
+                sharedLabels.Add(k);
+                continue;
+            }
+            var fit = Fit(label, labelGold, scores.Select(row => new[] { row[column] }).ToArray(), ScoreLink.Sigmoid);
+            temperatures[k] = fit.Temperature;
+            if (fit.AtBound) atBound.Add(k);
+        }
+        double nllAfter = MetricReport.ComputeLogLoss(schema, gold, LinkFunction.Apply(scores, link, 1.0, temperatures));
+        return new LabelTemperatureFit(temperatures, shared, sharedLabels, atBound, shared.NllBefore, nllAfter);
     }
 
     /// <summary>

@@ -79,8 +79,8 @@ public sealed class ExperimentConfig
     public ContextOptions? Context { get; }
     /// <summary>Tune per-label decision thresholds on the validation split (multilabel and binary).</summary>
     public bool TuneThresholds { get; }
-    /// <summary>How probabilities are calibrated on the validation split (<c>calibration.method</c>; default none).</summary>
-    public CalibrationMethod Calibration { get; }
+    /// <summary>How probabilities are calibrated on the validation split (<c>calibration:</c>; default none).</summary>
+    public CalibrationSettings Calibration { get; }
     /// <summary>Engine name.</summary>
     public string Engine { get; }
     /// <summary>The engine's section.</summary>
@@ -200,11 +200,16 @@ public sealed class ExperimentConfig
         return c;
     }
 
-    private static CalibrationMethod ReadCalibration(ConfigReader s)
+    private static CalibrationSettings ReadCalibration(ConfigReader s)
     {
-        var method = s.Choice("method", "none", "none", "temperature") == "temperature" ? CalibrationMethod.Temperature : CalibrationMethod.None;
+        var settings = new CalibrationSettings
+        {
+            Method = s.Choice("method", "none", "none", "temperature") == "temperature" ? CalibrationMethod.Temperature : CalibrationMethod.None,
+            PerLabel = s.Bool("per_label", false),
+        };
         s.EnsureOnlyKnownKeys();
-        return method;
+        if (settings.PerLabel && !settings.Enabled) throw s.Error("per_label", "calibration.per_label needs calibration.method: temperature");
+        return settings;
     }
 
     private static ContextOptions? ReadContext(ConfigReader s)

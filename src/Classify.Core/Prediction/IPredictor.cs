@@ -72,7 +72,7 @@ public static class PredictorExtensions
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(predictor);
-        return LinkFunction.Apply(predictor.PredictScores(inputs, mode, cancellationToken), predictor.Link, predictor.Manifest.Temperature);
+        return LinkFunction.Apply(predictor.PredictScores(inputs, mode, cancellationToken), predictor.Link, predictor.Manifest);
     }
 
     /// <summary>

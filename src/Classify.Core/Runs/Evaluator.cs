@@ -41,7 +41,7 @@ public static class Evaluator
     /// <summary>Probabilities for every example (texts already cleaned), <paramref name="batchSize"/> at a time.</summary>
     public static double[][] PredictAll(IPredictor predictor, IReadOnlyList<Example> examples, int batchSize, string stage,
         IProgress<Training.ProgressUpdate>? progress, CancellationToken cancellationToken) =>
-        LinkFunction.Apply(ScoreAll(predictor, examples, batchSize, stage, progress, cancellationToken), predictor.Link, predictor.Manifest.Temperature);
+        LinkFunction.Apply(ScoreAll(predictor, examples, batchSize, stage, progress, cancellationToken), predictor.Link, predictor.Manifest);
 
     /// <summary>Raw scores (before temperature and link) for every example (texts already cleaned), <paramref name="batchSize"/> at a time.</summary>
     public static double[][] ScoreAll(IPredictor predictor, IReadOnlyList<Example> examples, int batchSize, string stage,

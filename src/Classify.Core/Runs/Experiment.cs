@@ -140,7 +140,10 @@ public sealed class Experiment
     // Temperature scaling learns from the validation split: refuse before anything is written when it cannot.
     private static void CheckCalibration(ExperimentConfig config, LabelSchema schema, DatasetSplit split)
     {
-        if (config.Calibration == CalibrationMethod.None) return;
+        if (!config.Calibration.Enabled) return;
+        if (config.Calibration.PerLabel && !schema.IsMultilabel)
+            throw config.Error("calibration.per_label",
+                $"calibration.per_label applies to multilabel tasks; a {schema.Kind.ToName()} model has one temperature (per-label temperatures would change its most probable label)");
         if (split.Val.Count == 0)
             throw config.Error("calibration.method",
                 "calibration.method: temperature is fitted on the validation split, which is empty (give split.val a fraction above 0, or validation rows in the split column)");
@@ -333,19 +336,16 @@ public sealed class Experiment
             double temperature = predictor.Manifest.Temperature;
             double[][]? valScores = val.Count > 0 ? Evaluator.ScoreAll(predictor, val, 256, "val", progress, ct) : null;
             var valGold = val.Select(e => e.Labels).ToArray();
+            IReadOnlyList<double>? labelTemperatures = predictor.Manifest.LabelTemperatures;
             RunCalibrationInfo? calibrated = null;
             // Calibrated before thresholds are tuned: the thresholds apply to the calibrated probabilities.
-            if (Config.Calibration == CalibrationMethod.Temperature)
+            if (Config.Calibration.Enabled)
             {
                 if (valScores is null) throw Config.Error("calibration.method", "calibration.method: temperature needs a validation split");
-                var fit = TemperatureScaling.Fit(schema, valGold, valScores, predictor.Link);
-                temperature = fit.Temperature;
-                calibrated = new RunCalibrationInfo { Method = "temperature", Temperature = temperature, NllBefore = fit.NllBefore, NllAfter = fit.NllAfter };
-                log?.Invoke($"calibration: temperature {temperature:0.####} fitted on validation (NLL {fit.NllBefore:0.####} → {fit.NllAfter:0.####}); saved in model/classify.json");
-                if (fit.AtBound)
-                    log?.Invoke($"warning: the fitted temperature is at the end of the searched range ({TemperatureScaling.MinTemperature}–{TemperatureScaling.MaxTemperature}); the validation NLL kept falling towards it (is the validation split separable, or tiny?)");
+                calibrated = Calibrate(valGold, valScores, predictor.Link, log);
+                (temperature, labelTemperatures) = (calibrated.Temperature, calibrated.LabelTemperatures);
             }
-            double[][]? valProbabilities = valScores is null ? null : LinkFunction.Apply(valScores, predictor.Link, temperature);
+            double[][]? valProbabilities = valScores is null ? null : LinkFunction.Apply(valScores, predictor.Link, temperature, labelTemperatures);
             if (Config.TuneThresholds)
             {
                 if (valProbabilities is null)
@@ -353,7 +353,7 @@ public sealed class Experiment
                 thresholds = ThresholdTuner.Tune(schema, valGold, valProbabilities);
             }
             // The package is written once, whole, with its final manifest.
-            var packaged = predictor.Manifest with { Thresholds = thresholds, Temperature = temperature };
+            var packaged = predictor.Manifest with { Thresholds = thresholds, Temperature = temperature, LabelTemperatures = labelTemperatures };
             AtomicFile.WriteDirectory(layout.ModelDirectory, dir => model.Save(dir, packaged));
             if (Config.TuneThresholds) log?.Invoke("decision thresholds tuned on validation and saved in model/classify.json");
 
@@ -362,7 +362,7 @@ public sealed class Experiment
             if (valScores is not null)
             {
                 var evaluation = Evaluator.Score("val", schema, val, valProbabilities!, thresholds,
-                    calibrated is null ? null : CalibrationSummary.Compute(schema, valGold, valScores, predictor.Link, temperature));
+                    calibrated is null ? null : CalibrationSummary.Compute(schema, valGold, valScores, predictor.Link, temperature, labelTemperatures));
                 Evaluator.Write(layout, schema, val, evaluation, val.Select(e => originals[e.Id]).ToArray());
                 valReport = evaluation.Report;
             }
@@ -370,8 +370,8 @@ public sealed class Experiment
             {
                 var testScores = Evaluator.ScoreAll(predictor, test, 256, "test", progress, ct);
                 var testGold = test.Select(e => e.Labels).ToArray();
-                var evaluation = Evaluator.Score("test", schema, test, LinkFunction.Apply(testScores, predictor.Link, temperature), thresholds,
-                    calibrated is null ? null : CalibrationSummary.Compute(schema, testGold, testScores, predictor.Link, temperature));
+                var evaluation = Evaluator.Score("test", schema, test, LinkFunction.Apply(testScores, predictor.Link, temperature, labelTemperatures), thresholds,
+                    calibrated is null ? null : CalibrationSummary.Compute(schema, testGold, testScores, predictor.Link, temperature, labelTemperatures));
                 Evaluator.Write(layout, schema, test, evaluation, test.Select(e => originals[e.Id]).ToArray());
                 testReport = evaluation.Report;
             }
@@ -392,6 +392,36 @@ public sealed class Experiment
             ledger.RecordPerClass(done.RunId, PerClassRecord.From("val", valReport).Concat(PerClassRecord.From("test", testReport)));
             return new ExperimentResult(layout, done, Dataset.Stats, Summary, valReport, testReport, outcome.Trials);
         }
+
+        /// <summary>Fits the configured temperature(s) on the validation scores and says what was fitted.</summary>
+        private RunCalibrationInfo Calibrate(int[][] valGold, double[][] valScores, ScoreLink link, Action<string>? log)
+        {
+            const string Saved = "saved in model/classify.json";
+            string range = $"{TemperatureScaling.MinTemperature}–{TemperatureScaling.MaxTemperature}";
+            if (Config.Calibration.PerLabel)
+            {
+                var fit = TemperatureScaling.FitPerLabel(Schema, valGold, valScores, link);
+                log?.Invoke($"calibration: {Schema.Count} label temperatures ({fit.Temperatures.Min():0.###}–{fit.Temperatures.Max():0.###}) fitted on validation " +
+                            $"(NLL {fit.NllBefore:0.####} → {fit.NllAfter:0.####}); {Saved}");
+                if (fit.SharedLabels.Count > 0)
+                    log?.Invoke($"calibration: {fit.SharedLabels.Count} labels without both present and absent validation examples use the shared temperature {fit.Shared.Temperature:0.####} " +
+                                $"({ReportNames(fit.SharedLabels)})");
+                if (fit.AtBoundLabels.Count > 0)
+                    log?.Invoke($"warning: the temperatures of {ReportNames(fit.AtBoundLabels)} are at the end of the searched range ({range}); their validation NLL kept falling towards it");
+                return new RunCalibrationInfo
+                {
+                    Method = "temperature", Temperature = 1, LabelTemperatures = fit.Temperatures, NllBefore = fit.NllBefore, NllAfter = fit.NllAfter,
+                };
+            }
+            var shared = TemperatureScaling.Fit(Schema, valGold, valScores, link);
+            log?.Invoke($"calibration: temperature {shared.Temperature:0.####} fitted on validation (NLL {shared.NllBefore:0.####} → {shared.NllAfter:0.####}); {Saved}");
+            if (shared.AtBound)
+                log?.Invoke($"warning: the fitted temperature is at the end of the searched range ({range}); the validation NLL kept falling towards it (is the validation split separable, or tiny?)");
+            return new RunCalibrationInfo { Method = "temperature", Temperature = shared.Temperature, NllBefore = shared.NllBefore, NllAfter = shared.NllAfter };
+        }
+
+        private string ReportNames(IReadOnlyList<int> labels) =>
+            string.Join(", ", labels.Take(10).Select(k => Schema.Labels[k])) + (labels.Count > 10 ? $", … {labels.Count - 10} more" : "");
 
         private static IReadOnlyList<Example> Clean(IReadOnlyList<Example> examples, TextCleaner? cleaner)
         {

@@ -138,8 +138,11 @@ public sealed record RunCalibrationInfo
 {
     /// <summary>The method (<c>temperature</c>).</summary>
     [JsonPropertyName("method")] public required string Method { get; init; }
-    /// <summary>The fitted temperature, also stored in model/classify.json.</summary>
+    /// <summary>The fitted temperature (1 when the labels have their own), also stored in model/classify.json.</summary>
     [JsonPropertyName("temperature")] public required double Temperature { get; init; }
+    /// <summary>Per-label temperatures (<c>calibration.per_label</c>), also stored in model/classify.json; null otherwise.</summary>
+    [JsonPropertyName("label_temperatures"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<double>? LabelTemperatures { get; init; }
     /// <summary>Validation NLL at temperature 1.</summary>
     [JsonPropertyName("val_nll_before")] public double NllBefore { get; init; }
     /// <summary>Validation NLL at the fitted temperature.</summary>

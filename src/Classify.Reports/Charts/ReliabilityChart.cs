@@ -24,7 +24,7 @@ internal static class ReliabilityChart
         diagonal.LineWidth = 1.5f;
         diagonal.LegendText = "perfect calibration";
         Series(plot, c.Before, $"before (T = 1, ECE {Ece(c.Before)})", 0);
-        Series(plot, c.After, $"after (T = {ChartKit.Num(c.Temperature, "0.###")}, ECE {Ece(c.After)})", 1);
+        Series(plot, c.After, $"after (T {(c.LabelTemperatures is null ? "= " : "")}{c.TemperatureText}, ECE {Ece(c.After)})", 1);
         plot.Legend.IsVisible = true;
         plot.Legend.Alignment = Alignment.UpperLeft;
         plot.Axes.SetLimits(0, 1, 0, 1);

@@ -128,7 +128,7 @@ public static class RunCharts
             : "Top-label confidence against the share of examples whose most probable label is the gold label";
         return ChartKit.RenderGrid(panels, 2, 1, 900, 1100, $"reliability_{split}", $"Reliability diagram, {split}",
             $"{what}, in {c.Before.Reliability.Count} equal-width bins, before calibration (temperature 1) and after " +
-            $"(temperature {ChartKit.Num(c.Temperature, "0.###")}, fitted on validation). Points on the dashed diagonal are calibrated. " +
+            $"(temperature {c.TemperatureText}, fitted on validation). Points on the dashed diagonal are calibrated. " +
             "The lower panel shows how many of them fall into each bin; ECE weighs each bin's gap by that share.");
     }
 

@@ -160,8 +160,15 @@ internal sealed record ReliabilityPoint(double Lower, double Upper, long Count, 
 internal sealed record CalibrationPoint(double? Nll, double? Ece, double? Brier, IReadOnlyList<ReliabilityPoint> Reliability);
 
 /// <summary>The <c>calibration</c> object of a metrics file (docs/file-formats.md).</summary>
-internal sealed record SplitCalibration(double Temperature, CalibrationPoint Before, CalibrationPoint After)
+internal sealed record SplitCalibration(double Temperature, IReadOnlyList<double>? LabelTemperatures, CalibrationPoint Before, CalibrationPoint After)
 {
+    /// <summary>"0.677", or for per-label temperatures "per label, 0.41–1.3".</summary>
+    public string TemperatureText => LabelTemperatures is { Count: > 0 } lt
+        ? $"per label, {Format(Temperature * lt.Min())}–{Format(Temperature * lt.Max())}"
+        : Format(Temperature);
+
+    private static string Format(double t) => t.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+
     public static SplitCalibration Read(JsonElement e, string path)
     {
         CalibrationPoint Point(string name)
@@ -180,7 +187,14 @@ internal sealed record SplitCalibration(double Temperature, CalibrationPoint Bef
         }
         double temperature = Json.NullableNumber(Json.Required(e, "temperature", path, "calibration.temperature"), "calibration.temperature", path)
             ?? throw new InputException("the temperature is null", path, field: "calibration.temperature");
-        return new SplitCalibration(temperature, Point("before"), Point("after"));
+        List<double>? labelTemperatures = null;
+        if (e.TryGetProperty("label_temperatures", out var lt) && lt.ValueKind != JsonValueKind.Null)
+        {
+            if (lt.ValueKind != JsonValueKind.Array) throw new InputException("expected an array of numbers", path, field: "calibration.label_temperatures");
+            labelTemperatures = lt.EnumerateArray().Select((v, i) => Json.NullableNumber(v, $"calibration.label_temperatures[{i}]", path)
+                ?? throw new InputException("a temperature is null", path, field: $"calibration.label_temperatures[{i}]")).ToList();
+        }
+        return new SplitCalibration(temperature, labelTemperatures, Point("before"), Point("after"));
     }
 }
 

@@ -65,7 +65,7 @@ public sealed class CalibrationExperimentTests : IDisposable
     {
         var log = new List<string>();
         var config = Config("calibration:\n  method: temperature\ndecision:\n  tune_thresholds: true");
-        Assert.Equal(CalibrationMethod.Temperature, config.Calibration);
+        Assert.Equal(CalibrationMethod.Temperature, config.Calibration.Method);
         var result = new Experiment(config, new NaiveBayesTrainer()) { OpenLedger = _ => new MemoryLedger(), Log = log.Add }.Run();
 
         var manifest = ModelManifest.Load(result.Layout.ModelDirectory);
