@@ -122,4 +122,34 @@ public sealed class TemperatureScalingTests
         Assert.Null(TemperatureScaling.FindProblem(ThreeLabels, [[], [0]]));
         Assert.Throws<ArgumentException>(() => TemperatureScaling.Fit(FourClasses, [[0], [1]], [[0, 0, 0, 0]], ScoreLink.Softmax));
     }
+
+    [Fact]
+    public void Per_label_temperatures_recover_each_labels_own_temperature_and_fall_back_to_the_shared_one()
+    {
+        var schema = new LabelSchema(TaskKind.Multilabel, ["x", "y", "z", "never"]);
+        double[] truth = [0.5, 1.0, 2.0];
+        var random = new Random(21);
+        int n = 20_000;
+        var scores = new double[n][];
+        var gold = new int[n][];
+        for (int i = 0; i < n; i++)
+        {
+            scores[i] = Enumerable.Range(0, 4).Select(_ => 2 * Normal(random)).ToArray();
+            gold[i] = Enumerable.Range(0, 3).Where(k => random.NextDouble() < LinkFunction.Sigmoid(scores[i][k] / truth[k])).ToArray();
+        }
+        var fit = TemperatureScaling.FitPerLabel(schema, gold, scores, ScoreLink.Sigmoid);
+        for (int k = 0; k < 3; k++) Assert.InRange(fit.Temperatures[k], truth[k] * 0.93, truth[k] * 1.07);
+        // "never" has no positive example: it takes the shared temperature.
+        Assert.Equal([3], fit.SharedLabels);
+        Assert.Equal(fit.Shared.Temperature, fit.Temperatures[3]);
+        Assert.True(fit.NllAfter < fit.Shared.NllAfter, $"per-label NLL {fit.NllAfter} vs shared {fit.Shared.NllAfter}");
+        Assert.Equal(MetricReport.ComputeLogLoss(schema, gold, LinkFunction.Apply(scores, ScoreLink.Sigmoid, 1, fit.Temperatures)), fit.NllAfter, 12);
+    }
+
+    [Fact]
+    public void Per_label_temperatures_are_refused_for_single_label_tasks()
+    {
+        var (scores, gold) = Sample(FourClasses, ScoreLink.Softmax, 1, 100, seed: 1);
+        Assert.Throws<ArgumentException>(() => TemperatureScaling.FitPerLabel(FourClasses, gold, scores, ScoreLink.Softmax));
+    }
 }

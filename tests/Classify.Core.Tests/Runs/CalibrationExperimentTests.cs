@@ -115,7 +115,8 @@ public sealed class CalibrationExperimentTests : IDisposable
 
     [Theory]
     [InlineData("calibration:\n  method: platt", "calibration.method", "'platt' is not one of: none, temperature")]
-    [InlineData("calibration:\n  method: temperature\n  per_label: true", "calibration.per_label", "unknown setting")]
+    [InlineData("calibration:\n  method: temperature\n  per_lable: true", "calibration.per_lable", "unknown setting")]
+    [InlineData("calibration:\n  method: temperature\n  per_label: maybe", "calibration.per_label", "expected true or false")]
     [InlineData("calibration: temperature", "calibration", "expected a mapping")]
     public void A_bad_calibration_setting_names_its_file_line_and_key(string section, string key, string reason)
     {
@@ -124,6 +125,25 @@ public sealed class CalibrationExperimentTests : IDisposable
         Assert.EndsWith("exp.yaml", e.File);
         Assert.NotNull(e.Line);
         Assert.Contains(reason, e.Message);
+    }
+
+    [Fact]
+    public void Per_label_temperatures_without_the_method_are_refused_when_the_config_is_read()
+    {
+        var e = Assert.Throws<InputException>(() => Config("calibration:\n  per_label: true"));
+        Assert.Equal("calibration.per_label", e.Field);
+        Assert.Contains("needs calibration.method: temperature", e.Message);
+    }
+
+    [Fact]
+    public void Per_label_temperatures_of_a_single_label_task_are_refused_before_anything_is_written()
+    {
+        var config = Config("calibration:\n  method: temperature\n  per_label: true");
+        var e = Assert.Throws<InputException>(() => new Experiment(config, new NaiveBayesTrainer()).Prepare());
+        Assert.Equal("calibration.per_label", e.Field);
+        Assert.Contains("applies to multilabel tasks", e.Message);
+        Assert.Equal(File.ReadAllLines(config.Source!).ToList().FindIndex(l => l.Contains("per_label")) + 1, e.Line);
+        Assert.False(Directory.Exists(RunsDir));
     }
 
     [Fact]
