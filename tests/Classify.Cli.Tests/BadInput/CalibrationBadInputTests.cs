@@ -56,4 +56,11 @@ public sealed class CalibrationBadInputTests : IDisposable
         var config = Config("method: temperature", "split: {train: 0.75, val: 0, test: 0.25}");
         BadInputTests.AssertInputError(_ws, Train(config), $"{config}:8", "calibration.method", "validation split, which is empty");
     }
+
+    [Fact]
+    public void Per_label_temperatures_of_a_single_label_task_are_refused()
+    {
+        var config = Config("method: temperature\n  per_label: true");
+        BadInputTests.AssertInputError(_ws, Train(config), $"{config}:9", "calibration.per_label", "applies to multilabel tasks");
+    }
 }
