@@ -135,38 +135,31 @@ public sealed class CalibrationExperimentTests : IDisposable
         Assert.Contains("needs calibration.method: temperature", e.Message);
     }
 
-    [Fact]
-    public void Per_label_temperatures_of_a_single_label_task_are_refused_before_anything_is_written()
+    /// <summary>Prepare refuses the config with an error on <paramref name="key"/> at its line, and nothing is written.</summary>
+    private void AssertRefusedBeforeWriting(ExperimentConfig config, string key, string mention)
     {
-        var config = Config("calibration:\n  method: temperature\n  per_label: true");
         var e = Assert.Throws<InputException>(() => new Experiment(config, new NaiveBayesTrainer()).Prepare());
-        Assert.Equal("calibration.per_label", e.Field);
-        Assert.Contains("applies to multilabel tasks", e.Message);
-        Assert.Equal(File.ReadAllLines(config.Source!).ToList().FindIndex(l => l.Contains("per_label")) + 1, e.Line);
+        Assert.Equal(key, e.Field);
+        Assert.Contains(mention, e.Message);
+        var name = key[(key.LastIndexOf('.') + 1)..];
+        Assert.Equal(File.ReadAllLines(config.Source!).ToList().FindIndex(l => l.TrimStart().StartsWith(name + ":", StringComparison.Ordinal)) + 1, e.Line);
         Assert.False(Directory.Exists(RunsDir));
     }
 
     [Fact]
-    public void Calibration_without_a_validation_split_is_refused_before_anything_is_written()
-    {
-        var config = Config("split: {train: 0.8, val: 0, test: 0.2}\ncalibration:\n  method: temperature");
-        var e = Assert.Throws<InputException>(() => new Experiment(config, new NaiveBayesTrainer()).Prepare());
-        Assert.Equal("calibration.method", e.Field);
-        Assert.Contains("validation split, which is empty", e.Message);
-        Assert.Equal(File.ReadAllLines(config.Source!).ToList().FindIndex(l => l.Contains("method")) + 1, e.Line);
-        Assert.False(Directory.Exists(RunsDir));
-    }
+    public void Per_label_temperatures_of_a_single_label_task_are_refused_before_anything_is_written() =>
+        AssertRefusedBeforeWriting(Config("calibration:\n  method: temperature\n  per_label: true"), "calibration.per_label", "applies to multilabel tasks");
 
     [Fact]
-    public void A_validation_split_of_one_label_is_refused_before_anything_is_written()
-    {
+    public void Calibration_without_a_validation_split_is_refused_before_anything_is_written() =>
+        AssertRefusedBeforeWriting(Config("split: {train: 0.8, val: 0, test: 0.2}\ncalibration:\n  method: temperature"),
+            "calibration.method", "validation split, which is empty");
+
+    [Fact]
+    public void A_validation_split_of_one_label_is_refused_before_anything_is_written() =>
         // Validation rows are ids 0, 12, 24, …: even (positive reviews) and never relabelled (i % 6 = 0).
-        var config = Config("calibration:\n  method: temperature", i => i % 12 == 0 ? "val" : i % 12 == 1 ? "test" : "train");
-        var e = Assert.Throws<InputException>(() => new Experiment(config, new NaiveBayesTrainer()).Prepare());
-        Assert.Equal("calibration.method", e.Field);
-        Assert.Contains("have the label 'pos'", e.Message);
-        Assert.False(Directory.Exists(RunsDir));
-    }
+        AssertRefusedBeforeWriting(Config("calibration:\n  method: temperature", i => i % 12 == 0 ? "val" : i % 12 == 1 ? "test" : "train"),
+            "calibration.method", "have the label 'pos'");
 
     [Fact]
     public void A_trial_that_turns_calibration_on_is_checked_like_the_config()
