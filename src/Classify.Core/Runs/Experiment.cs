@@ -28,9 +28,10 @@ public sealed record ExperimentResult(RunLayout Layout, RunInfo Info, DatasetSta
 /// every option (the engine's section into its typed options) and splits, writing nothing, so bad input fails before a
 /// run folder or ledger row exists; it also refuses a run folder that already holds a run (unless
 /// <see cref="ExistingRun"/> says otherwise) or that another process is writing. <see cref="PreparedExperiment.Run"/>
-/// then locks the run folder (<see cref="RunLock"/>), cleans, trains, fits a temperature on validation and tunes decision thresholds if asked, writes the
-/// model package once, evaluates on validation and test, records everything in the run folder and the ledger, and
-/// calls the artifact writers (report, model card, summary) before releasing the lock. A tuner prepares once and runs
+/// then locks the run folder (<see cref="RunLock"/>), cleans, trains, fits a temperature on validation and tunes
+/// decision thresholds (on the calibrated probabilities) if asked, writes the model package once, evaluates on
+/// validation and test, records everything in the run folder and the ledger, and calls the artifact writers (report,
+/// model card, summary) before releasing the lock. A tuner prepares once and runs
 /// many trials (<see cref="PreparedExperiment.WithConfig"/>).
 /// <code>
 /// var result = new Experiment(ExperimentConfig.Load("examples/tweets-baseline.yaml")) { Artifacts = [new RunArtifacts()] }.Run();
