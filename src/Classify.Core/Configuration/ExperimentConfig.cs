@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Classify.Core.Calibration;
 using Classify.Core.Cleaning;
 using Classify.Core.Data;
 using Classify.Core.IO;
@@ -10,7 +11,7 @@ namespace Classify.Core.Configuration;
 /// A resolved experiment configuration: the YAML file (if any) with command-line overrides applied, read into
 /// typed settings. Unknown keys are errors, so a typo never silently falls back to a default.
 /// <para>Top-level keys: <c>name</c>, <c>seed</c>, <c>runs_dir</c>, <c>data</c>, <c>split</c>, <c>cleaning</c>,
-/// <c>context</c>, <c>decision</c>, <c>engine</c>, and one section per engine (<c>linear</c>, <c>transformer</c>).</para>
+/// <c>context</c>, <c>decision</c>, <c>calibration</c>, <c>engine</c>, and one section per engine (<c>linear</c>, <c>transformer</c>).</para>
 /// </summary>
 public sealed class ExperimentConfig
 {
@@ -43,6 +44,7 @@ public sealed class ExperimentConfig
         var decision = root.Section("decision");
         TuneThresholds = decision.Bool("tune_thresholds", false);
         decision.EnsureOnlyKnownKeys();
+        Calibration = ReadCalibration(root.Section("calibration"));
         // Any registered engine may train (checked when the experiment is prepared); its settings are the section of its name.
         Engine = (root.String("engine", "linear") ?? "linear").Trim().ToLowerInvariant();
         if (Engine.Length == 0 || !Engine.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
@@ -77,6 +79,8 @@ public sealed class ExperimentConfig
     public ContextOptions? Context { get; }
     /// <summary>Tune per-label decision thresholds on the validation split (multilabel and binary).</summary>
     public bool TuneThresholds { get; }
+    /// <summary>How probabilities are calibrated on the validation split (<c>calibration:</c>; default none).</summary>
+    public CalibrationSettings Calibration { get; }
     /// <summary>Engine name.</summary>
     public string Engine { get; }
     /// <summary>The engine's section.</summary>
@@ -194,6 +198,18 @@ public sealed class ExperimentConfig
         };
         s.EnsureOnlyKnownKeys();
         return c;
+    }
+
+    private static CalibrationSettings ReadCalibration(ConfigReader s)
+    {
+        var settings = new CalibrationSettings
+        {
+            Method = s.Choice("method", "none", "none", "temperature") == "temperature" ? CalibrationMethod.Temperature : CalibrationMethod.None,
+            PerLabel = s.Bool("per_label", false),
+        };
+        s.EnsureOnlyKnownKeys();
+        if (settings.PerLabel && !settings.Enabled) throw s.Error("per_label", "calibration.per_label needs calibration.method: temperature");
+        return settings;
     }
 
     private static ContextOptions? ReadContext(ConfigReader s)

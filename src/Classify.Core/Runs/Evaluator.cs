@@ -25,23 +25,33 @@ public static class Evaluator
         return Score(split, schema, examples, probabilities, thresholds);
     }
 
-    /// <summary>Applies the decision rule to computed probabilities and scores them against the examples' labels.</summary>
+    /// <summary>
+    /// Applies the decision rule to computed probabilities and scores them against the examples' labels;
+    /// <paramref name="calibration"/> (the split's calibration summary, or null when the run did not calibrate) is stored
+    /// in the report.
+    /// </summary>
     public static SplitEvaluation Score(string split, LabelSchema schema, IReadOnlyList<Example> examples, double[][] probabilities,
-        IReadOnlyList<double>? thresholds)
+        IReadOnlyList<double>? thresholds, Calibration.CalibrationSummary? calibration = null)
     {
         var predicted = probabilities.Select(p => DecisionRule.Apply(schema, p, thresholds)).ToArray();
-        var report = MetricReport.Compute(split, schema, examples.Select(e => e.Labels).ToArray(), predicted, probabilities);
+        var report = MetricReport.Compute(split, schema, examples.Select(e => e.Labels).ToArray(), predicted, probabilities, calibration);
         return new SplitEvaluation(split, probabilities, predicted, report);
     }
 
     /// <summary>Probabilities for every example (texts already cleaned), <paramref name="batchSize"/> at a time.</summary>
     public static double[][] PredictAll(IPredictor predictor, IReadOnlyList<Example> examples, int batchSize, string stage,
+        IProgress<Training.ProgressUpdate>? progress, CancellationToken cancellationToken) =>
+        LinkFunction.Apply(ScoreAll(predictor, examples, batchSize, stage, progress, cancellationToken), predictor.Link, predictor.Manifest);
+
+    /// <summary>Raw scores (before temperature and link) for every example (texts already cleaned), <paramref name="batchSize"/> at a time.</summary>
+    public static double[][] ScoreAll(IPredictor predictor, IReadOnlyList<Example> examples, int batchSize, string stage,
         IProgress<Training.ProgressUpdate>? progress, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(predictor);
+        ArgumentNullException.ThrowIfNull(examples);
         var inputs = new TextInput[examples.Count];
         for (int i = 0; i < inputs.Length; i++) inputs[i] = new TextInput(examples[i].Text, examples[i].Context);
-        var scores = predictor.PredictScores(inputs, batchSize, ForwardMode.Deterministic, progress, $"scoring {stage}", cancellationToken);
-        return LinkFunction.Apply(scores, predictor.Link, predictor.Manifest.Temperature);
+        return predictor.PredictScores(inputs, batchSize, ForwardMode.Deterministic, progress, $"scoring {stage}", cancellationToken);
     }
 
     /// <summary>Writes the metrics JSON and predictions CSV of an evaluation into a run folder.</summary>
