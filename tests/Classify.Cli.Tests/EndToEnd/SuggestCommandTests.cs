@@ -176,21 +176,7 @@ public sealed class SuggestCommandTests(TrainedTweetsModel model) : IDisposable
     public void Epistemic_on_a_small_transformer_ranks_by_mutual_information_over_dropout_passes()
     {
         // A BERT-tiny from scratch, trained for a few steps (child process: the scratch model is cached in the workspace).
-        var config = _ws.Write("tx.yaml", $"""
-            name: tx
-            seed: 7
-            data:
-              path: {DataSlices.Tweets400}
-              label_col: sentiment
-              id_col: textID
-            engine: transformer
-            transformer:
-              model: scratch:bert-tiny
-              learning_rate: 0.001
-              per_device_train_batch_size: 16
-              max_steps: 5
-              max_length: 32
-            """);
+        var config = _ws.Write("tx.yaml", TinyTransformer.Config("tx", maxSteps: 5));
         var train = CliRunner.RunProcess(["train", "--config", config, "--runs-dir", _ws.RunsDir, "--no-report"], timeout: TimeSpan.FromMinutes(3),
             environment: new Dictionary<string, string?> { ["CLASSIFY_CACHE"] = _ws.PathOf("cache") });
         Assert.True(train.ExitCode == 0, train.ToString());
