@@ -19,7 +19,8 @@ internal sealed class SuggestCommand : ICommandFactory
     public Command Create(CommandContext context)
     {
         var model = new Option<string>("--model", "-m") { Description = "Model folder, hub id org/name, or scratch:<family>-<size>.", Required = true };
-        var input = new Option<FileInfo>("--input", "-i") { Description = "Unlabelled rows: a CSV, TSV or JSONL file (streamed).", Required = true };
+        // Checked in the action rather than by the parser, so that a missing --input is a bad-input error (exit 2).
+        var input = new Option<FileInfo?>("--input", "-i") { Description = "Unlabelled rows: a CSV, TSV or JSONL file, streamed (required)." };
         var k = new Option<int>("--k") { Description = "How many rows to suggest.", DefaultValueFactory = _ => 100 };
         var strategy = new Option<string>("--strategy") { Description = $"Ranking: {ActiveLearning.StrategyNames}.", DefaultValueFactory = _ => "entropy" };
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Write the queue to this .csv file (atomically) instead of printing a table." };
@@ -47,7 +48,7 @@ internal sealed class SuggestCommand : ICommandFactory
                 McBatchSize = parse.GetValue(mcBatchSize), BatchSize = parse.GetValue(batchSize), Progress = EveryFewSeconds(ui),
             };
             options.Validate();
-            var inFile = parse.GetValue(input)!.FullName;
+            var inFile = (parse.GetValue(input) ?? throw new InputException("give the unlabelled rows as --input FILE (.csv, .tsv or .jsonl)", field: "--input")).FullName;
             var outFile = parse.GetValue(output)?.FullName;
             ActiveLearning.CheckFiles(inFile, outFile);   // before a model is downloaded or loaded
             using var classifier = TextClassifier.Load(parse.GetValue(model)!, Engines.SourceOptions(ui), ct);

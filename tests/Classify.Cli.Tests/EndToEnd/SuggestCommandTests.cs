@@ -162,6 +162,10 @@ public sealed class SuggestCommandTests(TrainedTweetsModel model) : IDisposable
     }
 
     [Fact]
+    public void No_input_flag_asks_for_it() =>
+        AssertInputError(CliRunner.Run("suggest", "--model", model.ModelDir, "--k", "5"), "--input", "unlabelled rows");
+
+    [Fact]
     public void The_output_may_not_replace_the_input_nor_be_another_format()
     {
         var input = _ws.Write("in.csv", "text\nhello\n");
