@@ -71,7 +71,7 @@ public static class FileScorer
         return count;
     }
 
-    private static bool SamePath(string a, string b)
+    internal static bool SamePath(string a, string b)
     {
         var fa = Path.GetFullPath(a);
         var fb = Path.GetFullPath(b);

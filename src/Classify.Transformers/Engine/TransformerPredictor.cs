@@ -44,7 +44,7 @@ public sealed record TransformerPredictorOptions
 /// only to their longest member, and results come back in input order. Because padding is masked, a text's scores do
 /// not depend on the batch it lands in.
 /// </remarks>
-public sealed class TransformerPredictor : IPredictor
+public sealed class TransformerPredictor : IMultiPassPredictor
 {
     /// <summary>The engine name written in <c>classify.json</c>.</summary>
     public const string EngineName = "transformer";
@@ -130,20 +130,36 @@ public sealed class TransformerPredictor : IPredictor
     /// <remarks>
     /// <para><see cref="ForwardMode.Deterministic"/>: evaluation mode, length-sorted batches of
     /// <see cref="TransformerPredictorOptions.BatchSize"/>.</para>
-    /// <para><see cref="ForwardMode.WithDropout"/>: one Monte-Carlo-dropout sample. The model is put in <c>train()</c> mode
-    /// for the pass (which in these models switches on dropout and nothing else), under inference mode, and back in
-    /// <c>eval()</c> mode afterwards. Each input runs alone (a batch of one, no padding), with torch's generator seeded
-    /// from the pass seed and the input's token ids, so a row's scores depend only on (seed, input): not on the other
-    /// inputs, their order, or how a caller batches them; equal inputs get equal masks within a pass. The price is
-    /// speed: no batching in this mode. The masks come from torch's global generator (TorchSharp's dropout takes no
-    /// generator), whose state is restored after the pass; do not run a dropout pass concurrently with anything else
-    /// that draws from it (a training in the same process). A model whose dropout probabilities are all 0 (ModernBERT
-    /// checkpoints usually are) gives the deterministic scores in this mode too.</para>
+    /// <para><see cref="ForwardMode.WithDropout"/>: one Monte-Carlo-dropout sample, the single-pass case of
+    /// <see cref="PredictDropoutPasses"/> (batches of <see cref="TransformerPredictorOptions.BatchSize"/> rows).</para>
     /// </remarks>
     public double[][] PredictScores(IReadOnlyList<TextInput> inputs, ForwardMode mode = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         return Score(Inputs.Encode(inputs), mode, _batchSize, observe: null, cancellationToken);
+    }
+
+    /// <summary>
+    /// Logits of one Monte-Carlo-dropout pass per seed, <c>[pass][row][label]</c>: every (row, pass) pair is one row of
+    /// a larger forward pass, at most <paramref name="maxRowsPerForward"/> of them per forward, ordered by length and
+    /// padded to the longest of each forward.
+    /// </summary>
+    /// <remarks>
+    /// Dropout is active (hidden, attention-probability and classifier dropouts, where and as Hugging Face applies
+    /// them) and everything else is as in evaluation. Each (row, pass) pair draws its masks from its own generator,
+    /// seeded from the pass seed and the row's token ids (and segment ids), over the row's real length only: a row's
+    /// scores in a pass depend on (pass seed, input) alone, not on the other inputs, their order, the batch size or
+    /// <paramref name="maxRowsPerForward"/> — up to the float rounding of batched products described in
+    /// docs/transformers.md. Equal inputs get equal masks within a pass. torch's generator is not used. A model whose
+    /// dropout probabilities are all 0 (ModernBERT checkpoints usually are) gives the deterministic scores in every pass.
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException">No seeds, or <paramref name="maxRowsPerForward"/> below 1.</exception>
+    public double[][][] PredictDropoutPasses(IReadOnlyList<TextInput> inputs, IReadOnlyList<ulong> passSeeds, int maxRowsPerForward,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(passSeeds);
+        return ScorePasses(Inputs.Encode(inputs), passSeeds, maxRowsPerForward, observe: null, cancellationToken);
     }
 
     /// <summary>
@@ -154,37 +170,58 @@ public sealed class TransformerPredictor : IPredictor
     internal double[][] Score(IReadOnlyList<Encoding> encodings, ForwardMode mode, int batchSize, Action<PaddedBatch, Tensor>? observe,
         CancellationToken cancellationToken)
     {
+        if (mode.Dropout) return ScorePasses(encodings, [mode.Seed], batchSize, observe, cancellationToken)[0];
         bool wasTraining = Model.training;
-        Model.train(mode.Dropout);
-        Tensor? rngState = null;
+        Model.eval();
         try
         {
             using var _ = inference_mode();
-            if (!mode.Dropout) return Inputs.Score(encodings, batchSize, batch => Forward(batch, observe), cancellationToken);
-            rngState = random.get_rng_state();
-            return Inputs.Score(encodings, 1, batch =>
-            {
-                random.manual_seed(RowSeed(mode.Seed, batch));
-                return Forward(batch, observe);
-            }, cancellationToken);
+            return Inputs.Score(encodings, batchSize, batch => Forward(batch, observe, dropout: null), cancellationToken);
         }
         finally
         {
-            if (rngState is not null)
-            {
-                random.set_rng_state(rngState);
-                rngState.Dispose();
-            }
             Model.train(wasTraining);
         }
     }
 
-    // One padded forward pass; rows in the batch's order.
-    private double[][] Forward(PaddedBatch batch, Action<PaddedBatch, Tensor>? observe)
+    // The one Monte-Carlo path: pass k's copy of row r is item k·M + r of one list of N·M encodings, which the batched
+    // loop sorts by length (stably, so copies of a row stay together) and cuts into forwards of maxRowsPerForward.
+    private double[][][] ScorePasses(IReadOnlyList<Encoding> encodings, IReadOnlyList<ulong> passSeeds, int maxRowsPerForward,
+        Action<PaddedBatch, Tensor>? observe, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(passSeeds.Count, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRowsPerForward, 1);
+        int rows = encodings.Count, passes = passSeeds.Count;
+        var items = new Encoding[checked(rows * passes)];
+        for (int k = 0; k < passes; k++)
+            for (int r = 0; r < rows; r++) items[k * rows + r] = encodings[r];
+        bool wasTraining = Model.training;
+        Model.eval();   // dropout comes from the row masks alone; nothing else of train() mode
+        double[][] flat;
+        try
+        {
+            using var _ = inference_mode();
+            flat = Inputs.Score(items, maxRowsPerForward, batch => Forward(batch, observe,
+                RowMasks(batch, batch.Rows.Select(item => passSeeds[item / Math.Max(rows, 1)]).ToArray())), cancellationToken);
+        }
+        finally
+        {
+            Model.train(wasTraining);
+        }
+        var result = new double[passes][][];
+        for (int k = 0; k < passes; k++) result[k] = flat[(k * rows)..((k + 1) * rows)];
+        return result;
+    }
+
+    // One padded forward pass; rows in the batch's order. With a dropout plan, its masks replace evaluation's identity.
+    private double[][] Forward(PaddedBatch batch, Action<PaddedBatch, Tensor>? observe, RowDropout? dropout)
     {
         using var scope = NewDisposeScope();
         using var encoded = new EncodedBatch(batch);
-        using var output = Model.Forward(encoded.InputIds, encoded.AttentionMask, encoded.TokenTypeIds);
+        SequenceClassifierOutput output;
+        using (dropout?.Activate())
+            output = Model.Forward(encoded.InputIds, encoded.AttentionMask, encoded.TokenTypeIds);
+        using var __ = output;
         observe?.Invoke(batch, output.Logits);
         using var logits = output.Logits.to_type(ScalarType.Float32).contiguous();
         var flat = logits.data<float>().ToArray();
@@ -199,22 +236,37 @@ public sealed class TransformerPredictor : IPredictor
         return result;
     }
 
-    /// <summary>The torch seed of one input's dropout masks: a function of the pass seed and the input's tokens only.</summary>
-    internal static long RowSeed(ulong passSeed, PaddedBatch batch)
+    /// <summary>
+    /// The dropout plan of a batch: row b draws from a generator seeded by <paramref name="passSeeds"/>[b] and the row's
+    /// unpadded token ids and segment ids, over its real length.
+    /// </summary>
+    internal static RowDropout RowMasks(PaddedBatch batch, IReadOnlyList<ulong> passSeeds)
     {
-        // FNV-1a over the ids and segment ids of the (single, unpadded) row.
-        ulong hash = 14695981039346656037UL;
-        void Mix(long value)
+        int n = batch.Count, s = batch.SequenceLength;
+        var generators = new SeededRandom[n];
+        var lengths = new int[n];
+        for (int b = 0; b < n; b++)
         {
-            for (int b = 0; b < 8; b++, value >>= 8)
+            // Right padding: the real length ends after the last attended position.
+            int length = s;
+            while (length > 0 && batch.AttentionMask[b * s + length - 1] == 0) length--;
+            lengths[b] = length;
+            // FNV-1a over the ids, then the segment ids, of the unpadded row.
+            ulong hash = 14695981039346656037UL;
+            void Mix(long value)
             {
-                hash ^= (byte)value;
-                hash *= 1099511628211UL;
+                for (int i = 0; i < 8; i++, value >>= 8)
+                {
+                    hash ^= (byte)value;
+                    hash *= 1099511628211UL;
+                }
             }
+            for (int t = 0; t < length; t++) Mix(batch.InputIds[b * s + t]);
+            if (batch.TokenTypeIds is { } types)
+                for (int t = 0; t < length; t++) Mix(types[b * s + t]);
+            generators[b] = SeededRandom.ForPurpose(passSeeds[b], $"mc-dropout-{hash:x16}");
         }
-        foreach (var id in batch.InputIds) Mix(id);
-        if (batch.TokenTypeIds is { } types) foreach (var t in types) Mix(t);
-        return (long)(SeededRandom.ForPurpose(passSeed, $"mc-dropout-{hash:x16}").NextUInt64() >> 1);
+        return new RowDropout(generators, lengths, s);
     }
 
     /// <summary>Releases the model's tensors (unless the model belongs to a running trainer).</summary>

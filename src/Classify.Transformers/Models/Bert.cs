@@ -35,7 +35,7 @@ internal sealed class BertEmbeddings : nn.Module
     {
         var tokenTypes = tokenTypeIds ?? zeros_like(inputIds);
         var embeddings = word_embeddings.forward(inputIds) + token_type_embeddings.forward(tokenTypes) + position_embeddings.forward(positionIds);
-        return dropout.forward(LayerNorm.forward(embeddings));
+        return RowDropout.Apply(dropout, LayerNorm.forward(embeddings));
     }
 }
 
@@ -64,7 +64,7 @@ internal sealed class BertSelfAttention : nn.Module
     {
         var (batch, seq, width) = (hidden.shape[0], hidden.shape[1], hidden.shape[2]);
         Tensor Heads(Linear proj) => proj.forward(hidden).view(batch, seq, _heads, -1).transpose(1, 2);
-        var context = nn.functional.scaled_dot_product_attention(Heads(query), Heads(key), Heads(value), bias, training ? _dropout : 0.0);
+        var context = RowDropout.Attention(Heads(query), Heads(key), Heads(value), bias, _dropout, training);
         return context.transpose(1, 2).reshape(batch, seq, width);
     }
 }
@@ -86,7 +86,7 @@ internal sealed class BertSelfOutput : nn.Module
     }
 
     /// <summary><c>LayerNorm(dropout(dense(h)) + residual)</c>.</summary>
-    public Tensor forward(Tensor hidden, Tensor residual) => LayerNorm.forward(dropout.forward(dense.forward(hidden)) + residual);
+    public Tensor forward(Tensor hidden, Tensor residual) => LayerNorm.forward(RowDropout.Apply(dropout, dense.forward(hidden)) + residual);
 }
 
 /// <summary><c>attention.self</c> then <c>attention.output</c>.</summary>
@@ -142,7 +142,7 @@ internal sealed class BertOutput : nn.Module
     }
 
     /// <summary><c>LayerNorm(dropout(dense(h)) + residual)</c>.</summary>
-    public Tensor forward(Tensor hidden, Tensor residual) => LayerNorm.forward(dropout.forward(dense.forward(hidden)) + residual);
+    public Tensor forward(Tensor hidden, Tensor residual) => LayerNorm.forward(RowDropout.Apply(dropout, dense.forward(hidden)) + residual);
 }
 
 /// <summary>One transformer layer: attention, then feed-forward, each with a post-LayerNorm residual.</summary>
@@ -262,7 +262,7 @@ public sealed class BertForSequenceClassification : SequenceClassificationModel
     protected override Tensor ForwardCore(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, List<Tensor>? hiddenStates)
     {
         var (_, pooled) = bert.forward(inputIds, attentionMask, tokenTypeIds, hiddenStates);
-        return classifier.forward(dropout.forward(pooled!));
+        return classifier.forward(RowDropout.Apply(dropout, pooled!));
     }
 
     /// <inheritdoc />

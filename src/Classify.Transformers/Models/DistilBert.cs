@@ -35,7 +35,7 @@ internal sealed class DistilBertEmbeddings : nn.Module
     public Tensor forward(Tensor inputIds)
     {
         var positions = arange(inputIds.shape[1], dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0);
-        return dropout.forward(LayerNorm.forward(word_embeddings.forward(inputIds) + position_embeddings.forward(positions)));
+        return RowDropout.Apply(dropout, LayerNorm.forward(word_embeddings.forward(inputIds) + position_embeddings.forward(positions)));
     }
 }
 
@@ -66,7 +66,7 @@ internal sealed class MultiHeadSelfAttention : nn.Module
     {
         var (batch, seq, width) = (hidden.shape[0], hidden.shape[1], hidden.shape[2]);
         Tensor Heads(Linear proj) => proj.forward(hidden).view(batch, seq, _heads, -1).transpose(1, 2);
-        var context = nn.functional.scaled_dot_product_attention(Heads(q_lin), Heads(k_lin), Heads(v_lin), bias, training ? _dropout : 0.0);
+        var context = RowDropout.Attention(Heads(q_lin), Heads(k_lin), Heads(v_lin), bias, _dropout, training);
         return out_lin.forward(context.transpose(1, 2).reshape(batch, seq, width));
     }
 }
@@ -90,7 +90,7 @@ internal sealed class FFN : nn.Module
     }
 
     /// <summary>The feed-forward output.</summary>
-    public Tensor forward(Tensor x) => dropout.forward(lin2.forward(_act(lin1.forward(x))));
+    public Tensor forward(Tensor x) => RowDropout.Apply(dropout, lin2.forward(_act(lin1.forward(x))));
 }
 
 /// <summary>One post-LN block: <c>sa_layer_norm(attn + x)</c>, then <c>output_layer_norm(ffn + h)</c>.</summary>
@@ -189,7 +189,7 @@ public sealed class DistilBertForSequenceClassification : SequenceClassification
     {
         var last = distilbert.forward(inputIds, attentionMask, hiddenStates);
         var pooled = nn.functional.relu(pre_classifier.forward(last[.., 0]));
-        return classifier.forward(dropout.forward(pooled));
+        return classifier.forward(RowDropout.Apply(dropout, pooled));
     }
 
     /// <inheritdoc />

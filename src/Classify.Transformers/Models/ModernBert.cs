@@ -29,7 +29,7 @@ internal sealed class ModernBertEmbeddings : nn.Module
     }
 
     /// <summary><c>drop(norm(tok_embeddings(ids)))</c>.</summary>
-    public Tensor forward(Tensor inputIds) => drop.forward(norm.forward(tok_embeddings.forward(inputIds)));
+    public Tensor forward(Tensor inputIds) => RowDropout.Apply(drop, norm.forward(tok_embeddings.forward(inputIds)));
 }
 
 /// <summary>
@@ -106,8 +106,8 @@ internal sealed class ModernBertAttention : nn.Module
         var qkv = Wqkv.forward(hidden).view(batch, seq, 3, _heads, _headDim).permute(2, 0, 3, 1, 4);
         var query = ModernBertRotary.Apply(qkv[0], cos, sin);
         var key = ModernBertRotary.Apply(qkv[1], cos, sin);
-        var context = nn.functional.scaled_dot_product_attention(query, key, qkv[2], bias, training ? _dropout : 0.0);
-        return out_drop.forward(Wo.forward(context.transpose(1, 2).reshape(batch, seq, width)));
+        var context = RowDropout.Attention(query, key, qkv[2], bias, _dropout, training);
+        return RowDropout.Apply(out_drop, Wo.forward(context.transpose(1, 2).reshape(batch, seq, width)));
     }
 }
 
@@ -133,7 +133,7 @@ internal sealed class ModernBertMLP : nn.Module
     public Tensor forward(Tensor x)
     {
         var parts = Wi.forward(x).chunk(2, -1);
-        return Wo.forward(drop.forward(_act(parts[0]) * parts[1]));
+        return Wo.forward(RowDropout.Apply(drop, _act(parts[0]) * parts[1]));
     }
 }
 
@@ -281,7 +281,7 @@ public sealed class ModernBertForSequenceClassification : SequenceClassification
         {
             pooled = last[.., 0];
         }
-        return classifier.forward(drop.forward(head.forward(pooled)));
+        return classifier.forward(RowDropout.Apply(drop, head.forward(pooled)));
     }
 
     /// <inheritdoc />

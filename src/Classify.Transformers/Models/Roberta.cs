@@ -44,7 +44,7 @@ internal sealed class RobertaEmbeddings : nn.Module
     {
         var tokenTypes = tokenTypeIds ?? zeros_like(inputIds);
         var embeddings = word_embeddings.forward(inputIds) + token_type_embeddings.forward(tokenTypes) + position_embeddings.forward(PositionIds(inputIds));
-        return dropout.forward(LayerNorm.forward(embeddings));
+        return RowDropout.Apply(dropout, LayerNorm.forward(embeddings));
     }
 }
 
@@ -90,9 +90,9 @@ internal sealed class RobertaClassificationHead : nn.Module
     /// <summary>Logits from the first token's hidden state.</summary>
     public Tensor forward(Tensor hidden)
     {
-        var x = dropout.forward(hidden[.., 0]);
+        var x = RowDropout.Apply(dropout, hidden[.., 0]);
         x = dense.forward(x).tanh();
-        return out_proj.forward(dropout.forward(x));
+        return out_proj.forward(RowDropout.Apply(dropout, x));
     }
 }
 
