@@ -39,6 +39,13 @@ public static class ClassifyApp
             root.Subcommands.Add(command.Create(context));
 
         var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // Bad arguments are bad input like any other: one line each, exit 2, nothing run (not the whole help page).
+            foreach (var problem in parse.Errors) ui.Error(problem.Message);
+            ui.Info($"see: {CommandPath(parse.CommandResult)} --help");
+            return InputErrorExitCode;
+        }
         int signalExitCode = CancelledExitCode;
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
@@ -85,6 +92,14 @@ public static class ClassifyApp
         {
             Console.CancelKeyPress -= onCancel;
         }
+    }
+
+    private static string CommandPath(System.CommandLine.Parsing.CommandResult? result)
+    {
+        var names = new List<string>();
+        for (var r = result; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+            names.Insert(0, r.Parent is null ? "classify" : r.Command.Name);
+        return string.Join(' ', names);
     }
 
     private static Exception Unwrap(Exception e)

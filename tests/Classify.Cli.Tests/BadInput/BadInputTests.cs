@@ -31,6 +31,18 @@ public sealed class BadInputTests : IDisposable
         Assert.False(ws.AnyRunFolder, $"a run folder was created for bad input: {string.Join(", ", Directory.Exists(ws.RunsDir) ? Directory.GetDirectories(ws.RunsDir) : Array.Empty<string>())}");
     }
 
+    [Theory]
+    [InlineData("'abc'", "--k", "suggest", "--model", "m", "--input", "x.csv", "--k", "abc")]
+    [InlineData("--runs-dir", "--runs-dir", "train", "--runs-dir")]
+    [InlineData("'--bogus'", "classify runs list --help", "runs", "list", "--bogus")]
+    [InlineData("'--model' is required", "classify predict --help", "predict", "hello")]
+    public void Arguments_the_parser_refuses_are_bad_input_with_one_line_each_and_no_help_page(string problem, string hint, params string[] args)
+    {
+        var result = CliRunner.Run(args);
+        AssertInputError(result, problem, hint);
+        Assert.DoesNotContain("Usage:", result.Stdout + result.Stderr);
+    }
+
     [Fact]
     public void Missing_text_column_lists_the_available_columns()
     {
