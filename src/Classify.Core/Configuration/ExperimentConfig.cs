@@ -10,7 +10,7 @@ namespace Classify.Core.Configuration;
 /// A resolved experiment configuration: the YAML file (if any) with command-line overrides applied, read into
 /// typed settings. Unknown keys are errors, so a typo never silently falls back to a default.
 /// <para>Top-level keys: <c>name</c>, <c>seed</c>, <c>runs_dir</c>, <c>data</c>, <c>split</c>, <c>cleaning</c>,
-/// <c>context</c>, <c>decision</c>, <c>engine</c>, and one section per engine (<c>linear</c>, <c>transformer</c>).</para>
+/// <c>context</c>, <c>decision</c>, <c>uncertainty</c>, <c>engine</c>, and one section per engine (<c>linear</c>, <c>transformer</c>).</para>
 /// </summary>
 public sealed class ExperimentConfig
 {
@@ -43,6 +43,7 @@ public sealed class ExperimentConfig
         var decision = root.Section("decision");
         TuneThresholds = decision.Bool("tune_thresholds", false);
         decision.EnsureOnlyKnownKeys();
+        Uncertainty = ReadUncertainty(root);
         // Any registered engine may train (checked when the experiment is prepared); its settings are the section of its name.
         Engine = (root.String("engine", "linear") ?? "linear").Trim().ToLowerInvariant();
         if (Engine.Length == 0 || !Engine.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
@@ -77,6 +78,11 @@ public sealed class ExperimentConfig
     public ContextOptions? Context { get; }
     /// <summary>Tune per-label decision thresholds on the validation split (multilabel and binary).</summary>
     public bool TuneThresholds { get; }
+    /// <summary>
+    /// The <c>uncertainty:</c> section (<c>mc_samples</c>, <c>mc_batch_size</c>), or null when the config has none:
+    /// evaluation then writes no uncertainty columns. Saved in the package as <c>predict</c>'s default.
+    /// </summary>
+    public Uncertainty.UncertaintyOptions? Uncertainty { get; }
     /// <summary>Engine name.</summary>
     public string Engine { get; }
     /// <summary>The engine's section.</summary>
@@ -194,6 +200,20 @@ public sealed class ExperimentConfig
         };
         s.EnsureOnlyKnownKeys();
         return c;
+    }
+
+    private static Uncertainty.UncertaintyOptions? ReadUncertainty(ConfigReader root)
+    {
+        if (root.Node("uncertainty") is null) return null;
+        var s = root.Section("uncertainty");
+        var options = new Uncertainty.UncertaintyOptions
+        {
+            McSamples = s.Int("mc_samples", 1),
+            McBatchSize = s.Int("mc_batch_size", Classify.Core.Uncertainty.UncertaintyOptions.DefaultMcBatchSize),
+        };
+        s.EnsureOnlyKnownKeys();
+        if (options.FindProblem() is { } problem) throw s.Error(problem.Key, problem.Reason);
+        return options;
     }
 
     private static ContextOptions? ReadContext(ConfigReader s)

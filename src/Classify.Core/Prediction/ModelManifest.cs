@@ -37,6 +37,14 @@ public sealed record ModelManifest
     [JsonPropertyName("thresholds")] public IReadOnlyList<double>? Thresholds { get; init; }
     /// <summary>Calibration temperature applied to logits (1 = none).</summary>
     [JsonPropertyName("temperature")] public double Temperature { get; init; } = 1.0;
+    /// <summary>
+    /// The package's default uncertainty settings for <c>classify predict</c> and <c>classify eval</c>
+    /// (<c>{"mc_samples": N, "mc_batch_size": M}</c>, from the training config's <c>uncertainty:</c> section), or null
+    /// (absent in packages written before it existed): one deterministic pass.
+    /// </summary>
+    [JsonPropertyName("uncertainty")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Uncertainty.UncertaintyOptions? Uncertainty { get; init; }
     /// <summary>Classify version that wrote the package.</summary>
     [JsonPropertyName("classify_version")] public string ClassifyVersion { get; init; } = ClassifyInfo.Version;
     /// <summary>UTC creation time.</summary>
@@ -101,7 +109,8 @@ public sealed record ModelManifest
     /// Checks every field a predictor relies on: <c>format</c> is <c>classify-model</c>, <c>format_version</c> is one this
     /// build reads, <c>engine</c> is named, <c>task</c> is binary, multiclass or multilabel, <c>labels</c> are unique,
     /// non-empty names and as many as the task needs, <c>thresholds</c> (if any) are one probability in [0, 1] per label,
-    /// <c>temperature</c> is a positive finite number, and <c>context.turns</c> is not negative.
+    /// <c>temperature</c> is a positive finite number, <c>context.turns</c> is not negative, and <c>uncertainty</c> (if
+    /// any) has 1 to <see cref="MonteCarloDropout.MaxPasses"/> samples and an MC batch size of at least 1.
     /// </summary>
     /// <param name="file">The manifest file, for the message.</param>
     /// <exception cref="InputException">The first invalid field, named.</exception>
@@ -134,6 +143,7 @@ public sealed record ModelManifest
         if (Cleaning is null) throw Bad("cleaning", "cleaning is null; write {} for no cleaning");
         if (Context is { Turns: < 0 } c) throw Bad("context.turns", $"context.turns must be 0 or more, found {c.Turns}");
         if (Context is { Separator: null }) throw Bad("context.separator", "context.separator is null");
+        if (Uncertainty?.FindProblem() is { } u) throw Bad($"uncertainty.{u.Key}", u.Reason);
     }
 
     /// <summary>

@@ -125,8 +125,16 @@ public sealed class Experiment
     }
 
     /// <summary>The engine section parsed into the trainer's typed options (once per config).</summary>
-    internal static object ParseEngineOptions(ExperimentConfig config, IClassifierTrainer trainer, LabelSchema schema) =>
-        trainer.ParseOptions(config.EngineSection(), schema);
+    /// <remarks>Also refuses <c>uncertainty.mc_samples</c> above 1 for options whose models have no dropout.</remarks>
+    internal static object ParseEngineOptions(ExperimentConfig config, IClassifierTrainer trainer, LabelSchema schema)
+    {
+        var options = trainer.ParseOptions(config.EngineSection(), schema);
+        if (config.Uncertainty is { Sampled: true } u && !trainer.ModelsHaveDropout(options))
+            throw config.Error("uncertainty.mc_samples",
+                $"{config.Engine} models have no dropout: epistemic uncertainty would be 0 in all {u.McSamples} passes; " +
+                "use mc_samples: 1 (the predictive entropy of the single pass)");
+        return options;
+    }
 
     private static void CheckDecision(ExperimentConfig config, LabelSchema schema)
     {
@@ -302,6 +310,7 @@ public sealed class Experiment
             var manifest = new ModelManifest
             {
                 Engine = Trainer.Engine, Task = schema.Kind.ToName(), Labels = schema.Labels, Cleaning = Config.Cleaning, Context = Config.Context,
+                Uncertainty = Config.Uncertainty,
             };
             var trainClock = Stopwatch.StartNew();
             var outcome = Trainer.Train(new TrainingRequest
@@ -330,16 +339,19 @@ public sealed class Experiment
 
             var originals = Dataset.Examples.ToDictionary(e => e.Id, e => e.Text);
             MetricReport? valReport = null, testReport = null;
+            ulong mcSeed = unchecked((ulong)Config.Seed);   // MC passes and the random rejection ranker (each derives its own stream)
             if (valProbabilities is not null)
             {
-                var evaluation = Evaluator.Score("val", schema, val, valProbabilities, thresholds);
-                Evaluator.Write(layout, schema, val, evaluation, val.Select(e => originals[e.Id]).ToArray());
+                var evaluation = Evaluator.WithUncertainty(Evaluator.Score("val", schema, val, valProbabilities, thresholds), predictor, val,
+                    Config.Uncertainty, mcSeed, log, ct);
+                Evaluator.Write(layout, schema, val, evaluation, val.Select(e => originals[e.Id]).ToArray(), mcSeed);
                 valReport = evaluation.Report;
             }
             if (test.Count > 0)
             {
-                var evaluation = Evaluator.Evaluate("test", predictor, schema, test, thresholds, 256, progress, ct);
-                Evaluator.Write(layout, schema, test, evaluation, test.Select(e => originals[e.Id]).ToArray());
+                var evaluation = Evaluator.WithUncertainty(Evaluator.Evaluate("test", predictor, schema, test, thresholds, 256, progress, ct), predictor,
+                    test, Config.Uncertainty, mcSeed, log, ct);
+                Evaluator.Write(layout, schema, test, evaluation, test.Select(e => originals[e.Id]).ToArray(), mcSeed);
                 testReport = evaluation.Report;
             }
             double evalSeconds = evalClock.Elapsed.TotalSeconds;
