@@ -131,7 +131,7 @@ public sealed class Experiment
         var options = trainer.ParseOptions(config.EngineSection(), schema);
         if (config.Uncertainty is { Sampled: true } u && !trainer.ModelsHaveDropout(options))
             throw config.Error("uncertainty.mc_samples",
-                $"{config.Engine} models have no dropout: epistemic uncertainty would be 0 in all {u.McSamples} passes; " +
+                $"this model has no dropout: epistemic uncertainty would be 0 in all {u.McSamples} passes ({config.Engine} models have none); " +
                 "use mc_samples: 1 (the predictive entropy of the single pass)");
         return options;
     }
