@@ -24,26 +24,12 @@ public sealed class InterruptedTransformerRunTests : IDisposable
     private string CheckpointsDir => Path.Combine(Probe.RunDir, "checkpoints");
     private Dictionary<string, string?> Environment => new() { ["CLASSIFY_CACHE"] = _ws.PathOf("cache") };
 
-    private string Config() => _ws.Write("tx.yaml", $"""
-        name: {Name}
-        seed: 7
-        data:
-          path: {DataSlices.Tweets400}
-          label_col: sentiment
-          id_col: textID
-        engine: transformer
-        transformer:
-          model: scratch:bert-tiny
-          learning_rate: 0.001
-          per_device_train_batch_size: 16
-          per_device_eval_batch_size: 64
-          max_steps: {MaxSteps}
-          max_length: 32
+    private string Config() => _ws.Write("tx.yaml", ScratchTransformer.Config(Name, MaxSteps, transformerExtra: """
           eval_strategy: steps
           eval_steps: 5
           save_steps: 5
           logging_steps: 5
-        """);
+        """));
 
     private (CliResult Result, int Pid) TrainAndStopWhen(Func<bool> moment, Action<System.Diagnostics.Process> stop) =>
         RunProbe.RunAndStopWhen(["train", "--config", Config(), "--runs-dir", _ws.RunsDir], moment, stop, environment: Environment);

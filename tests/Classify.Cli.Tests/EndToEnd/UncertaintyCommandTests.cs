@@ -101,25 +101,11 @@ public sealed class UncertainTransformer : IDisposable
     public UncertainTransformer()
     {
         Workspace = new Workspace();
-        var config = Workspace.Write("tx.yaml", $"""
-            name: {Name}
-            seed: 7
-            data:
-              path: {DataSlices.Tweets400}
-              label_col: sentiment
-              id_col: textID
+        var config = Workspace.Write("tx.yaml", ScratchTransformer.Config(Name, maxSteps: 6, extra: """
             uncertainty:
               mc_samples: 4
               mc_batch_size: 32
-            engine: transformer
-            transformer:
-              model: scratch:bert-tiny
-              learning_rate: 0.001
-              per_device_train_batch_size: 16
-              per_device_eval_batch_size: 64
-              max_steps: 6
-              max_length: 32
-            """);
+            """));
         Train = CliRunner.RunProcess(["train", "--config", config, "--runs-dir", Workspace.RunsDir],
             timeout: TimeSpan.FromMinutes(3), environment: new Dictionary<string, string?> { ["CLASSIFY_CACHE"] = Workspace.PathOf("cache") });
     }
