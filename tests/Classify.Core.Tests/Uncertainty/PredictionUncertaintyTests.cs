@@ -6,6 +6,7 @@ using Classify.Core.IO;
 using Classify.Core.Labels;
 using Classify.Core.Prediction;
 using Classify.Core.Randomness;
+using Classify.Core.Runs;
 using Classify.Core.Tests.Data;
 using Classify.Core.Uncertainty;
 
@@ -227,6 +228,42 @@ public sealed class PredictionUncertaintyTests : IDisposable
             Assert.NotNull(e.Line);
             (manifest with { Uncertainty = new UncertaintyOptions() }).Save(dir);
         }
+    }
+
+    [Fact]
+    public void A_multilabel_evaluation_writes_per_label_columns_and_both_rejection_units()
+    {
+        var predictor = new NoisyPredictor(TaskKind.Multilabel);
+        var schema = predictor.Manifest.Schema;
+        var examples = Texts.Select((t, i) => new Example($"e{i}", t.Text, i % 2 == 0 ? [0, 1] : [2])).ToArray();
+        var probabilities = predictor.PredictProbabilities(Texts);
+        var layout = new RunLayout(Path.Combine(_dir.Path, "run"));
+        var log = new List<string>();
+        var evaluation = Evaluator.WithUncertainty(Evaluator.Score("test", schema, examples, probabilities, null), predictor, examples,
+            new UncertaintyOptions { McSamples = 3 }, 5, log.Add);
+        Assert.Empty(log);
+        Assert.All(evaluation.Uncertainty!, u => Assert.Equal(3, u.Passes));
+        Evaluator.Write(layout, schema, examples, evaluation, seed: 5);
+
+        var table = CsvTable.Read(layout.Predictions("test"));
+        Assert.Equal(["predictive_entropy", "aleatoric", "epistemic", "std_anger", "std_joy", "std_fear", "aleatoric_anger", "aleatoric_joy",
+            "aleatoric_fear", "epistemic_anger", "epistemic_joy", "epistemic_fear"], table.Header.Skip(7));
+        var sets = RejectionCsv.Read(Path.Combine(layout.MetricsDirectory, "rejection_test.csv"));
+        Assert.Equal([RejectionUnit.Example, RejectionUnit.Decision], sets.Select(s => s.Unit));
+
+        // Without an uncertainty setting: no columns, curves from the single pass (epistemic 0 everywhere).
+        var plain = Evaluator.WithUncertainty(Evaluator.Score("val", schema, examples, probabilities, null), predictor, examples, null, 5);
+        Assert.Null(plain.Uncertainty);
+        Evaluator.Write(layout, schema, examples, plain, seed: 5);
+        Assert.Equal(7, CsvTable.Read(layout.Predictions("val")).Header.Count);
+        Assert.True(File.Exists(Path.Combine(layout.MetricsDirectory, "rejection_val.csv")));
+
+        // A model without dropout asked for passes: a warning, and the uncertainty of one pass.
+        var flat = new NoisyPredictor(TaskKind.Multilabel, hasDropout: false);
+        var single = Evaluator.WithUncertainty(Evaluator.Score("val", schema, examples, probabilities, null), flat, examples,
+            new UncertaintyOptions { McSamples = 3 }, 5, log.Add);
+        Assert.Contains("has no dropout", Assert.Single(log));
+        Assert.All(single.Uncertainty!, u => Assert.Equal(0.0, u.Epistemic));
     }
 
     private const string Config = """
