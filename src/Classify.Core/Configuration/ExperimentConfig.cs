@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Classify.Core.Calibration;
 using Classify.Core.Cleaning;
 using Classify.Core.Data;
 using Classify.Core.IO;
@@ -10,7 +11,7 @@ namespace Classify.Core.Configuration;
 /// A resolved experiment configuration: the YAML file (if any) with command-line overrides applied, read into
 /// typed settings. Unknown keys are errors, so a typo never silently falls back to a default.
 /// <para>Top-level keys: <c>name</c>, <c>seed</c>, <c>runs_dir</c>, <c>data</c>, <c>split</c>, <c>cleaning</c>,
-/// <c>context</c>, <c>decision</c>, <c>uncertainty</c>, <c>engine</c>, and one section per engine (<c>linear</c>, <c>transformer</c>).</para>
+/// <c>context</c>, <c>decision</c>, <c>calibration</c>, <c>uncertainty</c>, <c>engine</c>, and one section per engine (<c>linear</c>, <c>transformer</c>).</para>
 /// </summary>
 public sealed class ExperimentConfig
 {
@@ -44,6 +45,7 @@ public sealed class ExperimentConfig
         TuneThresholds = decision.Bool("tune_thresholds", false);
         decision.EnsureOnlyKnownKeys();
         Uncertainty = ReadUncertainty(root);
+        Calibration = ReadCalibration(root.Section("calibration"));
         // Any registered engine may train (checked when the experiment is prepared); its settings are the section of its name.
         Engine = (root.String("engine", "linear") ?? "linear").Trim().ToLowerInvariant();
         if (Engine.Length == 0 || !Engine.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
@@ -83,6 +85,8 @@ public sealed class ExperimentConfig
     /// evaluation then writes no uncertainty columns. Saved in the package as <c>predict</c>'s default.
     /// </summary>
     public Uncertainty.UncertaintyOptions? Uncertainty { get; }
+    /// <summary>How probabilities are calibrated on the validation split (<c>calibration:</c>; default none).</summary>
+    public CalibrationSettings Calibration { get; }
     /// <summary>Engine name.</summary>
     public string Engine { get; }
     /// <summary>The engine's section.</summary>
@@ -214,6 +218,18 @@ public sealed class ExperimentConfig
         s.EnsureOnlyKnownKeys();
         if (options.FindProblem() is { } problem) throw s.Error(problem.Key, problem.Reason);
         return options;
+    }
+
+    private static CalibrationSettings ReadCalibration(ConfigReader s)
+    {
+        var settings = new CalibrationSettings
+        {
+            Method = s.Choice("method", "none", "none", "temperature") == "temperature" ? CalibrationMethod.Temperature : CalibrationMethod.None,
+            PerLabel = s.Bool("per_label", false),
+        };
+        s.EnsureOnlyKnownKeys();
+        if (settings.PerLabel && !settings.Enabled) throw s.Error("per_label", "calibration.per_label needs calibration.method: temperature");
+        return settings;
     }
 
     private static ContextOptions? ReadContext(ConfigReader s)

@@ -37,6 +37,11 @@ public static class MetricKeys
     public const string LogLoss = "log_loss";
     /// <summary>Brier score.</summary>
     public const string BrierScore = "brier_score";
+    /// <summary>
+    /// Expected calibration error, 15 equal-width bins: top-label for single-label tasks, the mean of per-label binary ECE
+    /// for multi-label (<see cref="Calibration.CalibrationError"/>).
+    /// </summary>
+    public const string Ece = "ece";
     /// <summary>Hamming loss (multi-label only).</summary>
     public const string HammingLoss = "hamming_loss";
 
@@ -59,6 +64,7 @@ public static class MetricKeys
         new(PrAucMacro, "PR AUC (macro)", GreaterIsBetter: true),
         new(LogLoss, "log loss", GreaterIsBetter: false),
         new(BrierScore, "brier score", GreaterIsBetter: false),
+        new(Ece, "ECE", GreaterIsBetter: false),
         new(HammingLoss, "hamming loss", GreaterIsBetter: false),
     ];
 
@@ -69,7 +75,7 @@ public static class MetricKeys
     public static IReadOnlyList<string> Headline { get; } =
     [
         Accuracy, MacroPrecision, MacroRecall, MacroF1, MicroF1, WeightedF1, SamplesF1, RocAucMacro, PrAucMacro,
-        LogLoss, BrierScore, HammingLoss,
+        LogLoss, BrierScore, Ece, HammingLoss,
     ];
 
     /// <summary>The metrics a run comparison shows for each split, in column order.</summary>
@@ -111,7 +117,7 @@ public static class MetricKeys
         return key;
     }
 
-    /// <summary>True when larger values are better (false for the losses: log_loss, brier_score, hamming_loss).</summary>
+    /// <summary>True when larger values are better (false for the losses: log_loss, brier_score, ece, hamming_loss).</summary>
     public static bool GreaterIsBetter(string key) => Definition(key).GreaterIsBetter;
 
     /// <summary>The name tables and charts show for a metric ("macro_f1" → "Macro F1").</summary>

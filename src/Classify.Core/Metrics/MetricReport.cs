@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Classify.Core.Calibration;
 using Classify.Core.IO;
 using Classify.Core.Labels;
 
@@ -84,9 +85,24 @@ public sealed class MetricReport
     /// </summary>
     [JsonPropertyName("brier_score")] public required double BrierScore { get; init; }
 
+    /// <summary>
+    /// Expected calibration error with <see cref="CalibrationError.DefaultBinCount"/> equal-width bins: top-label for
+    /// single-label tasks, the mean over labels of each label's binary ECE for multi-label (<see cref="CalibrationError"/>).
+    /// Null only in files written before it existed.
+    /// </summary>
+    [JsonPropertyName("ece"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? Ece { get; init; }
+
     /// <summary>Hamming loss; multi-label only (absent otherwise).</summary>
     [JsonPropertyName("hamming_loss"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? HammingLoss { get; init; }
+
+    /// <summary>
+    /// The temperature fitted on validation and the scores before and after it; present only when the run calibrated
+    /// (<c>calibration.method: temperature</c>).
+    /// </summary>
+    [JsonPropertyName("calibration"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public CalibrationSummary? Calibration { get; init; }
 
     /// <summary>
     /// Per-label metrics keyed by label name, in schema order, for the labels with at least one gold or predicted
@@ -139,6 +155,7 @@ public sealed class MetricReport
             MetricKeys.PrAucMacro => PrAucMacro,
             MetricKeys.LogLoss => LogLoss,
             MetricKeys.BrierScore => BrierScore,
+            MetricKeys.Ece => Ece,
             MetricKeys.HammingLoss => HammingLoss,
             _ => null,
         };
@@ -151,10 +168,11 @@ public sealed class MetricReport
     /// hold label indices into <paramref name="schema"/> per example: exactly one each for binary/multi-class, any
     /// number (possibly none) for multi-label, where the prediction is the thresholded label set.
     /// <paramref name="probabilities"/> holds one row of <c>schema.Count</c> probabilities per example (softmax
-    /// outputs for single-label tasks, independent sigmoid outputs for multi-label).
+    /// outputs for single-label tasks, independent sigmoid outputs for multi-label). <paramref name="calibration"/> is
+    /// stored as <see cref="Calibration"/> when the run fitted a temperature.
     /// </summary>
     public static MetricReport Compute(string split, LabelSchema schema, IReadOnlyList<int[]> goldLabelIndices,
-        IReadOnlyList<int[]> predictedLabelIndices, double[][] probabilities)
+        IReadOnlyList<int[]> predictedLabelIndices, double[][] probabilities, CalibrationSummary? calibration = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(split);
         ArgumentNullException.ThrowIfNull(schema);
@@ -197,7 +215,7 @@ public sealed class MetricReport
             };
         }
 
-        double accuracy, logLoss, brier;
+        double accuracy;
         double? samplesF1 = null, hamming = null;
         ConfusionMatrixReport confusion;
         if (schema.IsMultilabel)
@@ -205,8 +223,6 @@ public sealed class MetricReport
             accuracy = ClassificationMetrics.AccuracyScore(gold, pred);
             samplesF1 = ClassificationMetrics.PrecisionRecallFScore(gold, pred, MetricAverage.Samples).F1;
             hamming = ClassificationMetrics.HammingLoss(gold, pred);
-            logLoss = ClassificationMetrics.MeanBinaryLogLoss(gold, probabilities);
-            brier = ClassificationMetrics.MeanBrierScore(gold, probabilities);
             confusion = new ConfusionMatrixReport { Labels = schema.Labels, PerLabel = ClassificationMetrics.MultilabelConfusionMatrix(gold, pred) };
         }
         else
@@ -214,12 +230,10 @@ public sealed class MetricReport
             var yTrue = SingleLabels(goldLabelIndices, "gold");
             var yPred = SingleLabels(predictedLabelIndices, "predicted");
             accuracy = ClassificationMetrics.AccuracyScore(yTrue, yPred);
-            logLoss = ClassificationMetrics.LogLoss(yTrue, probabilities);
-            brier = schema.Kind == TaskKind.Binary
-                ? ClassificationMetrics.BrierScoreLoss(Array.ConvertAll(yTrue, y => y == 1), ClassificationMetrics.Column(probabilities, 1))
-                : ClassificationMetrics.MulticlassBrierScore(yTrue, probabilities);
             confusion = ConfusionMatrixReport.SingleLabel(schema.Labels, ClassificationMetrics.SparseConfusionMatrix(yTrue, yPred, k));
         }
+        double logLoss = ComputeLogLoss(schema, goldLabelIndices, probabilities);
+        double brier = ComputeBrierScore(schema, goldLabelIndices, probabilities);
 
         return new MetricReport
         {
@@ -242,10 +256,39 @@ public sealed class MetricReport
             PrAucMacro = MeanOfDefined(prAuc),
             LogLoss = logLoss,
             BrierScore = brier,
+            Ece = CalibrationError.Compute(schema, goldLabelIndices, probabilities),
             HammingLoss = hamming,
+            Calibration = calibration,
             PerClass = perClassReport,
             ConfusionMatrix = confusion,
         };
+    }
+
+    /// <summary>
+    /// The <c>log_loss</c> of this report: cross-entropy (natural log) of the gold label for single-label tasks, binary
+    /// cross-entropy averaged over rows and labels for multi-label tasks (scikit-learn's clipping, see
+    /// <see cref="ClassificationMetrics.LogLoss(int[], double[][])"/>). Temperature scaling minimises it.
+    /// </summary>
+    public static double ComputeLogLoss(LabelSchema schema, IReadOnlyList<int[]> goldLabelIndices, double[][] probabilities)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(goldLabelIndices);
+        return schema.IsMultilabel
+            ? ClassificationMetrics.MeanBinaryLogLoss(ClassificationMetrics.ToIndicator(goldLabelIndices, schema.Count), probabilities)
+            : ClassificationMetrics.LogLoss(SingleLabels(goldLabelIndices, "gold"), probabilities);
+    }
+
+    /// <summary>The <c>brier_score</c> of this report (see <see cref="BrierScore"/> for the definition per task).</summary>
+    public static double ComputeBrierScore(LabelSchema schema, IReadOnlyList<int[]> goldLabelIndices, double[][] probabilities)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(goldLabelIndices);
+        if (schema.IsMultilabel)
+            return ClassificationMetrics.MeanBrierScore(ClassificationMetrics.ToIndicator(goldLabelIndices, schema.Count), probabilities);
+        var yTrue = SingleLabels(goldLabelIndices, "gold");
+        return schema.Kind == TaskKind.Binary
+            ? ClassificationMetrics.BrierScoreLoss(Array.ConvertAll(yTrue, y => y == 1), ClassificationMetrics.Column(probabilities, 1))
+            : ClassificationMetrics.MulticlassBrierScore(yTrue, probabilities);
     }
 
     /// <summary>

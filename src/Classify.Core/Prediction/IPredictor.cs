@@ -68,7 +68,7 @@ public static class PredictorExtensions
 {
     /// <summary>
     /// Per-label probabilities, one row per input, columns in <see cref="LabelSchema.Labels"/> order: the scores divided
-    /// by the manifest's temperature, then the predictor's link.
+    /// by the manifest's temperature (and per-label temperatures, if any), then the predictor's link.
     /// </summary>
     public static double[][] PredictProbabilities(this IPredictor predictor, IReadOnlyList<TextInput> inputs,
         CancellationToken cancellationToken = default) =>
@@ -79,7 +79,7 @@ public static class PredictorExtensions
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(predictor);
-        return LinkFunction.Apply(predictor.PredictScores(inputs, mode, cancellationToken), predictor.Link, predictor.Manifest.Temperature);
+        return LinkFunction.Apply(predictor.PredictScores(inputs, mode, cancellationToken), predictor.Link, predictor.Manifest);
     }
 
     /// <summary>

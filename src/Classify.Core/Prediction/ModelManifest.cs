@@ -16,13 +16,18 @@ public sealed record ModelManifest
 {
     /// <summary>File name of the manifest inside a model package.</summary>
     public const string FileName = "classify.json";
-    /// <summary>Current manifest format version.</summary>
-    public const int CurrentFormatVersion = 1;
+    /// <summary>The newest manifest format version this build reads.</summary>
+    public const int CurrentFormatVersion = 2;
+    /// <summary>
+    /// The version a package with <see cref="LabelTemperatures"/> is written with, so that an older Classify (which
+    /// would ignore the field and compute other probabilities) refuses it instead; every other package is written as 1.
+    /// </summary>
+    public const int LabelTemperaturesFormatVersion = 2;
 
     /// <summary>Always <c>classify-model</c>; lets tools recognise the file.</summary>
     [JsonPropertyName("format")] public string Format { get; init; } = "classify-model";
     /// <summary>Manifest format version.</summary>
-    [JsonPropertyName("format_version")] public int FormatVersion { get; init; } = CurrentFormatVersion;
+    [JsonPropertyName("format_version")] public int FormatVersion { get; init; } = 1;
     /// <summary>Engine that loads the package: <c>linear</c>, <c>transformer</c> or <c>onnx</c>.</summary>
     [JsonPropertyName("engine")] public required string Engine { get; init; }
     /// <summary>Task kind name (binary, multiclass, multilabel).</summary>
@@ -37,6 +42,12 @@ public sealed record ModelManifest
     [JsonPropertyName("thresholds")] public IReadOnlyList<double>? Thresholds { get; init; }
     /// <summary>Calibration temperature applied to logits (1 = none).</summary>
     [JsonPropertyName("temperature")] public double Temperature { get; init; } = 1.0;
+    /// <summary>
+    /// Per-label temperatures of a multi-label model (label k's scores are divided by <see cref="Temperature"/> × this[k]),
+    /// or null (absent from the file) when every label uses <see cref="Temperature"/> alone.
+    /// </summary>
+    [JsonPropertyName("label_temperatures"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<double>? LabelTemperatures { get; init; }
     /// <summary>
     /// The package's default uncertainty settings for <c>classify predict</c> and <c>classify eval</c>
     /// (<c>{"mc_samples": N, "mc_batch_size": M}</c>, from the training config's <c>uncertainty:</c> section), or null
@@ -109,8 +120,9 @@ public sealed record ModelManifest
     /// Checks every field a predictor relies on: <c>format</c> is <c>classify-model</c>, <c>format_version</c> is one this
     /// build reads, <c>engine</c> is named, <c>task</c> is binary, multiclass or multilabel, <c>labels</c> are unique,
     /// non-empty names and as many as the task needs, <c>thresholds</c> (if any) are one probability in [0, 1] per label,
-    /// <c>temperature</c> is a positive finite number, <c>context.turns</c> is not negative, and <c>uncertainty</c> (if
-    /// any) has 1 to <see cref="MonteCarloDropout.MaxPasses"/> samples and an MC batch size of at least 1.
+    /// <c>temperature</c> is a positive finite number, <c>label_temperatures</c> (if any) are one positive finite number per
+    /// label of a multilabel task, <c>context.turns</c> is not negative, and <c>uncertainty</c> (if any) has 1 to
+    /// <see cref="MonteCarloDropout.MaxPasses"/> samples and an MC batch size of at least 1.
     /// </summary>
     /// <param name="file">The manifest file, for the message.</param>
     /// <exception cref="InputException">The first invalid field, named.</exception>
@@ -140,6 +152,15 @@ public sealed record ModelManifest
         }
         if (!(Temperature > 0) || double.IsInfinity(Temperature))
             throw Bad("temperature", $"temperature must be a positive finite number (1 = uncalibrated), found {Temperature.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        if (LabelTemperatures is { } lt)
+        {
+            if (kind != TaskKind.Multilabel)
+                throw Bad("label_temperatures", $"label_temperatures apply to multilabel tasks (independent labels); a {kind.ToName()} task has one temperature");
+            if (lt.Count != Labels.Count) throw Bad("label_temperatures", $"{lt.Count} label temperatures for {Labels.Count} labels");
+            for (int k = 0; k < lt.Count; k++)
+                if (!(lt[k] > 0) || double.IsInfinity(lt[k]))
+                    throw Bad("label_temperatures", $"the temperature of '{Labels[k]}' is {lt[k].ToString(System.Globalization.CultureInfo.InvariantCulture)}; temperatures are positive finite numbers");
+        }
         if (Cleaning is null) throw Bad("cleaning", "cleaning is null; write {} for no cleaning");
         if (Context is { Turns: < 0 } c) throw Bad("context.turns", $"context.turns must be 0 or more, found {c.Turns}");
         if (Context is { Separator: null }) throw Bad("context.separator", "context.separator is null");
@@ -163,8 +184,12 @@ public sealed record ModelManifest
         return null;
     }
 
-    /// <summary>Writes <c>classify.json</c> atomically into <paramref name="modelDirectory"/>.</summary>
-    public void Save(string modelDirectory) => AtomicFile.WriteJson(Path.Combine(modelDirectory, FileName), this);
+    /// <summary>
+    /// Writes <c>classify.json</c> atomically into <paramref name="modelDirectory"/>, with format_version
+    /// <see cref="LabelTemperaturesFormatVersion"/> when it holds <see cref="LabelTemperatures"/>.
+    /// </summary>
+    public void Save(string modelDirectory) => AtomicFile.WriteJson(Path.Combine(modelDirectory, FileName),
+        LabelTemperatures is null || FormatVersion >= LabelTemperaturesFormatVersion ? this : this with { FormatVersion = LabelTemperaturesFormatVersion });
 }
 
 /// <summary>How preceding conversation turns are fed to a model as context.</summary>

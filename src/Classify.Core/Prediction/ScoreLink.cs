@@ -22,7 +22,8 @@ public enum ScoreLink
 }
 
 /// <summary>
-/// The one place where scores become probabilities: temperature first (scores / T), then the link. Computed in double
+/// The one place where scores become probabilities: temperature first (scores / T, or for multi-label models
+/// optionally scores / (T · Tₖ) per label), then the link. Computed in double
 /// precision with the numerically stable forms (max-shifted softmax, two-sided sigmoid).
 /// </summary>
 public static class LinkFunction
@@ -35,9 +36,32 @@ public static class LinkFunction
 
     /// <summary>Probabilities of one row of scores, one per label.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The temperature is not a positive finite number.</exception>
-    public static double[] Apply(ReadOnlySpan<double> scores, ScoreLink link, double temperature = 1.0)
+    public static double[] Apply(ReadOnlySpan<double> scores, ScoreLink link, double temperature = 1.0) => Apply(scores, link, temperature, null);
+
+    /// <summary>
+    /// Probabilities of one row of scores, one per label, with per-label temperatures: label k's score is divided by
+    /// <paramref name="temperature"/> × <paramref name="labelTemperatures"/>[k] (null: by <paramref name="temperature"/> alone).
+    /// Only the sigmoid link (multi-label) takes per-label temperatures, because its labels are independent: under a
+    /// softmax or a normalised link they would change which label is most probable.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A temperature is not a positive finite number.</exception>
+    /// <exception cref="ArgumentException">Per-label temperatures for another link, or not one per score.</exception>
+    public static double[] Apply(ReadOnlySpan<double> scores, ScoreLink link, double temperature, IReadOnlyList<double>? labelTemperatures)
     {
         CheckTemperature(temperature);
+        if (labelTemperatures is not null)
+        {
+            if (link != ScoreLink.Sigmoid) throw new ArgumentException($"per-label temperatures apply to the sigmoid link (multi-label), not {link}", nameof(labelTemperatures));
+            if (labelTemperatures.Count != scores.Length)
+                throw new ArgumentException($"{labelTemperatures.Count} label temperatures for {scores.Length} scores", nameof(labelTemperatures));
+            var p = new double[scores.Length];
+            for (int k = 0; k < p.Length; k++)
+            {
+                CheckTemperature(labelTemperatures[k]);
+                p[k] = Sigmoid(scores[k] / (temperature * labelTemperatures[k]));
+            }
+            return p;
+        }
         switch (link)
         {
             case ScoreLink.Logistic:
@@ -75,12 +99,25 @@ public static class LinkFunction
     }
 
     /// <summary>Probabilities of many rows (a new array; <paramref name="scores"/> is left as it is).</summary>
-    public static double[][] Apply(IReadOnlyList<double[]> scores, ScoreLink link, double temperature = 1.0)
+    public static double[][] Apply(IReadOnlyList<double[]> scores, ScoreLink link, double temperature = 1.0) => Apply(scores, link, temperature, null);
+
+    /// <summary>Probabilities of many rows with per-label temperatures (see <see cref="Apply(ReadOnlySpan{double}, ScoreLink, double, IReadOnlyList{double})"/>).</summary>
+    public static double[][] Apply(IReadOnlyList<double[]> scores, ScoreLink link, double temperature, IReadOnlyList<double>? labelTemperatures)
     {
         ArgumentNullException.ThrowIfNull(scores);
         var result = new double[scores.Count][];
-        for (int i = 0; i < result.Length; i++) result[i] = Apply(scores[i], link, temperature);
+        for (int i = 0; i < result.Length; i++) result[i] = Apply(scores[i], link, temperature, labelTemperatures);
         return result;
+    }
+
+    /// <summary>
+    /// Probabilities of many rows as a model package defines them: its <c>temperature</c> and, when present, its
+    /// <c>label_temperatures</c>. Every predictor's probabilities come from here.
+    /// </summary>
+    public static double[][] Apply(IReadOnlyList<double[]> scores, ScoreLink link, ModelManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return Apply(scores, link, manifest.Temperature, manifest.LabelTemperatures);
     }
 
     /// <summary>σ(z), exact for large |z| (no overflow of exp on either side).</summary>

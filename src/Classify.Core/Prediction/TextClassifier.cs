@@ -103,12 +103,12 @@ public sealed class TextClassifier : IDisposable
     {
         ArgumentNullException.ThrowIfNull(inputs);
         IReadOnlyList<TextInput> cleaned = _cleaner is null ? inputs : new CleanedInputs(inputs, this);
-        return MonteCarloUncertainty.Estimate(_predictor, cleaned, probabilities, uncertainty, seed, cancellationToken);
+        return MonteCarloUncertainty.Estimate(_predictor, cleaned, probabilities, uncertainty, seed, cancellationToken: cancellationToken);
     }
 
     /// <summary>Per-label probabilities (rows = inputs, columns = labels in schema order).</summary>
     public double[][] PredictProbabilities(IReadOnlyList<TextInput> inputs, int batchSize = 64, CancellationToken cancellationToken = default) =>
-        LinkFunction.Apply(PredictScores(inputs, batchSize, ForwardMode.Deterministic, null, cancellationToken), _predictor.Link, Manifest.Temperature);
+        LinkFunction.Apply(PredictScores(inputs, batchSize, ForwardMode.Deterministic, null, cancellationToken), _predictor.Link, Manifest);
 
     /// <summary>
     /// Raw scores (before temperature and link) of cleaned inputs, <paramref name="batchSize"/> at a time; one

@@ -40,7 +40,7 @@ public static class EvaluationRun
 
         var inputs = dataset.Examples.Select(e => new TextInput(e.Text, e.Context)).ToArray();
         var scores = classifier.PredictScores(inputs, batchSize, ForwardMode.Deterministic, progress, cancellationToken);
-        var probabilities = LinkFunction.Apply(scores, classifier.Predictor.Link, classifier.Manifest.Temperature);
+        var probabilities = LinkFunction.Apply(scores, classifier.Predictor.Link, classifier.Manifest);
         var evaluation = Evaluator.Score(split, schema, dataset.Examples, probabilities, classifier.Manifest.Thresholds);
         if (uncertainty is not null)
             evaluation = evaluation with { Uncertainty = classifier.PredictUncertainty(inputs, probabilities, uncertainty, seed, cancellationToken) };

@@ -33,33 +33,45 @@ public static class Evaluator
         return Score(split, schema, examples, probabilities, thresholds);
     }
 
-    /// <summary>Applies the decision rule to computed probabilities and scores them against the examples' labels.</summary>
+    /// <summary>
+    /// Applies the decision rule to computed probabilities and scores them against the examples' labels;
+    /// <paramref name="calibration"/> (the split's calibration summary, or null when the run did not calibrate) is stored
+    /// in the report.
+    /// </summary>
     public static SplitEvaluation Score(string split, LabelSchema schema, IReadOnlyList<Example> examples, double[][] probabilities,
-        IReadOnlyList<double>? thresholds)
+        IReadOnlyList<double>? thresholds, Calibration.CalibrationSummary? calibration = null)
     {
         var predicted = probabilities.Select(p => DecisionRule.Apply(schema, p, thresholds)).ToArray();
-        var report = MetricReport.Compute(split, schema, examples.Select(e => e.Labels).ToArray(), predicted, probabilities);
+        var report = MetricReport.Compute(split, schema, examples.Select(e => e.Labels).ToArray(), predicted, probabilities, calibration);
         return new SplitEvaluation(split, probabilities, predicted, report);
     }
 
     /// <summary>Probabilities for every example (texts already cleaned), <paramref name="batchSize"/> at a time.</summary>
     public static double[][] PredictAll(IPredictor predictor, IReadOnlyList<Example> examples, int batchSize, string stage,
+        IProgress<Training.ProgressUpdate>? progress, CancellationToken cancellationToken) =>
+        LinkFunction.Apply(ScoreAll(predictor, examples, batchSize, stage, progress, cancellationToken), predictor.Link, predictor.Manifest);
+
+    /// <summary>Raw scores (before temperature and link) for every example (texts already cleaned), <paramref name="batchSize"/> at a time.</summary>
+    public static double[][] ScoreAll(IPredictor predictor, IReadOnlyList<Example> examples, int batchSize, string stage,
         IProgress<Training.ProgressUpdate>? progress, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(predictor);
+        ArgumentNullException.ThrowIfNull(examples);
         var inputs = new TextInput[examples.Count];
         for (int i = 0; i < inputs.Length; i++) inputs[i] = new TextInput(examples[i].Text, examples[i].Context);
-        var scores = predictor.PredictScores(inputs, batchSize, ForwardMode.Deterministic, progress, $"scoring {stage}", cancellationToken);
-        return LinkFunction.Apply(scores, predictor.Link, predictor.Manifest.Temperature);
+        return predictor.PredictScores(inputs, batchSize, ForwardMode.Deterministic, progress, $"scoring {stage}", cancellationToken);
     }
 
     /// <summary>
     /// The evaluation with its per-example <see cref="SplitEvaluation.Uncertainty"/> estimated as <paramref name="options"/>
     /// says (<see cref="MonteCarloUncertainty.Estimate"/>, passes seeded by <paramref name="seed"/>); unchanged when
     /// <paramref name="options"/> is null. Probabilities, decisions and metrics stay the deterministic pass's. A model
-    /// without dropout asked for several passes is estimated from one, with a warning to <paramref name="log"/>.
+    /// without dropout asked for several passes is estimated from one, with a warning to <paramref name="log"/>. The passes'
+    /// probabilities use the temperatures of <paramref name="package"/> (default: the predictor's manifest; an experiment
+    /// passes the package it writes, with its calibrated temperatures).
     /// </summary>
     public static SplitEvaluation WithUncertainty(SplitEvaluation evaluation, IPredictor predictor, IReadOnlyList<Example> examples,
-        UncertaintyOptions? options, ulong seed, Action<string>? log = null, CancellationToken cancellationToken = default)
+        UncertaintyOptions? options, ulong seed, Action<string>? log = null, ModelManifest? package = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(evaluation);
         ArgumentNullException.ThrowIfNull(predictor);
@@ -71,7 +83,7 @@ public static class Evaluator
             options = options with { McSamples = 1 };
         }
         var inputs = examples.Select(e => new TextInput(e.Text, e.Context)).ToArray();
-        var uncertainty = MonteCarloUncertainty.Estimate(predictor, inputs, evaluation.Probabilities, options, seed, cancellationToken);
+        var uncertainty = MonteCarloUncertainty.Estimate(predictor, inputs, evaluation.Probabilities, options, seed, package, cancellationToken);
         return evaluation with { Uncertainty = uncertainty };
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Classify.Core.Calibration;
 using Classify.Core.Cleaning;
 using Classify.Core.Configuration;
 using Classify.Core.Data;
@@ -27,9 +28,10 @@ public sealed record ExperimentResult(RunLayout Layout, RunInfo Info, DatasetSta
 /// every option (the engine's section into its typed options) and splits, writing nothing, so bad input fails before a
 /// run folder or ledger row exists; it also refuses a run folder that already holds a run (unless
 /// <see cref="ExistingRun"/> says otherwise) or that another process is writing. <see cref="PreparedExperiment.Run"/>
-/// then locks the run folder (<see cref="RunLock"/>), cleans, trains, tunes decision thresholds if asked, writes the
-/// model package once, evaluates on validation and test, records everything in the run folder and the ledger, and
-/// calls the artifact writers (report, model card, summary) before releasing the lock. A tuner prepares once and runs
+/// then locks the run folder (<see cref="RunLock"/>), cleans, trains, fits a temperature on validation and tunes
+/// decision thresholds (on the calibrated probabilities) if asked, writes the model package once, evaluates on
+/// validation and test, records everything in the run folder and the ledger, and calls the artifact writers (report,
+/// model card, summary) before releasing the lock. A tuner prepares once and runs
 /// many trials (<see cref="PreparedExperiment.WithConfig"/>).
 /// <code>
 /// var result = new Experiment(ExperimentConfig.Load("examples/tweets-baseline.yaml")) { Artifacts = [new RunArtifacts()] }.Run();
@@ -103,6 +105,7 @@ public sealed class Experiment
         var summary = split.Summarize(schema);
         SplitReady?.Invoke(summary);
         if (split.Train.Count == 0) throw new InputException("the training split is empty", _config.Data.Path);
+        CheckCalibration(_config, schema, split);
         trainer.CheckTrainingData(options, schema, split.Train, split.Val.Count, Log);
         return new PreparedExperiment(this, _config, trainer, options, dataset, split, summary, clock.Elapsed.TotalSeconds);
     }
@@ -141,6 +144,20 @@ public sealed class Experiment
         if (config.TuneThresholds && schema.Kind == TaskKind.Multiclass)
             throw config.Error("decision.tune_thresholds",
                 "decision.tune_thresholds applies to binary and multilabel tasks; a multiclass model picks the most probable label");
+    }
+
+    // Temperature scaling learns from the validation split: refuse before anything is written when it cannot.
+    private static void CheckCalibration(ExperimentConfig config, LabelSchema schema, DatasetSplit split)
+    {
+        if (!config.Calibration.Enabled) return;
+        if (config.Calibration.PerLabel && !schema.IsMultilabel)
+            throw config.Error("calibration.per_label",
+                $"calibration.per_label applies to multilabel tasks; a {schema.Kind.ToName()} model has one temperature (per-label temperatures would change its most probable label)");
+        if (split.Val.Count == 0)
+            throw config.Error("calibration.method",
+                "calibration.method: temperature is fitted on the validation split, which is empty (give split.val a fraction above 0, or validation rows in the split column)");
+        if (TemperatureScaling.FindProblem(schema, split.Val.Select(e => e.Labels).ToArray()) is { } problem)
+            throw config.Error("calibration.method", $"calibration.method: temperature cannot be fitted on the validation split: {problem}");
     }
 
     private DatasetSplit MakeSplit(RunLayout layout, Dataset dataset)
@@ -229,6 +246,7 @@ public sealed class Experiment
                 || trial.Seed != Config.Seed || trial.Engine != Config.Engine)
                 throw new ArgumentException("a trial shares the data, split, seed and engine of the prepared experiment", nameof(trial));
             CheckDecision(trial, Schema);
+            CheckCalibration(trial, Schema, Split);
             var options = ParseEngineOptions(trial, Trainer, Schema);
             Trainer.CheckTrainingData(options, Schema, Split.Train, Split.Val.Count, _owner.Log);
             return new PreparedExperiment(_owner, trial, Trainer, options, Dataset, Split, Summary, _prepareSeconds);
@@ -325,32 +343,48 @@ public sealed class Experiment
 
             var evalClock = Stopwatch.StartNew();
             IReadOnlyList<double>? thresholds = predictor.Manifest.Thresholds;
-            double[][]? valProbabilities = val.Count > 0 ? Evaluator.PredictAll(predictor, val, 256, "val", progress, ct) : null;
+            double temperature = predictor.Manifest.Temperature;
+            double[][]? valScores = val.Count > 0 ? Evaluator.ScoreAll(predictor, val, 256, "val", progress, ct) : null;
+            var valGold = val.Select(e => e.Labels).ToArray();
+            IReadOnlyList<double>? labelTemperatures = predictor.Manifest.LabelTemperatures;
+            RunCalibrationInfo? calibrated = null;
+            // Calibrated before thresholds are tuned: the thresholds apply to the calibrated probabilities.
+            if (Config.Calibration.Enabled)
+            {
+                if (valScores is null) throw Config.Error("calibration.method", "calibration.method: temperature needs a validation split");
+                calibrated = Calibrate(valGold, valScores, predictor.Link, log);
+                (temperature, labelTemperatures) = (calibrated.Temperature, calibrated.LabelTemperatures);
+            }
+            double[][]? valProbabilities = valScores is null ? null : LinkFunction.Apply(valScores, predictor.Link, temperature, labelTemperatures);
             if (Config.TuneThresholds)
             {
                 if (valProbabilities is null)
                     throw Config.Error("decision.tune_thresholds", "decision.tune_thresholds needs a validation split");
-                thresholds = ThresholdTuner.Tune(schema, val.Select(e => e.Labels).ToArray(), valProbabilities);
+                thresholds = ThresholdTuner.Tune(schema, valGold, valProbabilities);
             }
             // The package is written once, whole, with its final manifest.
-            var packaged = predictor.Manifest with { Thresholds = thresholds };
+            var packaged = predictor.Manifest with { Thresholds = thresholds, Temperature = temperature, LabelTemperatures = labelTemperatures };
             AtomicFile.WriteDirectory(layout.ModelDirectory, dir => model.Save(dir, packaged));
             if (Config.TuneThresholds) log?.Invoke("decision thresholds tuned on validation and saved in model/classify.json");
 
             var originals = Dataset.Examples.ToDictionary(e => e.Id, e => e.Text);
             MetricReport? valReport = null, testReport = null;
             ulong mcSeed = unchecked((ulong)Config.Seed);   // MC passes and the random rejection ranker (each derives its own stream)
-            if (valProbabilities is not null)
+            if (valScores is not null)
             {
-                var evaluation = Evaluator.WithUncertainty(Evaluator.Score("val", schema, val, valProbabilities, thresholds), predictor, val,
-                    Config.Uncertainty, mcSeed, log, ct);
+                var evaluation = Evaluator.Score("val", schema, val, valProbabilities!, thresholds,
+                    calibrated is null ? null : CalibrationSummary.Compute(schema, valGold, valScores, predictor.Link, temperature, labelTemperatures));
+                evaluation = Evaluator.WithUncertainty(evaluation, predictor, val, Config.Uncertainty, mcSeed, log, packaged, ct);
                 Evaluator.Write(layout, schema, val, evaluation, val.Select(e => originals[e.Id]).ToArray(), mcSeed);
                 valReport = evaluation.Report;
             }
             if (test.Count > 0)
             {
-                var evaluation = Evaluator.WithUncertainty(Evaluator.Evaluate("test", predictor, schema, test, thresholds, 256, progress, ct), predictor,
-                    test, Config.Uncertainty, mcSeed, log, ct);
+                var testScores = Evaluator.ScoreAll(predictor, test, 256, "test", progress, ct);
+                var testGold = test.Select(e => e.Labels).ToArray();
+                var evaluation = Evaluator.Score("test", schema, test, LinkFunction.Apply(testScores, predictor.Link, temperature, labelTemperatures), thresholds,
+                    calibrated is null ? null : CalibrationSummary.Compute(schema, testGold, testScores, predictor.Link, temperature, labelTemperatures));
+                evaluation = Evaluator.WithUncertainty(evaluation, predictor, test, Config.Uncertainty, mcSeed, log, packaged, ct);
                 Evaluator.Write(layout, schema, test, evaluation, test.Select(e => originals[e.Id]).ToArray(), mcSeed);
                 testReport = evaluation.Report;
             }
@@ -358,6 +392,7 @@ public sealed class Experiment
 
             var done = info with
             {
+                Calibration = calibrated,
                 Status = RunStatus.Completed, FinishedUtc = DateTime.UtcNow, Best = outcome.Best?.DeepClone(), Training = outcome.Summary?.DeepClone(),
                 Timings = new Dictionary<string, double>
                 {
@@ -370,6 +405,36 @@ public sealed class Experiment
             ledger.RecordPerClass(done.RunId, PerClassRecord.From("val", valReport).Concat(PerClassRecord.From("test", testReport)));
             return new ExperimentResult(layout, done, Dataset.Stats, Summary, valReport, testReport, outcome.Trials);
         }
+
+        /// <summary>Fits the configured temperature(s) on the validation scores and says what was fitted.</summary>
+        private RunCalibrationInfo Calibrate(int[][] valGold, double[][] valScores, ScoreLink link, Action<string>? log)
+        {
+            const string Saved = "saved in model/classify.json";
+            string range = $"{TemperatureScaling.MinTemperature}–{TemperatureScaling.MaxTemperature}";
+            if (Config.Calibration.PerLabel)
+            {
+                var fit = TemperatureScaling.FitPerLabel(Schema, valGold, valScores, link);
+                log?.Invoke($"calibration: {Schema.Count} label temperatures ({fit.Temperatures.Min():0.###}–{fit.Temperatures.Max():0.###}) fitted on validation " +
+                            $"(NLL {fit.NllBefore:0.####} → {fit.NllAfter:0.####}); {Saved}");
+                if (fit.SharedLabels.Count > 0)
+                    log?.Invoke($"calibration: {fit.SharedLabels.Count} labels without both present and absent validation examples use the shared temperature {fit.Shared.Temperature:0.####} " +
+                                $"({ReportNames(fit.SharedLabels)})");
+                if (fit.AtBoundLabels.Count > 0)
+                    log?.Invoke($"warning: the temperatures of {ReportNames(fit.AtBoundLabels)} are at the end of the searched range ({range}); their validation NLL kept falling towards it");
+                return new RunCalibrationInfo
+                {
+                    Method = "temperature", Temperature = 1, LabelTemperatures = fit.Temperatures, NllBefore = fit.NllBefore, NllAfter = fit.NllAfter,
+                };
+            }
+            var shared = TemperatureScaling.Fit(Schema, valGold, valScores, link);
+            log?.Invoke($"calibration: temperature {shared.Temperature:0.####} fitted on validation (NLL {shared.NllBefore:0.####} → {shared.NllAfter:0.####}); {Saved}");
+            if (shared.AtBound)
+                log?.Invoke($"warning: the fitted temperature is at the end of the searched range ({range}); the validation NLL kept falling towards it (is the validation split separable, or tiny?)");
+            return new RunCalibrationInfo { Method = "temperature", Temperature = shared.Temperature, NllBefore = shared.NllBefore, NllAfter = shared.NllAfter };
+        }
+
+        private string ReportNames(IReadOnlyList<int> labels) =>
+            string.Join(", ", labels.Take(10).Select(k => Schema.Labels[k])) + (labels.Count > 10 ? $", … {labels.Count - 10} more" : "");
 
         private static IReadOnlyList<Example> Clean(IReadOnlyList<Example> examples, TextCleaner? cleaner)
         {

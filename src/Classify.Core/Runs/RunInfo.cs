@@ -49,6 +49,10 @@ public sealed record RunInfo
     /// <summary>What the engine reports of training (steps run, early stopping and why, best checkpoint …), or null.</summary>
     [JsonPropertyName("training")] public JsonNode? Training { get; init; }
 
+    /// <summary>The temperature fitted on validation, or null when the run did not calibrate (<c>calibration.method</c>).</summary>
+    [JsonPropertyName("calibration"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public RunCalibrationInfo? Calibration { get; init; }
+
     /// <summary>Writes run.json atomically.</summary>
     public void Save(RunLayout layout) => AtomicFile.WriteJson(layout.RunJson, this);
 
@@ -127,4 +131,20 @@ public sealed record RunDataInfo
         Path = s.Path, Sha256 = s.Sha256, RowsRead = s.RowsRead, RowsUsed = s.RowsUsed, EmptyDropped = s.EmptyDropped,
         DuplicatesDropped = s.DuplicatesDropped, ConflictingDuplicates = s.ConflictingDuplicates, InvalidUtf8Replaced = s.InvalidUtf8Replaced,
     };
+}
+
+/// <summary>The <c>calibration</c> object of run.json: what was fitted on the validation split.</summary>
+public sealed record RunCalibrationInfo
+{
+    /// <summary>The method (<c>temperature</c>).</summary>
+    [JsonPropertyName("method")] public required string Method { get; init; }
+    /// <summary>The fitted temperature (1 when the labels have their own), also stored in model/classify.json.</summary>
+    [JsonPropertyName("temperature")] public required double Temperature { get; init; }
+    /// <summary>Per-label temperatures (<c>calibration.per_label</c>), also stored in model/classify.json; null otherwise.</summary>
+    [JsonPropertyName("label_temperatures"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<double>? LabelTemperatures { get; init; }
+    /// <summary>Validation NLL at temperature 1.</summary>
+    [JsonPropertyName("val_nll_before")] public double NllBefore { get; init; }
+    /// <summary>Validation NLL at the fitted temperature.</summary>
+    [JsonPropertyName("val_nll_after")] public double NllAfter { get; init; }
 }

@@ -5,7 +5,7 @@ namespace Classify.Core.Uncertainty;
 /// <summary>
 /// Per-example uncertainty of a predictor's rows: from the deterministic probabilities alone (N = 1: predictive =
 /// aleatoric, epistemic 0, std 0), or from N Monte-Carlo dropout passes (<see cref="MonteCarloDropout.PredictPasses"/>,
-/// each pass's scores through <see cref="LinkFunction"/> with the manifest's temperature). The one place
+/// each pass's scores through <see cref="LinkFunction"/> with the manifest's temperatures). The one place
 /// <see cref="TextClassifier"/>, file scoring and evaluation estimate uncertainty.
 /// </summary>
 /// <remarks>
@@ -21,10 +21,14 @@ public static class MonteCarloUncertainty
     /// <param name="probabilities">The deterministic probabilities of the rows ([row][label], schema order).</param>
     /// <param name="options">The pass count and MC batch size (null: one pass).</param>
     /// <param name="seed">Seed of the passes (<see cref="MonteCarloDropout.PassSeeds"/>): the same seed gives the same values.</param>
+    /// <param name="package">
+    /// The manifest whose temperatures turn the passes' scores into probabilities, as they turned the deterministic ones
+    /// (default: the predictor's; an experiment passes the package it writes, with the calibrated temperatures).
+    /// </param>
     /// <param name="cancellationToken">Checked between forward passes.</param>
     /// <exception cref="NotSupportedException">N &gt; 1 for a model without dropout (<see cref="UncertaintyOptions.PredictorProblem"/>).</exception>
     public static ExampleUncertainty[] Estimate(IPredictor predictor, IReadOnlyList<TextInput> inputs, double[][] probabilities,
-        UncertaintyOptions? options, ulong seed, CancellationToken cancellationToken = default)
+        UncertaintyOptions? options, ulong seed, ModelManifest? package = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(predictor);
         ArgumentNullException.ThrowIfNull(inputs);
@@ -36,7 +40,7 @@ public static class MonteCarloUncertainty
         if (options.PredictorProblem(predictor) is { } noDropout) throw new NotSupportedException(noDropout);
         var scores = predictor.PredictPasses(inputs, options.McSamples, seed, options.McBatchSize, cancellationToken);
         var passes = new double[scores.Length][][];
-        for (int n = 0; n < passes.Length; n++) passes[n] = LinkFunction.Apply(scores[n], predictor.Link, predictor.Manifest.Temperature);
+        for (int n = 0; n < passes.Length; n++) passes[n] = LinkFunction.Apply(scores[n], predictor.Link, package ?? predictor.Manifest);
         return UncertaintyCalculator.FromPasses(passes, task);
     }
 }

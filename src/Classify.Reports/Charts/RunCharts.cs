@@ -9,8 +9,8 @@ namespace Classify.Reports.Charts;
 /// Every chart of a run, rendered in parallel and written to <c>plots/</c> as PNG and SVG:
 /// the 2×2 analysis grid, validation-vs-test metric bars, class distribution per split, per split the confusion
 /// matrix (counts and normalised; multi-label: the recall-normalised co-occurrence matrix and F1 against the
-/// decision threshold), per-label F1 bars, ROC and precision-recall curves, and training curves when the run
-/// has a log.jsonl. With more than <see cref="ReportLimits.ChartLabels"/> labels each chart draws a selection of
+/// decision threshold), per-label F1 bars, reliability diagrams when the run calibrated, ROC and precision-recall
+/// curves, and training curves when the run has a log.jsonl. With more than <see cref="ReportLimits.ChartLabels"/> labels each chart draws a selection of
 /// them (the most frequent, or the best and worst F1), named in its title or caption.
 /// </summary>
 public static class RunCharts
@@ -70,6 +70,7 @@ public static class RunCharts
                 jobs.Add(() => ThresholdF1(predictions, split));
             }
             if (metrics is { PerClass.Count: > 0 }) jobs.Add(() => PerLabelF1(metrics, split));
+            if (metrics?.Calibration is { } calibration) jobs.Add(() => Reliability(calibration, split, run.IsMultilabel));
             if (predictions != null)
             {
                 jobs.Add(() => Roc(predictions, split));
@@ -117,6 +118,18 @@ public static class RunCharts
         return ChartKit.Render(plot, 1100, 620, $"threshold_f1_{split}", $"F1 against the decision threshold, {split}",
             $"F1 of the {top.Count} most frequent labels and macro F1 over all labels when a label is predicted for probability ≥ t. " +
             "A macro peak far from 0.5 suggests tuning per-label thresholds on validation.");
+    }
+
+    private static RenderedChart Reliability(SplitCalibration c, string split, bool multilabel)
+    {
+        var panels = ReliabilityChart.Panels(c, split, multilabel);
+        string what = multilabel
+            ? "Every (example, label) pair pooled: each label's probability against the share of pairs where the label is present"
+            : "Top-label confidence against the share of examples whose most probable label is the gold label";
+        return ChartKit.RenderGrid(panels, 2, 1, 900, 1100, $"reliability_{split}", $"Reliability diagram, {split}",
+            $"{what}, in {c.Before.Reliability.Count} equal-width bins, before calibration (temperature 1) and after " +
+            $"(temperature {c.TemperatureText}, fitted on validation). Points on the dashed diagonal are calibrated. " +
+            "The lower panel shows how many of them fall into each bin; ECE weighs each bin's gap by that share.");
     }
 
     private static RenderedChart PerLabelF1(SplitMetrics m, string split)

@@ -126,6 +126,12 @@ public static class RunReport
             rows.Add(["Timings", string.Join(", ", timings.Select(kv => $"{kv.Key.Replace("_seconds", "")} {FormatSeconds(kv.Value)}"))]);
         if (info.Versions is { Count: > 0 } versions)
             rows.Add(["Versions", string.Join(", ", versions.Select(kv => $"{kv.Key} {kv.Value}"))]);
+        if (info.Calibration is { } calibration)
+            rows.Add(["Calibration", $"{calibration.Method} fitted on validation: " +
+                (calibration.LabelTemperatures is { Count: > 0 } lt
+                    ? $"{lt.Count} label temperatures, {lt.Min().ToString("0.###", CultureInfo.InvariantCulture)}–{lt.Max().ToString("0.###", CultureInfo.InvariantCulture)}"
+                    : $"temperature {calibration.Temperature.ToString("0.####", CultureInfo.InvariantCulture)}") +
+                $"; validation NLL {calibration.NllBefore.ToString("0.####", CultureInfo.InvariantCulture)} → {calibration.NllAfter.ToString("0.####", CultureInfo.InvariantCulture)}"]);
         if (info.Best is { } best)
             rows.Add(["Best (search)", best.ToJsonString()]);
         Html.Table(html, ["Field", "Value"], rows.Select(r => (IReadOnlyList<string>)r.ToList()), cssClass: "kv");

@@ -145,6 +145,8 @@ public static class ModelCardWriter
             parts.Add("per-label thresholds: " + ReportLimits.JoinNames(run.Labels.Zip(t, (l, v) => $"{l} {v.ToString("0.###", CultureInfo.InvariantCulture)}").ToList()));
         else if (run.IsMultilabel) parts.Add("threshold 0.5 for every label");
         if (manifest is { Temperature: not 1.0 } m) parts.Add($"calibration temperature {m.Temperature.ToString("0.###", CultureInfo.InvariantCulture)}");
+        if (manifest?.LabelTemperatures is { } lt)
+            parts.Add("per-label calibration temperatures: " + ReportLimits.JoinNames(run.Labels.Zip(lt, (l, v) => $"{l} {v.ToString("0.###", CultureInfo.InvariantCulture)}").ToList()));
         return string.Join("; ", parts);
     }
 

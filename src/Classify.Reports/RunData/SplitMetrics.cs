@@ -33,6 +33,9 @@ internal sealed class SplitMetrics
     /// <summary>Multi-label per-label [[tn, fp], [fn, tp]] matrices, or null.</summary>
     public long[][,]? PerLabelConfusion { get; init; }
 
+    /// <summary>The <c>calibration</c> object (temperature, scores and reliability bins before and after), or null when the run did not calibrate.</summary>
+    public SplitCalibration? Calibration { get; init; }
+
     /// <summary>True for multi-label tasks.</summary>
     public bool IsMultilabel => Task == "multilabel";
 
@@ -103,6 +106,7 @@ internal sealed class SplitMetrics
                 PerClass = perClass,
                 Confusion = matrix,
                 PerLabelConfusion = perLabel,
+                Calibration = root.TryGetProperty("calibration", out var cal) && cal.ValueKind == JsonValueKind.Object ? SplitCalibration.Read(cal, path) : null,
             };
         }
     }
@@ -146,6 +150,51 @@ internal sealed class SplitMetrics
             i++;
         }
         return result;
+    }
+}
+
+/// <summary>One bin of a reliability diagram as the metrics file stores it (confidence and accuracy null when empty).</summary>
+internal sealed record ReliabilityPoint(double Lower, double Upper, long Count, double? Confidence, double? Accuracy);
+
+/// <summary>A split's scores at one temperature: NLL, ECE, Brier and the reliability bins.</summary>
+internal sealed record CalibrationPoint(double? Nll, double? Ece, double? Brier, IReadOnlyList<ReliabilityPoint> Reliability);
+
+/// <summary>The <c>calibration</c> object of a metrics file (docs/file-formats.md).</summary>
+internal sealed record SplitCalibration(double Temperature, IReadOnlyList<double>? LabelTemperatures, CalibrationPoint Before, CalibrationPoint After)
+{
+    /// <summary>"0.677", or for per-label temperatures "per label, 0.41–1.3".</summary>
+    public string TemperatureText => LabelTemperatures is { Count: > 0 } lt
+        ? $"per label, {Format(Temperature * lt.Min())}–{Format(Temperature * lt.Max())}"
+        : Format(Temperature);
+
+    private static string Format(double t) => t.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static SplitCalibration Read(JsonElement e, string path)
+    {
+        CalibrationPoint Point(string name)
+        {
+            var p = Json.Required(e, name, path, $"calibration.{name}");
+            var bins = Json.Required(p, "reliability", path, $"calibration.{name}.reliability");
+            if (bins.ValueKind != JsonValueKind.Array) throw new InputException("expected an array of bins", path, field: $"calibration.{name}.reliability");
+            var points = bins.EnumerateArray().Select((b, i) =>
+            {
+                string f(string key) => $"calibration.{name}.reliability[{i}].{key}";
+                double? Number(string key) => Json.NullableNumber(Json.Required(b, key, path, f(key)), f(key), path);
+                return new ReliabilityPoint(Number("lower") ?? 0, Number("upper") ?? 0, (long)(Number("count") ?? 0), Number("confidence"), Number("accuracy"));
+            }).ToList();
+            double? Scalar(string key) => Json.NullableNumber(Json.Required(p, key, path, $"calibration.{name}.{key}"), $"calibration.{name}.{key}", path);
+            return new CalibrationPoint(Scalar("nll"), Scalar("ece"), Scalar("brier"), points);
+        }
+        double temperature = Json.NullableNumber(Json.Required(e, "temperature", path, "calibration.temperature"), "calibration.temperature", path)
+            ?? throw new InputException("the temperature is null", path, field: "calibration.temperature");
+        List<double>? labelTemperatures = null;
+        if (e.TryGetProperty("label_temperatures", out var lt) && lt.ValueKind != JsonValueKind.Null)
+        {
+            if (lt.ValueKind != JsonValueKind.Array) throw new InputException("expected an array of numbers", path, field: "calibration.label_temperatures");
+            labelTemperatures = lt.EnumerateArray().Select((v, i) => Json.NullableNumber(v, $"calibration.label_temperatures[{i}]", path)
+                ?? throw new InputException("a temperature is null", path, field: $"calibration.label_temperatures[{i}]")).ToList();
+        }
+        return new SplitCalibration(temperature, labelTemperatures, Point("before"), Point("after"));
     }
 }
 

@@ -23,7 +23,7 @@ public class MetricReportTests
         Assert.Equal(
             ["split", "task", "labels", "n", "accuracy", "macro_f1", "micro_f1", "weighted_f1", "macro_precision", "macro_recall",
              "micro_precision", "micro_recall", "weighted_precision", "weighted_recall", "roc_auc_macro", "pr_auc_macro",
-             "log_loss", "brier_score", "per_class", "confusion_matrix"], keys);
+             "log_loss", "brier_score", "ece", "per_class", "confusion_matrix"], keys);
         Assert.Equal("multiclass", doc.RootElement.GetProperty("task").GetString());
         var perClass = doc.RootElement.GetProperty("per_class");
         Assert.Equal(["negative", "neutral", "positive"], perClass.EnumerateObject().Select(p => p.Name));
