@@ -31,6 +31,8 @@ internal sealed class EvalCommand : ICommandFactory
 
         var command = new Command("eval", "Evaluate a trained model on labelled data.")
             { model, data, textCol, labelCol, labelCols, idCol, labelsFile, delimiter, split, name, runsDir, batchSize, noReport, target, failOnTarget, overwrite };
+        var uncertainty = new UncertaintyFlags();
+        uncertainty.AddTo(command);
         command.SetAction(parse =>
         {
             var ui = context.Ui;
@@ -42,10 +44,14 @@ internal sealed class EvalCommand : ICommandFactory
             if (RunLayout.NameProblem(runName) is { } problem) throw new InputException(problem, field: "--name");
             var layout = new RunLayout(Path.Combine(parse.GetValue(runsDir)!, runName));
             var existing = parse.GetValue(overwrite) ? ExistingRunPolicy.Overwrite : ExistingRunPolicy.Refuse;
+            var mcFlags = uncertainty.Parse(parse);
             context.RecoverRuns(parse.GetValue(runsDir)!);
             ExistingRuns.Check(layout, existing);   // before a model is downloaded or loaded
             var modelDirectory = ModelSources.Resolve(modelSpec, Engines.SourceOptions(ui), context.Cancellation);
             using var classifier = TextClassifier.Load(modelDirectory);
+            // Uncertainty columns when the package or a flag asks for them; the rejection curves are written either way.
+            var mc = classifier.Manifest.Uncertainty is null && mcFlags.Samples is null && mcFlags.BatchSize is null ? null
+                : UncertaintyFlags.Resolve(mcFlags, classifier.Predictor);
             var cols = parse.GetValue(labelCols);
             var options = new DatasetOptions
             {
@@ -55,7 +61,7 @@ internal sealed class EvalCommand : ICommandFactory
             };
             var evaluation = ui.WithProgress(p => EvaluationRun.Execute(classifier, modelDirectory,
                 parse.GetValue(data)!.FullName, options, layout, splitName, parse.GetValue(batchSize), p, context.Cancellation, [artifacts], ui.Info,
-                existingRun: existing));
+                existingRun: existing, uncertainty: mc, seed: mcFlags.Seed));
             TrainCommand.PrintMetrics(ui, evaluation.Report);
             ui.Info($"run folder: {layout.Root}");
             var met = TargetOutput.Print(artifacts.Summary, ui);

@@ -25,20 +25,24 @@ internal sealed class PredictCommand : ICommandFactory
         var idCol = new Option<string?>("--id-col") { Description = "Id column of --input (default: the row number)." };
         var texts = new Argument<string[]>("texts") { Description = "Texts to classify (or one per line on standard input).", Arity = ArgumentArity.ZeroOrMore };
 
+        var uncertainty = new UncertaintyFlags();
         var command = new Command("predict", "Predict labels for texts or a file.") { model, format, batchSize, input, output, textCol, idCol, texts };
+        uncertainty.AddTo(command);
         command.SetAction(parse =>
         {
             var ui = context.Ui;
             var ct = context.Cancellation;
             if (parse.GetValue(batchSize) < 1) throw new InputException("must be at least 1", field: "--batch-size");
+            var mcFlags = uncertainty.Parse(parse);
             using var classifier = TextClassifier.Load(parse.GetValue(model)!, Engines.SourceOptions(ui), ct);
+            var mc = UncertaintyFlags.Resolve(mcFlags, classifier.Predictor);
             if (parse.GetValue(input) is { } inFile)
             {
                 var outFile = parse.GetValue(output) ?? throw new InputException("--input needs --output FILE (.csv or .jsonl)", field: "--output");
                 int batch = parse.GetValue(batchSize);
                 var count = FileScorer.Score(classifier, inFile.FullName, outFile.FullName, new FileScoringOptions
                 {
-                    TextColumn = parse.GetValue(textCol)!, IdColumn = parse.GetValue(idCol), BatchSize = batch,
+                    TextColumn = parse.GetValue(textCol)!, IdColumn = parse.GetValue(idCol), BatchSize = batch, Uncertainty = mc, Seed = mcFlags.Seed,
                     Progress = new ConsoleUi.SynchronousProgress(u => { if (u.Completed % (batch * 50L) == 0) ui.Info($"{u.Completed:N0} rows scored"); }),
                 }, ct);
                 ui.Info($"wrote {count:N0} predictions to {outFile.FullName}");
@@ -51,9 +55,9 @@ internal sealed class PredictCommand : ICommandFactory
                 items = ReadLines(Console.In).ToArray();
             if (items.Length == 0) throw new InputException("give texts to classify as arguments, on standard input, or use --input FILE", field: "texts");
 
-            var predictions = classifier.Predict(items, parse.GetValue(batchSize), ct);
+            var predictions = classifier.Predict(items.Select(t => new TextInput(t)).ToArray(), mc, mcFlags.Seed, parse.GetValue(batchSize), ct);
             if (parse.GetValue(format) == "json") PredictionJson.Write(ui.RawOut, predictions);
-            else WriteTable(ui, classifier, predictions);
+            else WriteTable(ui, classifier, predictions, mc.Sampled);
             return 0;
         });
         return command;
@@ -65,7 +69,7 @@ internal sealed class PredictCommand : ICommandFactory
             if (line.Length > 0) yield return line;
     }
 
-    private static void WriteTable(ConsoleUi ui, TextClassifier classifier, IReadOnlyList<Prediction> predictions)
+    private static void WriteTable(ConsoleUi ui, TextClassifier classifier, IReadOnlyList<Prediction> predictions, bool sampled)
     {
         var labels = classifier.Schema.Labels;
         bool allColumns = labels.Count <= 6;
@@ -74,6 +78,11 @@ internal sealed class PredictCommand : ICommandFactory
         table.AddColumn("prediction");
         if (allColumns) foreach (var l in labels) table.AddColumn(new TableColumn(Markup.Escape(l)).RightAligned());
         else table.AddColumn("top probabilities");
+        if (sampled)
+        {
+            table.AddColumn(new TableColumn("entropy").RightAligned());
+            table.AddColumn(new TableColumn("epistemic").RightAligned());
+        }
         foreach (var p in predictions)
         {
             var text = p.Text.Length > 60 ? p.Text[..57] + "…" : p.Text;
@@ -81,6 +90,11 @@ internal sealed class PredictCommand : ICommandFactory
             if (allColumns) row.AddRange(labels.Select(l => p.Probabilities[l].ToString("0.000", CultureInfo.InvariantCulture)));
             else row.Add(Markup.Escape(string.Join("  ", p.Probabilities.OrderByDescending(kv => kv.Value).Take(3)
                 .Select(kv => $"{kv.Key} {kv.Value.ToString("0.000", CultureInfo.InvariantCulture)}"))));
+            if (sampled && p.Uncertainty is { } u)
+            {
+                row.Add(u.PredictiveEntropy.ToString("0.000", CultureInfo.InvariantCulture));
+                row.Add(u.Epistemic.ToString("0.000", CultureInfo.InvariantCulture));
+            }
             table.AddRow(row.ToArray());
         }
         ui.Out.Write(table);

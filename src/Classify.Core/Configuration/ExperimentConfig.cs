@@ -11,7 +11,7 @@ namespace Classify.Core.Configuration;
 /// A resolved experiment configuration: the YAML file (if any) with command-line overrides applied, read into
 /// typed settings. Unknown keys are errors, so a typo never silently falls back to a default.
 /// <para>Top-level keys: <c>name</c>, <c>seed</c>, <c>runs_dir</c>, <c>data</c>, <c>split</c>, <c>cleaning</c>,
-/// <c>context</c>, <c>decision</c>, <c>calibration</c>, <c>engine</c>, and one section per engine (<c>linear</c>, <c>transformer</c>).</para>
+/// <c>context</c>, <c>decision</c>, <c>calibration</c>, <c>uncertainty</c>, <c>engine</c>, and one section per engine (<c>linear</c>, <c>transformer</c>).</para>
 /// </summary>
 public sealed class ExperimentConfig
 {
@@ -44,6 +44,7 @@ public sealed class ExperimentConfig
         var decision = root.Section("decision");
         TuneThresholds = decision.Bool("tune_thresholds", false);
         decision.EnsureOnlyKnownKeys();
+        Uncertainty = ReadUncertainty(root);
         Calibration = ReadCalibration(root.Section("calibration"));
         // Any registered engine may train (checked when the experiment is prepared); its settings are the section of its name.
         Engine = (root.String("engine", "linear") ?? "linear").Trim().ToLowerInvariant();
@@ -79,6 +80,11 @@ public sealed class ExperimentConfig
     public ContextOptions? Context { get; }
     /// <summary>Tune per-label decision thresholds on the validation split (multilabel and binary).</summary>
     public bool TuneThresholds { get; }
+    /// <summary>
+    /// The <c>uncertainty:</c> section (<c>mc_samples</c>, <c>mc_batch_size</c>), or null when the config has none:
+    /// evaluation then writes no uncertainty columns. Saved in the package as <c>predict</c>'s default.
+    /// </summary>
+    public Uncertainty.UncertaintyOptions? Uncertainty { get; }
     /// <summary>How probabilities are calibrated on the validation split (<c>calibration:</c>; default none).</summary>
     public CalibrationSettings Calibration { get; }
     /// <summary>Engine name.</summary>
@@ -198,6 +204,20 @@ public sealed class ExperimentConfig
         };
         s.EnsureOnlyKnownKeys();
         return c;
+    }
+
+    private static Uncertainty.UncertaintyOptions? ReadUncertainty(ConfigReader root)
+    {
+        if (root.Node("uncertainty") is null) return null;
+        var s = root.Section("uncertainty");
+        var options = new Uncertainty.UncertaintyOptions
+        {
+            McSamples = s.Int("mc_samples", 1),
+            McBatchSize = s.Int("mc_batch_size", Classify.Core.Uncertainty.UncertaintyOptions.DefaultMcBatchSize),
+        };
+        s.EnsureOnlyKnownKeys();
+        if (options.FindProblem() is { } problem) throw s.Error(problem.Key, problem.Reason);
+        return options;
     }
 
     private static CalibrationSettings ReadCalibration(ConfigReader s)

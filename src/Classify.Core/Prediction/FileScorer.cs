@@ -1,6 +1,7 @@
 using Classify.Core.Data;
 using Classify.Core.IO;
 using Classify.Core.Training;
+using Classify.Core.Uncertainty;
 
 namespace Classify.Core.Prediction;
 
@@ -13,25 +14,35 @@ public sealed record FileScoringOptions
     public string? IdColumn { get; init; }
     /// <summary>Rows handed to the model at a time (also the memory bound).</summary>
     public int BatchSize { get; init; } = 256;
+    /// <summary>How uncertainty is estimated (default: from the deterministic pass; see <see cref="UncertaintyOptions"/>).</summary>
+    public UncertaintyOptions Uncertainty { get; init; } = UncertaintyOptions.SinglePass;
+    /// <summary>Seed of the Monte-Carlo dropout passes (used when <see cref="Uncertainty"/> samples).</summary>
+    public ulong Seed { get; init; }
     /// <summary>Rows scored so far (stage "scoring", total unknown).</summary>
     public IProgress<ProgressUpdate>? Progress { get; init; }
 }
 
 /// <summary>
 /// Scores a whole file: rows stream in, are predicted a batch at a time and stream out, so memory stays constant
-/// whatever the file size. The output (<c>.csv</c>: id, text, labels, p_&lt;label&gt; …; <c>.jsonl</c>: the
-/// <see cref="PredictionJson"/> lines with ids) appears atomically, only when every row is done.
+/// whatever the file size. The output (<c>.csv</c>: id, text, labels, p_&lt;label&gt; …, then the
+/// <see cref="UncertaintyColumns"/>; <c>.jsonl</c>: the <see cref="PredictionJson"/> lines with ids and uncertainty)
+/// appears atomically, only when every row is done. The rows' uncertainty is estimated as <see cref="FileScoringOptions.Uncertainty"/>
+/// says; with the same seed the output is the same whatever the batch sizes.
 /// </summary>
 public static class FileScorer
 {
     /// <summary>Scores <paramref name="inputPath"/> into <paramref name="outputPath"/> and returns the row count.</summary>
     /// <exception cref="InputException">Bad input file, an output that is not .csv/.jsonl, or the output is the input.</exception>
+    /// <exception cref="NotSupportedException">More than one MC sample for a model without dropout (checked before anything is read).</exception>
     public static long Score(TextClassifier classifier, string inputPath, string outputPath, FileScoringOptions? options = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(classifier);
         options ??= new FileScoringOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
+        ArgumentNullException.ThrowIfNull(options.Uncertainty);
+        if (options.Uncertainty.FindProblem() is { } problem) throw new ArgumentException($"{problem.Key}: {problem.Reason}", nameof(options));
+        if (options.Uncertainty.PredictorProblem(classifier.Predictor) is { } noDropout) throw new NotSupportedException(noDropout);
         var ext = Path.GetExtension(outputPath).ToLowerInvariant();
         bool jsonl = ext is ".jsonl" or ".ndjson" or ".json";
         if (!jsonl && ext != ".csv") throw new InputException("output must end in .csv or .jsonl", outputPath, field: "--output");
@@ -44,18 +55,30 @@ public static class FileScorer
         AtomicFile.WriteText(outputPath, writer =>
         {
             var csv = new CsvWriter(writer);
-            if (!jsonl) csv.WriteRow(["id", "text", "labels", .. labels.Select(l => "p_" + l)]);
+            var uncertaintyHeader = UncertaintyColumns.Header(classifier.Schema);
+            if (!jsonl) csv.WriteRow(["id", "text", "labels", .. labels.Select(l => "p_" + l), .. uncertaintyHeader]);
+            var row = new object?[3 + labels.Count + uncertaintyHeader.Length];
             var batch = new List<Example>(batchSize);
             void Flush()
             {
                 if (batch.Count == 0) return;
                 var inputs = batch.Select(e => new TextInput(e.Text, e.Context)).ToArray();
                 var probabilities = classifier.PredictProbabilities(inputs, batchSize, cancellationToken);
+                var uncertainty = classifier.PredictUncertainty(inputs, probabilities, options.Uncertainty, options.Seed, cancellationToken);
                 for (int i = 0; i < batch.Count; i++)
                 {
-                    var p = classifier.ToPrediction(batch[i].Text, probabilities[i]);
-                    if (jsonl) writer.WriteLine(PredictionJson.Format(p, batch[i].Id));
-                    else csv.WriteValues([batch[i].Id, p.Text, string.Join("|", p.Labels), .. probabilities[i].Cast<object?>()]);
+                    var p = classifier.ToPrediction(batch[i].Text, probabilities[i], uncertainty[i]);
+                    if (jsonl)
+                    {
+                        writer.WriteLine(PredictionJson.Format(p, batch[i].Id));
+                        continue;
+                    }
+                    row[0] = batch[i].Id;
+                    row[1] = p.Text;
+                    row[2] = string.Join("|", p.Labels);
+                    for (int k = 0; k < labels.Count; k++) row[3 + k] = probabilities[i][k];
+                    UncertaintyColumns.Fill(uncertainty[i], row, 3 + labels.Count);
+                    csv.WriteValues(row);
                 }
                 count += batch.Count;
                 batch.Clear();

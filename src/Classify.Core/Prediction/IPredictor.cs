@@ -49,6 +49,13 @@ public interface IPredictor : IDisposable
     bool SupportsDropout { get; }
 
     /// <summary>
+    /// True when a dropout pass can differ from the deterministic one: <see cref="SupportsDropout"/> and some dropout
+    /// probability of the model above 0. Monte-Carlo dropout of a model without it only repeats the deterministic scores
+    /// (epistemic uncertainty 0), so <c>--mc-samples</c> above 1 is refused for it. Defaults to <see cref="SupportsDropout"/>.
+    /// </summary>
+    bool HasDropout => SupportsDropout;
+
+    /// <summary>
     /// Raw scores, one row per input in input order: <see cref="LinkFunction.ScoreCount"/> columns in
     /// <see cref="LabelSchema.Labels"/> order. A row never depends on the other inputs of the call.
     /// </summary>

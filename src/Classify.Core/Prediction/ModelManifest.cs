@@ -48,6 +48,14 @@ public sealed record ModelManifest
     /// </summary>
     [JsonPropertyName("label_temperatures"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<double>? LabelTemperatures { get; init; }
+    /// <summary>
+    /// The package's default uncertainty settings for <c>classify predict</c> and <c>classify eval</c>
+    /// (<c>{"mc_samples": N, "mc_batch_size": M}</c>, from the training config's <c>uncertainty:</c> section), or null
+    /// (absent in packages written before it existed): one deterministic pass.
+    /// </summary>
+    [JsonPropertyName("uncertainty")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Uncertainty.UncertaintyOptions? Uncertainty { get; init; }
     /// <summary>Classify version that wrote the package.</summary>
     [JsonPropertyName("classify_version")] public string ClassifyVersion { get; init; } = ClassifyInfo.Version;
     /// <summary>UTC creation time.</summary>
@@ -113,7 +121,8 @@ public sealed record ModelManifest
     /// build reads, <c>engine</c> is named, <c>task</c> is binary, multiclass or multilabel, <c>labels</c> are unique,
     /// non-empty names and as many as the task needs, <c>thresholds</c> (if any) are one probability in [0, 1] per label,
     /// <c>temperature</c> is a positive finite number, <c>label_temperatures</c> (if any) are one positive finite number per
-    /// label of a multilabel task, and <c>context.turns</c> is not negative.
+    /// label of a multilabel task, <c>context.turns</c> is not negative, and <c>uncertainty</c> (if any) has 1 to
+    /// <see cref="MonteCarloDropout.MaxPasses"/> samples and an MC batch size of at least 1.
     /// </summary>
     /// <param name="file">The manifest file, for the message.</param>
     /// <exception cref="InputException">The first invalid field, named.</exception>
@@ -155,6 +164,7 @@ public sealed record ModelManifest
         if (Cleaning is null) throw Bad("cleaning", "cleaning is null; write {} for no cleaning");
         if (Context is { Turns: < 0 } c) throw Bad("context.turns", $"context.turns must be 0 or more, found {c.Turns}");
         if (Context is { Separator: null }) throw Bad("context.separator", "context.separator is null");
+        if (Uncertainty?.FindProblem() is { } u) throw Bad($"uncertainty.{u.Key}", u.Reason);
     }
 
     /// <summary>

@@ -5,8 +5,11 @@ namespace Classify.Core.Prediction;
 
 /// <summary>
 /// The JSON-lines prediction format, defined once for <c>predict --format json</c>, scored <c>.jsonl</c> files and the
-/// server: one object per line, <c>{"id": …, "text": …, "labels": […], "probabilities": {"label": p, …}}</c>, with
-/// <c>id</c> only when the input had one, probabilities in schema order, and non-ASCII text written as is.
+/// server: one object per line, <c>{"id": …, "text": …, "labels": […], "probabilities": {"label": p, …}, "uncertainty": {…}}</c>,
+/// with <c>id</c> only when the input had one, probabilities in schema order, and non-ASCII text written as is. The
+/// <c>uncertainty</c> object (when the prediction has one, as every prediction of <see cref="TextClassifier"/> does) is
+/// <c>{"predictive_entropy": x, "aleatoric": x, "epistemic": x, "std": {"label": s, …}, "per_label": {"label": {"aleatoric": x, "epistemic": x}, …}}</c>,
+/// entropies in nats, <c>per_label</c> for multi-label models only (<see cref="Uncertainty.ExampleUncertainty.ToJsonFields"/>).
 /// </summary>
 public static class PredictionJson
 {
@@ -17,11 +20,12 @@ public static class PredictionJson
     public static string Format(Prediction prediction, string? id = null)
     {
         ArgumentNullException.ThrowIfNull(prediction);
-        var line = new Dictionary<string, object>(4);
+        var line = new Dictionary<string, object>(5);
         if (id is not null) line["id"] = id;
         line["text"] = prediction.Text;
         line["labels"] = prediction.Labels;
         line["probabilities"] = prediction.Probabilities;
+        if (prediction.Uncertainty is { } uncertainty) line["uncertainty"] = uncertainty.ToJsonFields(prediction.Probabilities.Keys.ToArray());
         return JsonSerializer.Serialize(line, Options);
     }
 

@@ -1,5 +1,6 @@
 using Classify.Core.Cleaning;
 using Classify.Core.Labels;
+using Classify.Core.Uncertainty;
 
 namespace Classify.Core.Prediction;
 
@@ -11,6 +12,14 @@ public sealed record Prediction(string Text, IReadOnlyList<string> Labels, IRead
 {
     /// <summary>The single predicted label (the first for multilabel; null when none).</summary>
     public string? Label => Labels.Count > 0 ? Labels[0] : null;
+
+    /// <summary>
+    /// The uncertainty of the prediction (the <c>"uncertainty"</c> object of <see cref="PredictionJson"/>): from
+    /// Monte-Carlo dropout passes when asked for (<see cref="TextClassifier.Predict(IReadOnlyList{TextInput}, UncertaintyOptions, ulong, int, CancellationToken)"/>),
+    /// otherwise from the deterministic probabilities (predictive entropy = aleatoric, epistemic 0, std 0). Null only
+    /// for a prediction built without it.
+    /// </summary>
+    public ExampleUncertainty? Uncertainty { get; init; }
 }
 
 /// <summary>
@@ -63,12 +72,38 @@ public sealed class TextClassifier : IDisposable
         Predict(texts.Select(t => new TextInput(t)).ToArray(), batchSize, cancellationToken);
 
     /// <summary>Predicts inputs with optional conversation context.</summary>
-    public IReadOnlyList<Prediction> Predict(IReadOnlyList<TextInput> inputs, int batchSize = 64, CancellationToken cancellationToken = default)
+    public IReadOnlyList<Prediction> Predict(IReadOnlyList<TextInput> inputs, int batchSize = 64, CancellationToken cancellationToken = default) =>
+        Predict(inputs, UncertaintyOptions.SinglePass, 0, batchSize, cancellationToken);
+
+    /// <summary>
+    /// Predicts inputs and estimates each prediction's <see cref="Prediction.Uncertainty"/> from
+    /// <see cref="UncertaintyOptions.McSamples"/> Monte-Carlo dropout passes (1: from the deterministic pass). Labels and
+    /// probabilities are the deterministic pass's whatever the sample count; the passes are seeded by
+    /// <paramref name="seed"/>, so the same seed gives the same values, however the rows are batched.
+    /// </summary>
+    /// <exception cref="NotSupportedException">More than one sample for a model without dropout (<see cref="UncertaintyOptions.PredictorProblem"/>).</exception>
+    public IReadOnlyList<Prediction> Predict(IReadOnlyList<TextInput> inputs, UncertaintyOptions uncertainty, ulong seed, int batchSize = 64,
+        CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(inputs);
         var probabilities = PredictProbabilities(inputs, batchSize, cancellationToken);
+        var estimates = PredictUncertainty(inputs, probabilities, uncertainty, seed, cancellationToken);
         var result = new Prediction[inputs.Count];
-        for (int i = 0; i < inputs.Count; i++) result[i] = ToPrediction(inputs[i].Text, probabilities[i]);
+        for (int i = 0; i < inputs.Count; i++) result[i] = ToPrediction(inputs[i].Text, probabilities[i], estimates[i]);
         return result;
+    }
+
+    /// <summary>
+    /// The uncertainty of each input (see <see cref="MonteCarloUncertainty.Estimate"/>), given its deterministic
+    /// <paramref name="probabilities"/> (from <see cref="PredictProbabilities"/>). Inputs are cleaned like the training text.
+    /// </summary>
+    /// <exception cref="NotSupportedException">More than one sample for a model without dropout.</exception>
+    public ExampleUncertainty[] PredictUncertainty(IReadOnlyList<TextInput> inputs, double[][] probabilities, UncertaintyOptions? uncertainty,
+        ulong seed, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        IReadOnlyList<TextInput> cleaned = _cleaner is null ? inputs : new CleanedInputs(inputs, this);
+        return MonteCarloUncertainty.Estimate(_predictor, cleaned, probabilities, uncertainty, seed, cancellationToken: cancellationToken);
     }
 
     /// <summary>Per-label probabilities (rows = inputs, columns = labels in schema order).</summary>
@@ -88,13 +123,19 @@ public sealed class TextClassifier : IDisposable
         return _predictor.PredictScores(cleaned, batchSize, mode, progress, "scoring", cancellationToken);
     }
 
-    /// <summary>Applies the package's decision rule to one row of probabilities.</summary>
-    public Prediction ToPrediction(string text, double[] probabilities)
+    /// <summary>
+    /// Applies the package's decision rule to one row of probabilities. <paramref name="uncertainty"/> defaults to the
+    /// row's single-pass uncertainty (predictive entropy = aleatoric, epistemic 0).
+    /// </summary>
+    public Prediction ToPrediction(string text, double[] probabilities, ExampleUncertainty? uncertainty = null)
     {
         var picked = DecisionRule.Apply(Schema, probabilities, Manifest.Thresholds);
         var map = new Dictionary<string, double>(Schema.Count);
         for (int k = 0; k < Schema.Count; k++) map[Schema.Labels[k]] = probabilities[k];
-        return new Prediction(text, picked.Select(k => Schema.Labels[k]).ToArray(), map);
+        return new Prediction(text, picked.Select(k => Schema.Labels[k]).ToArray(), map)
+        {
+            Uncertainty = uncertainty ?? UncertaintyCalculator.ForExample([probabilities], Schema.Kind),
+        };
     }
 
     /// <summary>Cleans an input exactly as the training text was cleaned.</summary>

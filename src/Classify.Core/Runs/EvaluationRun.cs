@@ -20,13 +20,15 @@ public static class EvaluationRun
     /// the run in the ledger (<paramref name="openLedger"/>, default the SQLite ledger beside the run folder), then calls
     /// the <paramref name="artifacts"/> writers (report, model card, summary). The folder is locked while it is written
     /// and an existing run in it is handled as <paramref name="existingRun"/> says (<see cref="ExistingRuns"/>); both are
-    /// checked before the data is read.
+    /// checked before the data is read. With <paramref name="uncertainty"/> (the package's <c>uncertainty</c> defaults or
+    /// flags) the predictions gain the uncertainty columns, from Monte-Carlo dropout passes seeded by
+    /// <paramref name="seed"/> when it samples; metrics/rejection_&lt;split&gt;.csv is written either way.
     /// </summary>
     /// <exception cref="InputException">Bad data, or the run folder is taken (see <see cref="ExistingRuns.Check"/>).</exception>
     public static SplitEvaluation Execute(TextClassifier classifier, string modelDirectory, string dataPath, DatasetOptions options,
         RunLayout layout, string split = "test", int batchSize = 64, IProgress<ProgressUpdate>? progress = null, CancellationToken cancellationToken = default,
         IReadOnlyList<IRunArtifactWriter>? artifacts = null, Action<string>? log = null, Func<RunLayout, ILedger>? openLedger = null,
-        ExistingRunPolicy existingRun = ExistingRunPolicy.Refuse)
+        ExistingRunPolicy existingRun = ExistingRunPolicy.Refuse, Uncertainty.UncertaintyOptions? uncertainty = null, ulong seed = 0)
     {
         var clock = Stopwatch.StartNew();
         var created = DateTime.UtcNow;
@@ -40,6 +42,8 @@ public static class EvaluationRun
         var scores = classifier.PredictScores(inputs, batchSize, ForwardMode.Deterministic, progress, cancellationToken);
         var probabilities = LinkFunction.Apply(scores, classifier.Predictor.Link, classifier.Manifest);
         var evaluation = Evaluator.Score(split, schema, dataset.Examples, probabilities, classifier.Manifest.Thresholds);
+        if (uncertainty is not null)
+            evaluation = evaluation with { Uncertainty = classifier.PredictUncertainty(inputs, probabilities, uncertainty, seed, cancellationToken) };
         var report = evaluation.Report;
 
         var runId = $"{layout.Name}-{created:yyyyMMddTHHmmssfff}";
@@ -61,7 +65,7 @@ public static class EvaluationRun
         ledger.RecordRun(Experiment.ToRecord(info, layout, null, null));
         try
         {
-            Evaluator.Write(layout, schema, dataset.Examples, evaluation);
+            Evaluator.Write(layout, schema, dataset.Examples, evaluation, seed: seed);
         }
         catch (Exception e)
         {

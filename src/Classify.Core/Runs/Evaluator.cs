@@ -2,6 +2,7 @@ using Classify.Core.Data;
 using Classify.Core.Labels;
 using Classify.Core.Metrics;
 using Classify.Core.Prediction;
+using Classify.Core.Uncertainty;
 
 namespace Classify.Core.Runs;
 
@@ -10,7 +11,14 @@ namespace Classify.Core.Runs;
 /// <param name="Probabilities">Per-example label probabilities.</param>
 /// <param name="Predicted">Per-example predicted label indices (after thresholds).</param>
 /// <param name="Report">The metrics.</param>
-public sealed record SplitEvaluation(string Split, double[][] Probabilities, int[][] Predicted, MetricReport Report);
+public sealed record SplitEvaluation(string Split, double[][] Probabilities, int[][] Predicted, MetricReport Report)
+{
+    /// <summary>
+    /// Per-example uncertainty when the run asks for it (an <c>uncertainty:</c> section or the package's default;
+    /// <see cref="Evaluator.WithUncertainty"/>): written as columns of predictions/&lt;split&gt;.csv. Null otherwise.
+    /// </summary>
+    public IReadOnlyList<ExampleUncertainty>? Uncertainty { get; init; }
+}
 
 /// <summary>Scores labelled examples with a predictor and writes metrics/&lt;split&gt;.json and predictions/&lt;split&gt;.csv.</summary>
 public static class Evaluator
@@ -54,11 +62,73 @@ public static class Evaluator
         return predictor.PredictScores(inputs, batchSize, ForwardMode.Deterministic, progress, $"scoring {stage}", cancellationToken);
     }
 
-    /// <summary>Writes the metrics JSON and predictions CSV of an evaluation into a run folder.</summary>
-    public static void Write(RunLayout layout, LabelSchema schema, IReadOnlyList<Example> examples, SplitEvaluation evaluation,
-        IReadOnlyList<string>? originalTexts = null)
+    /// <summary>
+    /// The evaluation with its per-example <see cref="SplitEvaluation.Uncertainty"/> estimated as <paramref name="options"/>
+    /// says (<see cref="MonteCarloUncertainty.Estimate"/>, passes seeded by <paramref name="seed"/>); unchanged when
+    /// <paramref name="options"/> is null. Probabilities, decisions and metrics stay the deterministic pass's. A model
+    /// without dropout asked for several passes is estimated from one, with a warning to <paramref name="log"/>. The passes'
+    /// probabilities use the temperatures of <paramref name="package"/> (default: the predictor's manifest; an experiment
+    /// passes the package it writes, with its calibrated temperatures).
+    /// </summary>
+    public static SplitEvaluation WithUncertainty(SplitEvaluation evaluation, IPredictor predictor, IReadOnlyList<Example> examples,
+        UncertaintyOptions? options, ulong seed, Action<string>? log = null, ModelManifest? package = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(evaluation);
+        ArgumentNullException.ThrowIfNull(predictor);
+        ArgumentNullException.ThrowIfNull(examples);
+        if (options is null) return evaluation;
+        if (options.PredictorProblem(predictor) is { } problem)
+        {
+            log?.Invoke($"warning: uncertainty.mc_samples: {problem}; {evaluation.Split} uncertainty comes from one pass");
+            options = options with { McSamples = 1 };
+        }
+        var inputs = examples.Select(e => new TextInput(e.Text, e.Context)).ToArray();
+        var uncertainty = MonteCarloUncertainty.Estimate(predictor, inputs, evaluation.Probabilities, options, seed, package, cancellationToken);
+        return evaluation with { Uncertainty = uncertainty };
+    }
+
+    /// <summary>
+    /// Writes the metrics JSON, the predictions CSV (with the uncertainty columns when the evaluation has
+    /// <see cref="SplitEvaluation.Uncertainty"/>) and metrics/rejection_&lt;split&gt;.csv of an evaluation into a run
+    /// folder. The rejection curves rank by <see cref="SplitEvaluation.Uncertainty"/>, or by the single-pass uncertainty
+    /// of the probabilities (epistemic 0) when there is none; <paramref name="seed"/> seeds their random ranker.
+    /// </summary>
+    public static void Write(RunLayout layout, LabelSchema schema, IReadOnlyList<Example> examples, SplitEvaluation evaluation,
+        IReadOnlyList<string>? originalTexts = null, ulong seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(examples);
+        ArgumentNullException.ThrowIfNull(evaluation);
         evaluation.Report.Save(layout.Metrics(evaluation.Split));
-        PredictionsFile.Write(layout.Predictions(evaluation.Split), schema, examples, evaluation.Predicted, evaluation.Probabilities, originalTexts);
+        PredictionsFile.Write(layout.Predictions(evaluation.Split), schema, examples, evaluation.Predicted, evaluation.Probabilities, originalTexts,
+            evaluation.Uncertainty);
+        if (examples.Count == 0) return;
+        var uncertainty = evaluation.Uncertainty ?? UncertaintyCalculator.FromProbabilities(evaluation.Probabilities, schema.Kind);
+        var path = Path.Combine(Path.GetDirectoryName(layout.Metrics(evaluation.Split))!, RejectionCsv.FileName(evaluation.Split));
+        RejectionCsv.Write(path, RejectionSets(schema, examples, evaluation.Predicted, uncertainty, seed));
+    }
+
+    /// <summary>
+    /// The rejection curves of a split: per example for single-label tasks; per label set and per (example, label)
+    /// decision for multi-label tasks.
+    /// </summary>
+    public static IReadOnlyList<RejectionCurveSet> RejectionSets(LabelSchema schema, IReadOnlyList<Example> examples, IReadOnlyList<int[]> predicted,
+        IReadOnlyList<ExampleUncertainty> uncertainty, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(examples);
+        ArgumentNullException.ThrowIfNull(predicted);
+        if (!schema.IsMultilabel)
+            return [RejectionCurves.ForSingleLabel(uncertainty, examples.Select(e => e.Labels[0]).ToArray(), predicted.Select(p => p[0]).ToArray(), seed)];
+        bool[][] Indicators(IEnumerable<IReadOnlyList<int>> rows) => rows.Select(r =>
+        {
+            var row = new bool[schema.Count];
+            foreach (int k in r) row[k] = true;
+            return row;
+        }).ToArray();
+        var gold = Indicators(examples.Select(e => (IReadOnlyList<int>)e.Labels));
+        var pred = Indicators(predicted);
+        return [RejectionCurves.ForLabelSets(uncertainty, gold, pred, seed), RejectionCurves.ForLabelDecisions(uncertainty, gold, pred, seed)];
     }
 }

@@ -128,8 +128,16 @@ public sealed class Experiment
     }
 
     /// <summary>The engine section parsed into the trainer's typed options (once per config).</summary>
-    internal static object ParseEngineOptions(ExperimentConfig config, IClassifierTrainer trainer, LabelSchema schema) =>
-        trainer.ParseOptions(config.EngineSection(), schema);
+    /// <remarks>Also refuses <c>uncertainty.mc_samples</c> above 1 for options whose models have no dropout.</remarks>
+    internal static object ParseEngineOptions(ExperimentConfig config, IClassifierTrainer trainer, LabelSchema schema)
+    {
+        var options = trainer.ParseOptions(config.EngineSection(), schema);
+        if (config.Uncertainty is { Sampled: true } u && !trainer.ModelsHaveDropout(options))
+            throw config.Error("uncertainty.mc_samples",
+                $"this model has no dropout: epistemic uncertainty would be 0 in all {u.McSamples} passes ({config.Engine} models have none); " +
+                "use mc_samples: 1 (the predictive entropy of the single pass)");
+        return options;
+    }
 
     private static void CheckDecision(ExperimentConfig config, LabelSchema schema)
     {
@@ -320,6 +328,7 @@ public sealed class Experiment
             var manifest = new ModelManifest
             {
                 Engine = Trainer.Engine, Task = schema.Kind.ToName(), Labels = schema.Labels, Cleaning = Config.Cleaning, Context = Config.Context,
+                Uncertainty = Config.Uncertainty,
             };
             var trainClock = Stopwatch.StartNew();
             var outcome = Trainer.Train(new TrainingRequest
@@ -360,11 +369,13 @@ public sealed class Experiment
 
             var originals = Dataset.Examples.ToDictionary(e => e.Id, e => e.Text);
             MetricReport? valReport = null, testReport = null;
+            ulong mcSeed = unchecked((ulong)Config.Seed);   // MC passes and the random rejection ranker (each derives its own stream)
             if (valScores is not null)
             {
                 var evaluation = Evaluator.Score("val", schema, val, valProbabilities!, thresholds,
                     calibrated is null ? null : CalibrationSummary.Compute(schema, valGold, valScores, predictor.Link, temperature, labelTemperatures));
-                Evaluator.Write(layout, schema, val, evaluation, val.Select(e => originals[e.Id]).ToArray());
+                evaluation = Evaluator.WithUncertainty(evaluation, predictor, val, Config.Uncertainty, mcSeed, log, packaged, ct);
+                Evaluator.Write(layout, schema, val, evaluation, val.Select(e => originals[e.Id]).ToArray(), mcSeed);
                 valReport = evaluation.Report;
             }
             if (test.Count > 0)
@@ -373,7 +384,8 @@ public sealed class Experiment
                 var testGold = test.Select(e => e.Labels).ToArray();
                 var evaluation = Evaluator.Score("test", schema, test, LinkFunction.Apply(testScores, predictor.Link, temperature, labelTemperatures), thresholds,
                     calibrated is null ? null : CalibrationSummary.Compute(schema, testGold, testScores, predictor.Link, temperature, labelTemperatures));
-                Evaluator.Write(layout, schema, test, evaluation, test.Select(e => originals[e.Id]).ToArray());
+                evaluation = Evaluator.WithUncertainty(evaluation, predictor, test, Config.Uncertainty, mcSeed, log, packaged, ct);
+                Evaluator.Write(layout, schema, test, evaluation, test.Select(e => originals[e.Id]).ToArray(), mcSeed);
                 testReport = evaluation.Report;
             }
             double evalSeconds = evalClock.Elapsed.TotalSeconds;

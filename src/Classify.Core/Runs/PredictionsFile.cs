@@ -4,6 +4,7 @@ using System.Text.Json;
 using Classify.Core.Data;
 using Classify.Core.IO;
 using Classify.Core.Labels;
+using Classify.Core.Uncertainty;
 
 namespace Classify.Core.Runs;
 
@@ -12,7 +13,8 @@ namespace Classify.Core.Runs;
 /// <c>p_&lt;label&gt;</c> column per label; above it a single <see cref="ProbabilitiesColumn"/> column holding, as a JSON
 /// object, the probabilities of the <see cref="TopProbabilities"/> most probable labels and of every gold and predicted
 /// label of the row (one column per label would make the file grow with rows × labels). Multilabel gold and pred join
-/// label names with <see cref="LabelSeparator"/>.
+/// label names with <see cref="LabelSeparator"/>. When the run estimated uncertainty, the
+/// <see cref="UncertaintyColumns"/> follow (in the sparse layout only the three per-example columns).
 /// </summary>
 public static class PredictionsFile
 {
@@ -31,23 +33,36 @@ public static class PredictionsFile
     /// <summary>True when a schema of <paramref name="labelCount"/> labels is written with the sparse <see cref="ProbabilitiesColumn"/>.</summary>
     public static bool IsSparse(int labelCount) => labelCount > DenseLimit;
 
-    /// <summary>Header for a schema.</summary>
-    public static string[] Header(LabelSchema schema) => IsSparse(schema.Count)
-        ? ["id", "text", "gold", "pred", ProbabilitiesColumn]
-        : ["id", "text", "gold", "pred", .. schema.Labels.Select(l => "p_" + l)];
+    /// <summary>Header for a schema, with the <see cref="UncertaintyColumns"/> when <paramref name="withUncertainty"/>.</summary>
+    public static string[] Header(LabelSchema schema, bool withUncertainty = false)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        bool sparse = IsSparse(schema.Count);
+        string[] header = sparse
+            ? ["id", "text", "gold", "pred", ProbabilitiesColumn]
+            : ["id", "text", "gold", "pred", .. schema.Labels.Select(l => "p_" + l)];
+        return withUncertainty ? [.. header, .. UncertaintyColumns.Header(schema, perLabel: !sparse)] : header;
+    }
 
-    /// <summary>Writes the file atomically. <paramref name="originalTexts"/> are shown instead of the cleaned texts when given.</summary>
+    /// <summary>
+    /// Writes the file atomically. <paramref name="originalTexts"/> are shown instead of the cleaned texts when given;
+    /// <paramref name="uncertainty"/> (one per example) adds the uncertainty columns.
+    /// </summary>
     public static void Write(string path, LabelSchema schema, IReadOnlyList<Example> examples, IReadOnlyList<int[]> predicted,
-        double[][] probabilities, IReadOnlyList<string>? originalTexts = null)
+        double[][] probabilities, IReadOnlyList<string>? originalTexts = null, IReadOnlyList<ExampleUncertainty>? uncertainty = null)
     {
         bool sparse = IsSparse(schema.Count);
+        if (uncertainty is not null && uncertainty.Count != examples.Count)
+            throw new ArgumentException($"{uncertainty.Count} uncertainties for {examples.Count} examples", nameof(uncertainty));
         // Label names as JSON strings, encoded once.
         var jsonNames = sparse ? schema.Labels.Select(l => JsonSerializer.Serialize(l, AtomicFile.JsonOptions)).ToArray() : null;
         AtomicFile.WriteText(path, w =>
         {
             var csv = new CsvWriter(w);
-            csv.WriteRow(Header(schema));
-            var row = new object?[sparse ? 5 : 4 + schema.Count];
+            var header = Header(schema, uncertainty is not null);
+            csv.WriteRow(header);
+            int fixedCount = sparse ? 5 : 4 + schema.Count;
+            var row = new object?[header.Length];
             for (int i = 0; i < examples.Count; i++)
             {
                 row[0] = examples[i].Id;
@@ -56,6 +71,7 @@ public static class PredictionsFile
                 row[3] = Join(schema, predicted[i]);
                 if (sparse) row[4] = SparseCell(jsonNames!, probabilities[i], examples[i].Labels, predicted[i]);
                 else for (int k = 0; k < schema.Count; k++) row[4 + k] = probabilities[i][k];
+                if (uncertainty is not null) UncertaintyColumns.Fill(uncertainty[i], row, fixedCount, perLabel: !sparse);
                 csv.WriteValues(row);
             }
         });

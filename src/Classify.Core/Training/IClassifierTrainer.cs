@@ -34,6 +34,13 @@ public interface IClassifierTrainer
 
     /// <summary>Trains. <see cref="TrainingRequest.Options"/> is what <see cref="ParseOptions"/> returned.</summary>
     TrainingOutcome Train(TrainingRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// False when no model these options train can have dropout (Monte-Carlo dropout, <c>uncertainty.mc_samples</c>
+    /// above 1, is then refused before training). The default is true; the trained model has the last word
+    /// (<see cref="IPredictor.HasDropout"/>).
+    /// </summary>
+    bool ModelsHaveDropout(object options) => true;
 }
 
 /// <summary>A trainer with typed options: the cast from <see cref="TrainingRequest.Options"/> is done once, here.</summary>
@@ -50,6 +57,11 @@ public abstract class ClassifierTrainer<TOptions> : IClassifierTrainer where TOp
     public abstract TrainingOutcome Train(TrainingRequest request, TOptions options, CancellationToken cancellationToken);
 
     object IClassifierTrainer.ParseOptions(ConfigReader section, LabelSchema schema) => ParseOptions(section, schema);
+
+    /// <summary>False when no model these options train can have dropout (see <see cref="IClassifierTrainer.ModelsHaveDropout"/>). The default is true.</summary>
+    public virtual bool ModelsHaveDropout(TOptions options) => true;
+
+    bool IClassifierTrainer.ModelsHaveDropout(object options) => ModelsHaveDropout((TOptions)options);
 
     /// <summary>Checks parsed options against the prepared split (see <see cref="IClassifierTrainer.CheckTrainingData"/>).</summary>
     public virtual void CheckTrainingData(TOptions options, LabelSchema schema, IReadOnlyList<Example> train, int validationCount, Action<string>? log) { }

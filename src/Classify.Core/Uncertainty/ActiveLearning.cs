@@ -232,19 +232,10 @@ public static class ActiveLearning
         public ScoredRow[] Score(IReadOnlyList<Example> rows, CancellationToken cancellationToken)
         {
             var inputs = rows.Select(e => new TextInput(e.Text, e.Context)).ToArray();
-            double[][][] probabilities;
-            if (Passes == 0)
-            {
-                probabilities = [_classifier.PredictProbabilities(inputs, _options.BatchSize, cancellationToken)];
-            }
-            else
-            {
-                var predictor = _classifier.Predictor;
-                var cleaned = inputs.Select(_classifier.Clean).ToArray();
-                var scores = predictor.PredictPasses(cleaned, Passes, _options.Seed, _options.McBatchSize, cancellationToken);
-                probabilities = scores.Select(pass => LinkFunction.Apply(pass, predictor.Link, predictor.Manifest.Temperature)).ToArray();
-            }
-            var uncertainty = UncertaintyCalculator.FromPasses(probabilities, _classifier.Schema.Kind);
+            var probabilities = _classifier.PredictProbabilities(inputs, _options.BatchSize, cancellationToken);
+            // The one estimate predict and eval use (passes through the package's temperatures, label temperatures included).
+            var passes = Passes == 0 ? UncertaintyOptions.SinglePass : new UncertaintyOptions { McSamples = Passes, McBatchSize = _options.McBatchSize };
+            var uncertainty = _classifier.PredictUncertainty(inputs, probabilities, passes, _options.Seed, cancellationToken);
             var schema = _classifier.Schema;
             var thresholds = _classifier.Manifest.Thresholds;
             var result = new ScoredRow[rows.Count];

@@ -23,6 +23,9 @@ public sealed class LinearTrainer : ClassifierTrainer<LinearOptions>
     /// <inheritdoc />
     public override string Engine => LinearPredictor.EngineName;
 
+    /// <summary>False: linear models have no dropout (their uncertainty is the single pass's predictive entropy).</summary>
+    public override bool ModelsHaveDropout(LinearOptions options) => false;
+
     /// <inheritdoc />
     public override LinearOptions ParseOptions(Core.Configuration.ConfigReader section, LabelSchema schema) => LinearOptions.Read(section, schema);
 

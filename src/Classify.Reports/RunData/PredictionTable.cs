@@ -123,7 +123,10 @@ internal sealed class PredictionTable
         for (int c = 0; c < fixedColumns.Length; c++)
             if (header.Count <= c || header[c] != fixedColumns[c])
                 throw new InputException($"column {c + 1} should be '{fixedColumns[c]}'", path, 1, header.Count > c ? header[c] : fixedColumns[c]);
-        bool sparse = header.Count == 5 && header[4] == PredictionsFile.ProbabilitiesColumn;
+        bool sparse = header.Count >= 5 && header[4] == PredictionsFile.ProbabilitiesColumn;
+        // The probability columns end where the uncertainty columns (if any) begin; those are not read here.
+        int end = header.Count;
+        while (end > 4 && Core.Uncertainty.UncertaintyColumns.IsUncertaintyColumn(header[end - 1])) end--;
         List<string> names;
         if (sparse)
         {
@@ -134,7 +137,7 @@ internal sealed class PredictionTable
         else
         {
             names = [];
-            for (int c = 4; c < header.Count; c++)
+            for (int c = 4; c < end; c++)
             {
                 if (!header[c].StartsWith("p_", StringComparison.Ordinal))
                     throw new InputException($"probability columns must be named p_<label> (or one '{PredictionsFile.ProbabilitiesColumn}' column)", path, 1, header[c]);

@@ -89,6 +89,9 @@ public sealed class TransformerPredictor : IMultiPassPredictor
     /// <summary>Tokenization, padding and the batched scoring loop.</summary>
     internal ClassifierInputs Inputs { get; }
 
+    /// <summary>True when some dropout probability of the model's config is above 0 (otherwise every dropout pass is the deterministic one).</summary>
+    public bool HasDropout => ModelDropout.Any(Model.Config);
+
     /// <summary>
     /// Loads a model folder. <paramref name="manifest"/> is the folder's <c>classify.json</c> when it has one (read here
     /// when null and present); without one the manifest is synthesised from <c>config.json</c>

@@ -24,8 +24,12 @@ public sealed class InterruptedTransformerRunTests : IDisposable
     private string CheckpointsDir => Path.Combine(Probe.RunDir, "checkpoints");
     private Dictionary<string, string?> Environment => new() { ["CLASSIFY_CACHE"] = _ws.PathOf("cache") };
 
-    private string Config() => _ws.Write("tx.yaml", TinyTransformer.Config(Name, MaxSteps,
-        "per_device_eval_batch_size: 64", "eval_strategy: steps", "eval_steps: 5", "save_steps: 5", "logging_steps: 5"));
+    private string Config() => _ws.Write("tx.yaml", ScratchTransformer.Config(Name, MaxSteps, transformerExtra: """
+          eval_strategy: steps
+          eval_steps: 5
+          save_steps: 5
+          logging_steps: 5
+        """));
 
     private (CliResult Result, int Pid) TrainAndStopWhen(Func<bool> moment, Action<System.Diagnostics.Process> stop) =>
         RunProbe.RunAndStopWhen(["train", "--config", Config(), "--runs-dir", _ws.RunsDir], moment, stop, environment: Environment);

@@ -32,7 +32,7 @@ public sealed class PredictCommandTests(TrainedTweetsModel model) : IDisposable
         foreach (var line in lines)
         {
             var o = JsonNode.Parse(line)!.AsObject();
-            Assert.Equal(new[] { "labels", "probabilities", "text" }, o.Select(kv => kv.Key).Order());
+            Assert.Equal(new[] { "labels", "probabilities", "text", "uncertainty" }, o.Select(kv => kv.Key).Order());
             var labels = o["labels"]!.AsArray().Select(n => (string?)n).ToArray();
             var probabilities = o["probabilities"]!.AsObject().ToDictionary(kv => kv.Key, kv => (double)kv.Value!);
             Assert.Equal(Labels, probabilities.Keys.Order());
@@ -59,11 +59,12 @@ public sealed class PredictCommandTests(TrainedTweetsModel model) : IDisposable
         var output = _ws.PathOf("scored.csv");
         CliRunner.Ok("predict", "--model", model.ModelDir, "--input", input, "--output", output, "--id-col", "textID", "--batch-size", "16");
         var table = CsvTable.Read(output);
-        Assert.Equal(new[] { "id", "text", "labels", "p_negative", "p_neutral", "p_positive" }, table.Header);
+        Assert.Equal(new[] { "id", "text", "labels", "p_negative", "p_neutral", "p_positive", "predictive_entropy", "aleatoric", "epistemic",
+            "std_negative", "std_neutral", "std_positive" }, table.Header);
         Assert.Equal(120, table.Rows.Count);
         Assert.Equal(DataSlices.TweetRows(120).Select(t => t.Id), table.Column("id"));
         Assert.All(table.Rows, r => Assert.Contains(r[2], Labels));
-        Assert.All(table.Rows, r => Assert.Equal(1.0, Enumerable.Range(3, r.Count - 3).Sum(i => double.Parse(r[i]!, System.Globalization.CultureInfo.InvariantCulture)), 9));
+        Assert.All(table.Rows, r => Assert.Equal(1.0, Enumerable.Range(3, Labels.Length).Sum(i => double.Parse(r[i]!, System.Globalization.CultureInfo.InvariantCulture)), 9));
     }
 
     [Fact]
@@ -77,7 +78,7 @@ public sealed class PredictCommandTests(TrainedTweetsModel model) : IDisposable
         for (int i = 0; i < lines.Length; i++)
         {
             var o = JsonNode.Parse(lines[i])!.AsObject();
-            Assert.Equal(new[] { "id", "labels", "probabilities", "text" }, o.Select(kv => kv.Key).Order());
+            Assert.Equal(new[] { "id", "labels", "probabilities", "text", "uncertainty" }, o.Select(kv => kv.Key).Order());
             Assert.Equal((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), (string?)o["id"]);   // no --id-col: the row number
             Assert.Equal(1.0, o["probabilities"]!.AsObject().Sum(kv => (double)kv.Value!), 9);
         }

@@ -49,8 +49,11 @@ public sealed class SuggestCommandTests(TrainedTweetsModel model) : IDisposable
             Assert.Equal(texts[row[1]!], row[2] ?? "");
         var scored = _ws.PathOf("scored.csv");
         CliRunner.Ok("predict", "--model", model.ModelDir, "--input", DataSlices.TweetsTest, "--id-col", "textID", "--output", scored);
-        var all = CsvTable.Read(scored).Rows.Select(Cells)
-            .Select(r => (Id: r[0]!, Entropy: Entropy.Categorical(r.Skip(3).Select(D).ToArray()))).ToList();
+        var predicted = CsvTable.Read(scored);
+        var probabilityColumns = Labels.Select(l => predicted.Header.IndexOf("p_" + l)).ToArray();
+        Assert.DoesNotContain(-1, probabilityColumns);
+        var all = predicted.Rows.Select(Cells)
+            .Select(r => (Id: r[0]!, Entropy: Entropy.Categorical(probabilityColumns.Select(c => D(r[c])).ToArray()))).ToList();
         var expected = all.Select((x, i) => (x.Id, x.Entropy, i)).OrderByDescending(x => x.Entropy).ThenBy(x => x.i).Take(25).Select(x => x.Id);
         Assert.Equal(expected, table.Column("id"));
         foreach (var row in table.Rows.Select(Cells))
@@ -180,7 +183,7 @@ public sealed class SuggestCommandTests(TrainedTweetsModel model) : IDisposable
     public void Epistemic_on_a_small_transformer_ranks_by_mutual_information_over_dropout_passes()
     {
         // A BERT-tiny from scratch, trained for a few steps (child process: the scratch model is cached in the workspace).
-        var config = _ws.Write("tx.yaml", TinyTransformer.Config("tx", maxSteps: 5));
+        var config = _ws.Write("tx.yaml", ScratchTransformer.Config("tx", maxSteps: 5));
         var train = CliRunner.RunProcess(["train", "--config", config, "--runs-dir", _ws.RunsDir, "--no-report"], timeout: TimeSpan.FromMinutes(3),
             environment: new Dictionary<string, string?> { ["CLASSIFY_CACHE"] = _ws.PathOf("cache") });
         Assert.True(train.ExitCode == 0, train.ToString());

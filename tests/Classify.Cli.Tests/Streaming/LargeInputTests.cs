@@ -57,7 +57,7 @@ public sealed class LargeInputTests(TrainedTweetsModel model) : IDisposable
         clock.Stop();
         Assert.Equal(rows + 1, CountLines(output));   // the texts hold no newlines, so lines = header + rows
         using var reader = new StreamReader(output);
-        Assert.Equal("id,text,labels,p_negative,p_neutral,p_positive", reader.ReadLine());
+        Assert.Equal("id,text,labels,p_negative,p_neutral,p_positive,predictive_entropy,aleatoric,epistemic,std_negative,std_neutral,std_positive", reader.ReadLine());
         Assert.StartsWith("r0,", reader.ReadLine());
         Console.WriteLine($"10 MB, {rows:N0} rows scored in {clock.Elapsed.TotalSeconds:0.0} s");
     }

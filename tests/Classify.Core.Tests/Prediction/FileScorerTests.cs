@@ -46,14 +46,14 @@ public sealed class FileScorerTests : IDisposable
     }
 
     [Fact]
-    public void Csv_output_has_a_probability_column_per_label()
+    public void Csv_output_has_a_probability_column_per_label_then_the_uncertainty_columns()
     {
         using var classifier = Classifier();
         var input = _dir.Write("in.csv", "text\ngood\nbad\nmeh\n");
         var output = Path.Combine(_dir.Path, "out.csv");
         FileScorer.Score(classifier, input, output);
         var lines = File.ReadAllLines(output);
-        Assert.Equal("id,text,labels,p_neg,p_pos", lines[0]);
+        Assert.Equal("id,text,labels,p_neg,p_pos,predictive_entropy,aleatoric,epistemic,std_neg,std_pos", lines[0]);
         Assert.Equal(4, lines.Length);
     }
 
