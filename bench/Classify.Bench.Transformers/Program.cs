@@ -227,8 +227,8 @@ static void Gemm(BenchOptions o)
 
 // MC dropout's cost: N dropout passes through PredictPasses (rows × passes fused into forwards of --mc-batch-size
 // rows, and once more with forwards of --batch-size rows, the deterministic path's size) against N deterministic
-// passes (PredictScores, batches of --batch-size) of the same tweets, on a scratch model with a random head. The
-// three are timed in turn within each iteration, so a change of load on the shared machine hits all of them; the
+// passes (PredictScores, batches of --batch-size, and for reference batches of --mc-batch-size) of the same tweets,
+// on a scratch model with a random head. The four are timed in turn within each iteration, so a change of load on the shared machine hits all of them; the
 // median iteration is reported, wall and process CPU time.
 static void McDropout(BenchOptions o, string[] args)
 {
@@ -240,6 +240,7 @@ static void McDropout(BenchOptions o, string[] args)
     set_num_threads(o.Threads);
     var folder = ScratchClassifier(model);
     using var predictor = TransformerPredictor.Load(folder, options: new TransformerPredictorOptions { BatchSize = batch, MaxLength = 128, Threads = o.Threads });
+    using var large = TransformerPredictor.Load(folder, options: new TransformerPredictorOptions { BatchSize = mcBatch, MaxLength = 128, Threads = o.Threads });
     var root = BenchSupport.FindRepoRoot();
     var texts = BenchSupport.ReadTextColumn(Path.Combine(root, "..", "shared", "data", "tweet-sentiment-extraction", "train.csv"))
         .Take(rows).Select(t => new TextInput(t)).ToArray();
@@ -251,6 +252,11 @@ static void McDropout(BenchOptions o, string[] args)
         ($"{passes} deterministic passes (batches of {batch})", () => { for (int k = 0; k < passes; k++) predictor.PredictScores(texts); }),
         ($"{passes} dropout passes fused, --mc-batch-size {mcBatch}", () => predictor.PredictPasses(texts, passes, seed: 1, mcBatch)),
         ($"{passes} dropout passes fused, --mc-batch-size {batch}", () => predictor.PredictPasses(texts, passes, seed: 1, batch)),
+        // The deterministic pass with forwards as large as the fused ones: what the forward size alone costs.
+        ($"{passes} deterministic passes (batches of {mcBatch})", () =>
+        {
+            for (int k = 0; k < passes; k++) large.PredictScores(texts);
+        }),
     };
     for (int i = 0; i < warmup; i++) foreach (var side in sides) side.Run();
     var times = sides.Select(_ => new List<(double Wall, double Cpu)>()).ToArray();
