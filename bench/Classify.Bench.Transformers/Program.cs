@@ -4,6 +4,9 @@
 //   prepare-tweets <ids.json> [count]     tokenize the first <count> (2048) tweets with bert-base-uncased (max_length 128)
 //   run <ids.json> <results.json> [--threads 2] [--iterations 5] [--warmup 2] [--pad128-tweets 128]
 //   gemm [--threads 2] [--iterations 20]  fp32 matmul GFLOP/s (wall and process CPU time); bench/torch/gemm_bench.py is the PyTorch side
+//   mc-dropout [--model bert-mini] [--passes 10] [--rows 256] [--batch-size 32] [--mc-batch-size 320] [--threads 2] [--iterations 5] [--warmup 1]
+//                                         N Monte-Carlo-dropout passes fused (MonteCarloDropout.PredictPasses) vs N deterministic
+//                                         passes of the same tweets; prints a Markdown section for docs/benchmarks.md
 //
 // Model: a randomly initialised BERT-base (scratch:bert-base — 12 layers, hidden 768, 12 heads, fp32, 2 labels).
 // Measured: inference sentences/s at 32×128 and 32×32, training samples/s at 16×64 (forward + backward + AdamW),
@@ -32,8 +35,11 @@ switch (command)
     case "gemm":
         Gemm(options);
         break;
+    case "mc-dropout":
+        McDropout(options, args);
+        break;
     default:
-        Console.Error.WriteLine("usage: prepare-tweets <ids.json> [--count 2048] | run <ids.json> <results.json> [--threads 2] [--iterations 5] [--warmup 2] [--pad128-tweets 128] | gemm [--threads 2] [--iterations 20]");
+        Console.Error.WriteLine("usage: prepare-tweets <ids.json> [--count 2048] | run <ids.json> <results.json> [--threads 2] [--iterations 5] [--warmup 2] [--pad128-tweets 128] | gemm [--threads 2] [--iterations 20] | mc-dropout [--model bert-mini] [--passes 10] [--rows 256] [--batch-size 32] [--mc-batch-size N] [--threads 2] [--iterations 5] [--warmup 1]");
         return 2;
 }
 return 0;
@@ -219,6 +225,88 @@ static void Gemm(BenchOptions o)
     }
 }
 
+// MC dropout's cost: N dropout passes through PredictPasses (rows × passes fused into forwards of --mc-batch-size
+// rows, and once more with forwards of --batch-size rows, the deterministic path's size) against N deterministic
+// passes (PredictScores, batches of --batch-size, and for reference batches of --mc-batch-size) of the same tweets,
+// on a scratch model with a random head. The four are timed in turn within each iteration, so a change of load on the shared machine hits all of them; the
+// median iteration is reported, wall and process CPU time.
+static void McDropout(BenchOptions o, string[] args)
+{
+    string model = o.Model ?? "bert-mini";
+    int passes = o.Passes, rows = o.Rows, batch = o.BatchSize, mcBatch = o.McBatchSize ?? o.BatchSize * o.Passes;
+    int warmup = o.WarmupGiven ? o.Warmup : 1;
+    string loadBefore = File.ReadAllText("/proc/loadavg").Split(' ')[..3] is var l ? string.Join(" ", l) : "";
+    TorchRuntime.EnsureInitialized(o.Threads);
+    set_num_threads(o.Threads);
+    var folder = ScratchClassifier(model);
+    using var predictor = TransformerPredictor.Load(folder, options: new TransformerPredictorOptions { BatchSize = batch, MaxLength = 128, Threads = o.Threads });
+    using var large = TransformerPredictor.Load(folder, options: new TransformerPredictorOptions { BatchSize = mcBatch, MaxLength = 128, Threads = o.Threads });
+    var root = BenchSupport.FindRepoRoot();
+    var texts = BenchSupport.ReadTextColumn(Path.Combine(root, "..", "shared", "data", "tweet-sentiment-extraction", "train.csv"))
+        .Take(rows).Select(t => new TextInput(t)).ToArray();
+    var copies = Enumerable.Range(0, passes).SelectMany(_ => texts).ToArray();
+    var tokens = texts.Average(t => predictor.Tokenizer.Encode(t.Text, null,
+        new EncodeOptions { MaxLength = predictor.MaxLength, Truncation = TruncationStrategy.LongestFirst }).InputIds.Length);
+
+    var sides = new (string Name, Action Run)[]
+    {
+        ($"{passes} deterministic passes (batches of {batch})", () => { for (int k = 0; k < passes; k++) predictor.PredictScores(texts); }),
+        ($"{passes} dropout passes fused, --mc-batch-size {mcBatch}", () => predictor.PredictPasses(texts, passes, seed: 1, mcBatch)),
+        ($"{passes} dropout passes fused, --mc-batch-size {batch}", () => predictor.PredictPasses(texts, passes, seed: 1, batch)),
+        // Reference for the forward size alone: one deterministic pass over N copies of every tweet in batches of
+        // --mc-batch-size (the length sort keeps copies together, so each forward is padded as the fused one is).
+        ($"deterministic, {passes} copies of each row in batches of {mcBatch}", () => large.PredictScores(copies)),
+    };
+    for (int i = 0; i < warmup; i++) foreach (var side in sides) side.Run();
+    var times = sides.Select(_ => new List<(double Wall, double Cpu)>()).ToArray();
+    for (int i = 0; i < o.Iterations; i++)
+        for (int s = 0; s < sides.Length; s++)
+        {
+            GC.Collect();
+            var clock = Clock.Start();
+            sides[s].Run();
+            times[s].Add((clock.Wall, clock.Cpu));
+        }
+    static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+    var wall = times.Select(t => Median(t.Select(x => x.Wall))).ToArray();
+    var cpu = times.Select(t => Median(t.Select(x => x.Cpu))).ToArray();
+    string loadAfter = string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ')[..3]);
+    var cpuName = File.ReadLines("/proc/cpuinfo").FirstOrDefault(x => x.StartsWith("model name"))?.Split(':', 2)[1].Trim() ?? "?";
+
+    Console.WriteLine($"## MC dropout: {passes} fused passes vs {passes} deterministic passes ({DateTime.UtcNow:yyyy-MM-dd})");
+    Console.WriteLine();
+    Console.WriteLine($"`dotnet run -c Release --project bench/Classify.Bench.Transformers -- mc-dropout {string.Join(' ', args.Skip(1))}`");
+    Console.WriteLine($"on {Environment.ProcessorCount} cores ({cpuName}), {get_num_threads()} torch threads, TorchSharp " +
+                      $"{typeof(TorchSharp.torch).Assembly.GetName().Version}; load average {loadBefore} before, {loadAfter} after. Model " +
+                      $"scratch:{model} with a random head (dropout 0.1), the first {texts.Length} tweets ({tokens:F1} tokens on average), " +
+                      $"median of {o.Iterations} iterations after {warmup} warm-up.");
+    Console.WriteLine();
+    Console.WriteLine("| run | wall s | CPU s | wall / deterministic | CPU / deterministic |");
+    Console.WriteLine("|---|---:|---:|---:|---:|");
+    for (int s = 0; s < sides.Length; s++)
+        Console.WriteLine($"| {sides[s].Name} | {wall[s]:F3} | {cpu[s]:F3} | {wall[s] / wall[0]:F2} | {cpu[s] / cpu[0]:F2} |");
+}
+
+// A scratch encoder with a classification head (scratch folders hold the encoder only), all drawn from seed 0, in a
+// folder of its own: a predictor loads it like a fine-tuned model.
+static string ScratchClassifier(string model)
+{
+    var cache = Path.Combine(Path.GetTempPath(), "classify-bench-scratch");
+    var encoder = ScratchModels.Create($"scratch:{model}", cache, seed: 0);
+    var folder = Path.Combine(cache, $"{model}-classifier-seed0");
+    if (File.Exists(Path.Combine(folder, "model.safetensors"))) return folder;
+    using (var generator = new Generator(0))
+    using (var classifier = AutoModelForSequenceClassification.FromConfig(PretrainedConfig.Load(encoder), generator: generator))
+        classifier.SavePretrained(folder);
+    foreach (var file in Directory.GetFiles(encoder).Where(f => !f.EndsWith(".safetensors") && !f.EndsWith("config.json")))
+        File.Copy(file, Path.Combine(folder, Path.GetFileName(file)), overwrite: true);
+    return folder;
+}
+
 static PreTrainedTokenizer BertBaseTokenizer()
 {
     var dir = Path.Combine(Path.GetTempPath(), "classify-bench-tokenizer", "bert-base-uncased");
@@ -254,7 +342,12 @@ static BenchOptions ParseOptions(string[] args)
         {
             case "--threads": o.Threads = int.Parse(args[++i]); break;
             case "--iterations": o.Iterations = int.Parse(args[++i]); o.IterationsGiven = true; break;
-            case "--warmup": o.Warmup = int.Parse(args[++i]); break;
+            case "--warmup": o.Warmup = int.Parse(args[++i]); o.WarmupGiven = true; break;
+            case "--model": o.Model = args[++i]; break;
+            case "--passes": o.Passes = int.Parse(args[++i]); break;
+            case "--rows": o.Rows = int.Parse(args[++i]); break;
+            case "--batch-size": o.BatchSize = int.Parse(args[++i]); break;
+            case "--mc-batch-size": o.McBatchSize = int.Parse(args[++i]); break;
             case "--count": o.Count = int.Parse(args[++i]); break;
             case "--pad128-tweets": o.Pad128Tweets = int.Parse(args[++i]); break;
             default: o.Positional.Add(args[i]); break;
@@ -271,5 +364,11 @@ sealed class BenchOptions
     public int Warmup { get; set; } = 2;
     public int Count { get; set; } = 2048;
     public int Pad128Tweets { get; set; } = 128;
+    public bool WarmupGiven { get; set; }
+    public string? Model { get; set; }
+    public int Passes { get; set; } = 10;
+    public int Rows { get; set; } = 256;
+    public int BatchSize { get; set; } = 32;
+    public int? McBatchSize { get; set; }
     public List<string> Positional { get; } = [];
 }

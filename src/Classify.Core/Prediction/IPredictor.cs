@@ -26,7 +26,9 @@ public readonly record struct ForwardMode
     /// <summary>The evaluation-mode pass.</summary>
     public static ForwardMode Deterministic => default;
 
-    /// <summary>A pass with dropout active, reproducible for a given seed and input order.</summary>
+    /// <summary>
+    /// A pass with dropout active, reproducible for a given seed. Several passes: <see cref="MonteCarloDropout.PredictPasses"/>.
+    /// </summary>
     public static ForwardMode WithDropout(ulong seed) => new() { Dropout = true, Seed = seed };
 }
 
@@ -45,7 +47,10 @@ public interface IPredictor : IDisposable
     /// <summary>How this model's scores become probabilities.</summary>
     ScoreLink Link { get; }
 
-    /// <summary>True when the engine can run stochastic passes (<see cref="ForwardMode.Dropout"/>) for Monte-Carlo dropout.</summary>
+    /// <summary>
+    /// True when the engine can run stochastic passes (<see cref="ForwardMode.Dropout"/>) for Monte-Carlo dropout
+    /// (<see cref="MonteCarloDropout.PredictPasses"/>; an engine that can fuse passes also implements <see cref="IMultiPassPredictor"/>).
+    /// </summary>
     bool SupportsDropout { get; }
 
     /// <summary>

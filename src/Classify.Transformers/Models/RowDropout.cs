@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Classify.Core.Randomness;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -74,7 +75,13 @@ internal sealed class RowDropout
         if (x.shape[0] != _rows.Length) throw new InvalidOperationException($"a dropout site saw {x.shape[0]} rows; the plan has {_rows.Length}");
         if (p >= 1) return zeros_like(x);
         var shape = x.shape;
-        var mask = new float[x.numel()];
+        if (x.numel() > int.MaxValue / sizeof(float))
+            throw new InvalidOperationException($"a dropout mask of {x.numel():N0} values is too large; use fewer rows per forward pass");
+        // Drawn straight into the tensor's memory, each element written once (padding gets 0): a managed buffer per
+        // site would be a large-object allocation per layer, and the collections it triggers let finalizers free
+        // TorchSharp's implicit Scalars while libtorch still reads them (a crash seen under that load).
+        using var maskTensor = empty(shape, ScalarType.Float32);
+        var mask = MemoryMarshal.Cast<byte, float>(maskTensor.bytes);
         // Keep when 32 uniform bits are at least p·2³²: P(keep) = 1 − p to within 2⁻³².
         uint threshold = (uint)Math.Min(uint.MaxValue, Math.Round(p * 4294967296.0));
         float keep = (float)(1.0 / (1.0 - p));
@@ -83,14 +90,19 @@ internal sealed class RowDropout
             case 2:   // [batch, hidden]: the pooled state
             {
                 int width = (int)shape[1];
-                for (int b = 0; b < _rows.Length; b++) Fill(mask.AsSpan(b * width, width), _rows[b], threshold, keep);
+                for (int b = 0; b < _rows.Length; b++) Fill(mask.Slice(b * width, width), _rows[b], threshold, keep);
                 break;
             }
             case 3:   // [batch, seq, hidden]: real positions only
             {
                 CheckSequence(shape[1]);
                 int width = (int)shape[2], rowSize = _sequenceLength * width;
-                for (int b = 0; b < _rows.Length; b++) Fill(mask.AsSpan(b * rowSize, _lengths[b] * width), _rows[b], threshold, keep);
+                for (int b = 0; b < _rows.Length; b++)
+                {
+                    var row = mask.Slice(b * rowSize, rowSize);
+                    Fill(row[..(_lengths[b] * width)], _rows[b], threshold, keep);
+                    row[(_lengths[b] * width)..].Clear();
+                }
                 break;
             }
             case 4:   // [batch, heads, query, key]: real queries × real keys of each head
@@ -99,15 +111,24 @@ internal sealed class RowDropout
                 CheckSequence(shape[3]);
                 int heads = (int)shape[1], s = _sequenceLength;
                 for (int b = 0; b < _rows.Length; b++)
+                {
+                    int length = _lengths[b];
                     for (int h = 0; h < heads; h++)
-                        for (int q = 0; q < _lengths[b]; q++)
-                            Fill(mask.AsSpan(((b * heads + h) * s + q) * s, _lengths[b]), _rows[b], threshold, keep);
+                    {
+                        var head = mask.Slice((b * heads + h) * s * s, s * s);
+                        for (int q = 0; q < length; q++)
+                        {
+                            Fill(head.Slice(q * s, length), _rows[b], threshold, keep);
+                            head.Slice(q * s + length, s - length).Clear();
+                        }
+                        head[(length * s)..].Clear();
+                    }
+                }
                 break;
             }
             default:
                 throw new InvalidOperationException($"no per-row dropout rule for a tensor of rank {x.dim()}");
         }
-        using var maskTensor = tensor(mask, shape);
         return x.dtype == ScalarType.Float32 ? x.mul(maskTensor) : x.mul(maskTensor.to_type(x.dtype));
     }
 
