@@ -32,7 +32,7 @@ internal sealed class SuggestCommand : ICommandFactory
             Description = $"Monte Carlo dropout passes per row ({SuggestionOptions.MinMcSamples}–{MonteCarloDropout.MaxPasses}); " +
                           $"default {SuggestionOptions.DefaultMcSamples} for epistemic, one deterministic pass otherwise.",
         };
-        var mcBatchSize = new Option<int>("--mc-batch-size") { Description = "Most (row, pass) pairs in one dropout forward pass.", DefaultValueFactory = _ => 4096 };
+        var mcBatchSize = new Option<int>("--mc-batch-size") { Description = "Most (row, pass) pairs in one dropout forward pass.", DefaultValueFactory = _ => Core.Uncertainty.UncertaintyOptions.DefaultMcBatchSize };
         var batchSize = new Option<int>("--batch-size") { Description = "Rows read and scored at a time (memory: k + batch size rows).", DefaultValueFactory = _ => 256 };
 
         var command = new Command("suggest", "Active learning: rank unlabelled texts for human coders, most informative first.")

@@ -52,7 +52,7 @@ public sealed record SuggestionOptions
     public int? McSamples { get; init; }
 
     /// <summary>The most (row, pass) pairs one dropout forward pass may hold (see <see cref="MonteCarloDropout.PredictPasses"/>).</summary>
-    public int McBatchSize { get; init; } = 4096;
+    public int McBatchSize { get; init; } = UncertaintyOptions.DefaultMcBatchSize;
 
     /// <summary>Seed of the dropout passes and of the random strategy.</summary>
     public ulong Seed { get; init; } = 42;
