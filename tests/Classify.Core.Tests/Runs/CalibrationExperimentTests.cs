@@ -45,18 +45,7 @@ public sealed class CalibrationExperimentTests : IDisposable
     private ExperimentConfig Config(string extra, Func<int, string>? split = null)
     {
         var data = WriteReviews(split);
-        var path = _dir.Write("exp.yaml",
-            $"""
-             name: nb
-             runs_dir: {RunsDir}
-             engine: naive_bayes
-             data:
-               path: {data}
-               id_col: id
-               labels: [neg, pos]
-               {(split is null ? "" : "split_col: split")}
-             {extra}
-             """);
+        var path = _dir.Write("exp.yaml", NaiveBayesConfig.Yaml(RunsDir, data, extra, splitColumn: split is not null));
         return ExperimentConfig.Load(path);
     }
 

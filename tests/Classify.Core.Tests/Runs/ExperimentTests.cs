@@ -38,18 +38,7 @@ public sealed class ExperimentTests : IDisposable
     private string WriteConfig(string engineSection, string extra = "")
     {
         var data = WriteReviews();
-        return _dir.Write("exp.yaml",
-            $"""
-             name: nb
-             runs_dir: {RunsDir}
-             engine: naive_bayes
-             data:
-               path: {data}
-               id_col: id
-               labels: [neg, pos]
-             {extra}
-             {engineSection}
-             """);
+        return _dir.Write("exp.yaml", NaiveBayesConfig.Yaml(RunsDir, data, $"{extra}\n{engineSection}"));
     }
 
     [Fact]

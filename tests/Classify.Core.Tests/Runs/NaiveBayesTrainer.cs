@@ -9,6 +9,24 @@ namespace Classify.Core.Tests.Runs;
 /// <summary>Options of the test engine: Laplace smoothing.</summary>
 internal sealed record NaiveBayesOptions(double Alpha);
 
+/// <summary>The experiment config the Naive Bayes tests share: the run <c>nb</c> on a two-label reviews file.</summary>
+internal static class NaiveBayesConfig
+{
+    /// <summary>YAML for <paramref name="data"/> (columns id, text, label and, with <paramref name="splitColumn"/>, split) plus <paramref name="extra"/> sections.</summary>
+    public static string Yaml(string runsDir, string data, string extra, bool splitColumn = false) =>
+        $"""
+         name: nb
+         runs_dir: {runsDir}
+         engine: naive_bayes
+         data:
+           path: {data}
+           id_col: id
+           labels: [neg, pos]
+           {(splitColumn ? "split_col: split" : "")}
+         {extra}
+         """;
+}
+
 /// <summary>
 /// A small real engine for testing the experiment without Classify.Linear: multinomial naive Bayes over lower-cased words
 /// (single-label), scores = log prior + Σ log likelihood, softmax link. Counts what the experiment asks of it.
