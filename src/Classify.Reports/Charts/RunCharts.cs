@@ -76,6 +76,7 @@ public static class RunCharts
                 jobs.Add(() => Roc(predictions, split));
                 jobs.Add(() => PrecisionRecall(predictions, split));
             }
+            jobs.AddRange(UncertaintyCharts.Jobs(run, split));
         }
         if (run.Log is { } log && LineCharts.TrainingPanels(log).Count > 0) jobs.Add(() => TrainingCurves(log));
         return jobs;
