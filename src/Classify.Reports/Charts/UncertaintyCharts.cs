@@ -99,8 +99,10 @@ public static class UncertaintyCharts
     private static Plot Histogram(string quantity, double[] values, bool[] correct, string split)
     {
         var plot = ChartKit.NewPlot($"{quantity} ({split})", $"{quantity} (nats)", "% of the group");
-        double max = values.Length == 0 ? 1 : Math.Max(values.Max(), 1e-9);
-        double width = max / Bins;
+        // Bins span the observed range (multi-label entropies sum over labels and sit far from 0).
+        double min = values.Length == 0 ? 0 : values.Min(), max = values.Length == 0 ? 1 : values.Max();
+        if (max - min < 1e-9) max = min + 1e-9;
+        double width = (max - min) / Bins;
         for (int g = 0; g < 2; g++)
         {
             bool wanted = g == 0;
@@ -109,7 +111,7 @@ public static class UncertaintyCharts
             for (int i = 0; i < values.Length; i++)
             {
                 if (correct[i] != wanted) continue;
-                counts[Math.Min(Bins - 1, (int)(values[i] / width))]++;
+                counts[Math.Clamp((int)((values[i] - min) / width), 0, Bins - 1)]++;
                 total++;
             }
             // A step outline per group so the two overlap legibly.
@@ -118,8 +120,8 @@ public static class UncertaintyCharts
             for (int b = 0; b < Bins; b++)
             {
                 double share = total == 0 ? 0 : 100 * counts[b] / total;
-                xs.Add(b * width); ys.Add(share);
-                xs.Add((b + 1) * width); ys.Add(share);
+                xs.Add(min + b * width); ys.Add(share);
+                xs.Add(min + (b + 1) * width); ys.Add(share);
             }
             var line = plot.Add.ScatterLine(xs.ToArray(), ys.ToArray());
             line.Color = wanted ? ChartKit.SeriesColor(2, 10) : ChartKit.SeriesColor(3, 10);
