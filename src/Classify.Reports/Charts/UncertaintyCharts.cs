@@ -67,14 +67,15 @@ public static class UncertaintyCharts
         {
             var c = curves[i];
             var line = plot.Add.ScatterLine(c.Points.Select(x => x.RejectedFraction).ToArray(), c.Points.Select(x => x.Metrics[0]).ToArray());
-            line.Color = ChartKit.SeriesColor(i, curves.Count);
-            line.LineWidth = 2.2f;
-            line.MarkerSize = 4;
-            line.LinePattern = c.Ranker is RejectionRanker.Random or RejectionRanker.Oracle ? LinePattern.Dashed : LinePattern.Solid;
+            // The two references in grey and black, thinner and without markers (a dash pattern is not supported by Skia's SVG backend).
+            bool reference = c.Ranker is RejectionRanker.Random or RejectionRanker.Oracle;
+            line.Color = c.Ranker == RejectionRanker.Random ? Colors.Gray : c.Ranker == RejectionRanker.Oracle ? Colors.Black : ChartKit.SeriesColor(i, curves.Count);
+            line.LineWidth = reference ? 1.5f : 2.2f;
+            line.MarkerSize = reference ? 0 : 4;
             line.LegendText = $"{c.Ranker.ToName()} (AURC {c.Aurc.ToString("0.0000", CultureInfo.InvariantCulture)})";
         }
         plot.Legend.IsVisible = true;
-        plot.Legend.Alignment = Alignment.LowerRight;
+        plot.Legend.Alignment = Alignment.UpperLeft; // the curves start low on the left and rise
         plot.Axes.SetLimitsX(0, RejectionCurves.RejectedFractions[^1]);
         return plot;
     }

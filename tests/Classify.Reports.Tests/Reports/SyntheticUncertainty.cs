@@ -39,7 +39,7 @@ internal static class SyntheticUncertainty
                     for (int j = 0; j < k; j++)
                     {
                         double q = Math.Clamp(p.Probability(i, j), 1e-6, 1 - 1e-6);
-                        double noise = passes == 1 ? 0 : 0.8 * (1 - Math.Abs(2 * q - 1)) * Gaussian(rng);
+                        double noise = passes == 1 ? 0 : 0.8 * (1 - Math.Abs(2 * q - 1)) * SyntheticRun.Gaussian(rng);
                         row[j] = multilabel ? 1 / (1 + Math.Exp(-(Math.Log(q / (1 - q)) + noise))) : Math.Exp(Math.Log(q) + noise);
                     }
                     if (!multilabel)
@@ -87,7 +87,4 @@ internal static class SyntheticUncertainty
             }
         }
     }
-
-    private static double Gaussian(Random rng) =>
-        Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 }
