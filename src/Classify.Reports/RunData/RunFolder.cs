@@ -24,7 +24,7 @@ internal sealed class RunFolder
     public IReadOnlyDictionary<string, SplitMetrics> Metrics { get; private init; } = new Dictionary<string, SplitMetrics>();
     /// <summary>Predictions per split present on disk.</summary>
     public IReadOnlyDictionary<string, PredictionTable> Predictions { get; private init; } = new Dictionary<string, PredictionTable>();
-    /// <summary>metrics/rejection_&lt;split&gt;.csv per split present on disk (runs before rejection curves have none).</summary>
+    /// <summary>metrics/rejection_&lt;split&gt;.csv per split present on disk, read along with the predictions (runs before rejection curves have none).</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<RejectionCurveSet>> Rejection { get; private init; } = new Dictionary<string, IReadOnlyList<RejectionCurveSet>>();
     /// <summary>log.jsonl, or null (linear runs have none).</summary>
     public TrainingLog? Log { get; private init; }
@@ -93,8 +93,9 @@ internal sealed class RunFolder
                 if (File.Exists(layout.Predictions(split))) predictions[split] = PredictionTable.Load(layout.Predictions(split), split, multilabel, labels);
 
         var rejection = new Dictionary<string, IReadOnlyList<RejectionCurveSet>>(StringComparer.Ordinal);
-        foreach (var split in EvaluationSplits)
-            if (File.Exists(RejectionPath(layout, split))) rejection[split] = RejectionCsv.Read(RejectionPath(layout, split));
+        if (withPredictions) // only the run report draws them
+            foreach (var split in EvaluationSplits)
+                if (File.Exists(RejectionPath(layout, split))) rejection[split] = RejectionCsv.Read(RejectionPath(layout, split));
 
         return new RunFolder(layout)
         {
