@@ -19,7 +19,8 @@ public sealed record RunReportResult(string ReportPath, IReadOnlyList<ChartFile>
 /// <summary>
 /// The report of one run: every chart written to <c>plots/</c> (PNG + SVG) and one self-contained
 /// <c>report.html</c> (images inlined as data: URIs, inline CSS, no script, no external request) with the run
-/// manifest, metric tables, per-class reports, charts, the most confident errors and the resolved config.
+/// manifest, metric tables, per-class reports, charts, the Uncertainty section (when the run has rejection curves or
+/// uncertainty columns), the most confident errors and the resolved config.
 /// </summary>
 public static class RunReport
 {
