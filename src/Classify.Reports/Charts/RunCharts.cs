@@ -10,7 +10,8 @@ namespace Classify.Reports.Charts;
 /// the 2×2 analysis grid, validation-vs-test metric bars, class distribution per split, per split the confusion
 /// matrix (counts and normalised; multi-label: the recall-normalised co-occurrence matrix and F1 against the
 /// decision threshold), per-label F1 bars, reliability diagrams when the run calibrated, ROC and precision-recall
-/// curves, and training curves when the run has a log.jsonl. With more than <see cref="ReportLimits.ChartLabels"/> labels each chart draws a selection of
+/// curves, the Uncertainty section's charts (<see cref="UncertaintyCharts"/>) when the run has rejection curves or
+/// uncertainty columns, and training curves when the run has a log.jsonl. With more than <see cref="ReportLimits.ChartLabels"/> labels each chart draws a selection of
 /// them (the most frequent, or the best and worst F1), named in its title or caption.
 /// </summary>
 public static class RunCharts
@@ -76,6 +77,7 @@ public static class RunCharts
                 jobs.Add(() => Roc(predictions, split));
                 jobs.Add(() => PrecisionRecall(predictions, split));
             }
+            jobs.AddRange(UncertaintyCharts.Jobs(run, split));
         }
         if (run.Log is { } log && LineCharts.TrainingPanels(log).Count > 0) jobs.Add(() => TrainingCurves(log));
         return jobs;

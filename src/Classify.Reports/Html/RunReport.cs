@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Classify.Core.IO;
 using Classify.Core.Metrics;
+using Classify.Core.Uncertainty;
 using Classify.Reports.Charts;
 using Classify.Reports.RunData;
 
@@ -18,12 +19,16 @@ public sealed record RunReportResult(string ReportPath, IReadOnlyList<ChartFile>
 /// <summary>
 /// The report of one run: every chart written to <c>plots/</c> (PNG + SVG) and one self-contained
 /// <c>report.html</c> (images inlined as data: URIs, inline CSS, no script, no external request) with the run
-/// manifest, metric tables, per-class reports, charts, the most confident errors and the resolved config.
+/// manifest, metric tables, per-class reports, charts, the Uncertainty section (when the run has rejection curves or
+/// uncertainty columns), the most confident errors and the resolved config.
 /// </summary>
 public static class RunReport
 {
     /// <summary>How many confident errors the report lists per split.</summary>
     public const int ErrorsPerSplit = 20;
+
+    /// <summary>How many of the most uncertain examples the Uncertainty section lists per split.</summary>
+    public const int UncertainPerSplit = 20;
 
     /// <summary>Writes plots/*.png|svg and report.html for the run in <paramref name="runDirectory"/>.</summary>
     /// <exception cref="InputException">The folder is not a run folder or one of its files is malformed.</exception>
@@ -49,15 +54,17 @@ public static class RunReport
             .Append(StatusSpan(info?.Status)).Append(Html.Escape(info != null ? $" · {info.CreatedUtc:yyyy-MM-dd HH:mm} UTC" : ""))
             .Append("</p>\n");
         html.Append("<nav><a href=\"#overview\">Overview</a><a href=\"#manifest\">Manifest</a><a href=\"#metrics\">Metrics</a>")
-            .Append("<a href=\"#per-class\">Per-class report</a><a href=\"#charts\">Charts</a><a href=\"#errors\">Confident errors</a>")
-            .Append("<a href=\"#config\">Config</a></nav>\n");
+            .Append("<a href=\"#per-class\">Per-class report</a><a href=\"#charts\">Charts</a>")
+            .Append(HasUncertainty(run) ? "<a href=\"#uncertainty\">Uncertainty</a>" : "")
+            .Append("<a href=\"#errors\">Confident errors</a><a href=\"#config\">Config</a></nav>\n");
 
         // Results first: the headline numbers and the analysis grid fit on the first screen.
         Overview(html, run, charts.FirstOrDefault(c => c.Name == OverviewChart));
         Manifest(html, run);
         MetricTables(html, run);
         PerClass(html, run);
-        Charts(html, charts.Where(c => c.Name != OverviewChart).ToList());
+        Charts(html, charts.Where(c => c.Name != OverviewChart && !UncertaintyCharts.IsUncertaintyChart(c.Name)).ToList());
+        Uncertainty(html, run, charts);
         Errors(html, run);
         Config(html, run);
         Html.EndPage(html);
@@ -213,6 +220,59 @@ public static class RunReport
         // Shown at most 1100 px wide; big grids scale down with the page.
         html.Append(Html.InlinePng(c.Png, c.Title, Math.Min(c.Width, 1100)));
         html.Append("\n<figcaption>").Append(Html.Escape(c.Caption)).Append(" <code>plots/").Append(Html.Escape(c.Name)).Append(".png|svg</code></figcaption>\n</figure>\n");
+    }
+
+    /// <summary>True when the run has rejection curves or uncertainty columns: the Uncertainty section is shown.</summary>
+    private static bool HasUncertainty(RunFolder run) =>
+        run.Rejection.Count > 0 || run.Predictions.Values.Any(p => p.Uncertainty != null);
+
+    private static void Uncertainty(StringBuilder html, RunFolder run, IReadOnlyList<RenderedChart> charts)
+    {
+        if (!HasUncertainty(run)) return;
+        html.Append("<h2 id=\"uncertainty\">Uncertainty</h2>\n");
+        html.Append("<p>How far the model's uncertainty can be acted on: rejecting the most uncertain predictions, and where the uncertainty lies. ")
+            .Append("Entropies are in nats; predictive entropy = aleatoric (ambiguity of the text) + epistemic (what the model has not learnt, ")
+            .Append("measured by disagreement between Monte-Carlo dropout passes). See docs/uncertainty.md.</p>\n");
+        if (run.Predictions.Values.FirstOrDefault(p => p.Uncertainty != null)?.Uncertainty is { SinglePass: true })
+            html.Append("<p><strong>One pass:</strong> this run sampled no Monte-Carlo dropout passes (or has no dropout), so epistemic ")
+                .Append("uncertainty is 0 everywhere and the predictive entropy is all aleatoric; the epistemic charts are left out. ")
+                .Append("Set <code>uncertainty: {mc_samples: 50}</code> for a transformer to see them.</p>\n");
+        var reliability = charts.Where(c => c.Name.StartsWith("reliability_", StringComparison.Ordinal)).ToList();
+        if (reliability.Count > 0)
+            html.Append("<p>Calibration, whether the probabilities can be read as frequencies: ")
+                .Append(string.Join(", ", reliability.Select(c => $"<a href=\"#chart-{Html.Escape(c.Name)}\">{Html.Escape(c.Title)}</a>")))
+                .Append(" (under Charts).</p>\n");
+        foreach (var split in RunFolder.EvaluationSplits.Where(s => run.Rejection.ContainsKey(s) || run.Predictions.TryGetValue(s, out var p) && p.Uncertainty != null))
+        {
+            html.Append("<h3>").Append(Html.Escape(split)).Append("</h3>\n");
+            if (run.Rejection.TryGetValue(split, out var sets))
+            {
+                var rankers = sets.SelectMany(s => s.Curves.Select(c => c.Ranker)).Distinct().ToList();
+                var header = new List<string> { "AURC (lower is better)" };
+                header.AddRange(rankers.Select(r => r.ToName()));
+                Html.Table(html, header, sets.Select(s =>
+                {
+                    var row = new List<string> { $"per {s.Unit.ToName()}" };
+                    row.AddRange(rankers.Select(r => Html.Number(s.Curves.FirstOrDefault(c => c.Ranker == r)?.Aurc, "0.0000")));
+                    return (IReadOnlyList<string>)row;
+                }), Enumerable.Range(1, rankers.Count).ToHashSet());
+            }
+            foreach (var c in charts.Where(c => UncertaintyCharts.IsUncertaintyChart(c.Name) && c.Name.EndsWith("_" + split, StringComparison.Ordinal)))
+                Figure(html, c);
+            if (run.Predictions.TryGetValue(split, out var predictions) && predictions.Uncertainty is { } u)
+            {
+                var rows = MostUncertain.Find(predictions, UncertainPerSplit);
+                html.Append("<h4>Most uncertain examples</h4>\n<p>The ").Append(rows.Count).Append(" examples of ")
+                    .Append(predictions.Count.ToString("N0", CultureInfo.InvariantCulture)).Append(" with the highest ")
+                    .Append(u.SinglePass ? "predictive entropy" : "epistemic uncertainty (ties: predictive entropy)")
+                    .Append(", most uncertain first; all of them are in <code>predictions/").Append(Html.Escape(split)).Append(".csv</code>.</p>\n");
+                Html.Table(html, ["Text", "Id", "Gold", "Predicted", "Predictive entropy", "Aleatoric", "Epistemic"],
+                    rows.Select(e => (IReadOnlyList<string>)new[]
+                    {
+                        e.Text, e.Id, e.Gold, e.Predicted, Html.Number(e.PredictiveEntropy, "0.0000"), Html.Number(e.Aleatoric, "0.0000"), Html.Number(e.Epistemic, "0.0000"),
+                    }), new HashSet<int> { 4, 5, 6 }, "errors uncertain");
+            }
+        }
     }
 
     private static void Errors(StringBuilder html, RunFolder run)

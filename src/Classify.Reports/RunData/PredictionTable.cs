@@ -20,8 +20,10 @@ internal sealed class PredictionTable
     private readonly double[][]? _listedProbs; // sparse: their probabilities
 
     private PredictionTable(string split, bool multilabel, IReadOnlyList<string> labels, string[] ids, string[] texts,
-        string[] goldText, string[] predText, int[][] gold, int[][] pred, double[]? dense, int[][]? listedLabels, double[][]? listedProbs)
+        string[] goldText, string[] predText, int[][] gold, int[][] pred, double[]? dense, int[][]? listedLabels, double[][]? listedProbs,
+        UncertaintyTable? uncertainty)
     {
+        Uncertainty = uncertainty;
         Split = split;
         IsMultilabel = multilabel;
         Labels = labels;
@@ -56,6 +58,8 @@ internal sealed class PredictionTable
     public int[][] PredictedLabels { get; }
     /// <summary>True when the file lists only some probabilities per row; the others read as 0.</summary>
     public bool IsSparse => _dense == null;
+    /// <summary>The uncertainty columns, or null when the file has none (runs before uncertainty was written).</summary>
+    public UncertaintyTable? Uncertainty { get; }
     /// <summary>Number of rows.</summary>
     public int Count => Ids.Length;
     /// <summary>Number of labels.</summary>
@@ -124,9 +128,10 @@ internal sealed class PredictionTable
             if (header.Count <= c || header[c] != fixedColumns[c])
                 throw new InputException($"column {c + 1} should be '{fixedColumns[c]}'", path, 1, header.Count > c ? header[c] : fixedColumns[c]);
         bool sparse = header.Count >= 5 && header[4] == PredictionsFile.ProbabilitiesColumn;
-        // The probability columns end where the uncertainty columns (if any) begin; those are not read here.
+        // The probability columns end where the uncertainty columns (if any) begin.
         int end = header.Count;
         while (end > 4 && Core.Uncertainty.UncertaintyColumns.IsUncertaintyColumn(header[end - 1])) end--;
+        var uncertaintyColumns = UncertaintyLayout.Find(header, end, path);
         List<string> names;
         if (sparse)
         {
@@ -158,6 +163,7 @@ internal sealed class PredictionTable
         var dense = sparse ? null : new List<double>();
         var listedLabels = sparse ? new List<int[]>() : null;
         var listedProbs = sparse ? new List<double[]>() : null;
+        var uncertaintyValues = uncertaintyColumns?.NewValues();
         // The reader has checked that every row has as many fields as the header (CSV cells are never null).
         foreach (var record in reader.ReadAll())
         {
@@ -182,6 +188,7 @@ internal sealed class PredictionTable
                         throw new InputException($"'{Field(4 + c)}' is not a probability", path, line, header[4 + c]);
                     dense!.Add(p);
                 }
+            uncertaintyColumns?.Read(record, uncertaintyValues!, path);
 
             int[] ParseLabels(string cell, string field)
             {
@@ -201,7 +208,8 @@ internal sealed class PredictionTable
             }
         }
         return new PredictionTable(split, multilabel, names, ids.ToArray(), texts.ToArray(), goldText.ToArray(), predText.ToArray(),
-            gold.ToArray(), pred.ToArray(), dense?.ToArray(), listedLabels?.ToArray(), listedProbs?.ToArray());
+            gold.ToArray(), pred.ToArray(), dense?.ToArray(), listedLabels?.ToArray(), listedProbs?.ToArray(),
+            uncertaintyColumns?.Build(uncertaintyValues!, names));
 
         (int[] Labels, double[] Probs) ParseListed(string cell, long line)
         {

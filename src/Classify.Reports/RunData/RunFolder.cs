@@ -1,5 +1,6 @@
 using Classify.Core.IO;
 using Classify.Core.Runs;
+using Classify.Core.Uncertainty;
 
 namespace Classify.Reports.RunData;
 
@@ -23,6 +24,8 @@ internal sealed class RunFolder
     public IReadOnlyDictionary<string, SplitMetrics> Metrics { get; private init; } = new Dictionary<string, SplitMetrics>();
     /// <summary>Predictions per split present on disk.</summary>
     public IReadOnlyDictionary<string, PredictionTable> Predictions { get; private init; } = new Dictionary<string, PredictionTable>();
+    /// <summary>metrics/rejection_&lt;split&gt;.csv per split present on disk, read along with the predictions (runs before rejection curves have none).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<RejectionCurveSet>> Rejection { get; private init; } = new Dictionary<string, IReadOnlyList<RejectionCurveSet>>();
     /// <summary>log.jsonl, or null (linear runs have none).</summary>
     public TrainingLog? Log { get; private init; }
 
@@ -67,6 +70,9 @@ internal sealed class RunFolder
         return result;
     }
 
+    /// <summary>metrics/rejection_&lt;split&gt;.csv of the run.</summary>
+    public static string RejectionPath(RunLayout layout, string split) => Path.Combine(layout.MetricsDirectory, RejectionCsv.FileName(split));
+
     /// <summary>Reads a run folder. Throws <see cref="InputException"/> when it is not a run folder or a file is malformed.</summary>
     public static RunFolder Load(string runDirectory, bool withPredictions = true)
     {
@@ -86,8 +92,14 @@ internal sealed class RunFolder
             foreach (var split in EvaluationSplits)
                 if (File.Exists(layout.Predictions(split))) predictions[split] = PredictionTable.Load(layout.Predictions(split), split, multilabel, labels);
 
+        var rejection = new Dictionary<string, IReadOnlyList<RejectionCurveSet>>(StringComparer.Ordinal);
+        if (withPredictions) // only the run report draws them
+            foreach (var split in EvaluationSplits)
+                if (File.Exists(RejectionPath(layout, split))) rejection[split] = RejectionCsv.Read(RejectionPath(layout, split));
+
         return new RunFolder(layout)
         {
+            Rejection = rejection,
             Info = info,
             Metrics = metrics,
             Predictions = predictions,

@@ -301,6 +301,6 @@ internal static class SyntheticRun
         return best;
     }
 
-    private static double Gaussian(Random rng) =>
+    internal static double Gaussian(Random rng) =>
         Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 }
