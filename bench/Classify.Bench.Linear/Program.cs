@@ -191,6 +191,10 @@ object EnsembleBench(int k)
         ensemble_warm_wall_seconds = warmWall,
         ensemble_warm_cpu_seconds = warmCpu,
         ensemble_warm_ratio_to_budget = warmWall / budget,
+        // On a shared machine the cores actually obtained are CPU / wall; the budget with those cores:
+        ensemble_warm_cores_used = warmCpu / warmWall,
+        ensemble_warm_ratio_to_budget_at_cores_used = warmWall / (1.2 * k * single / Math.Max(1.0, warmCpu / warmWall)),
+        ensemble_warm_cpu_over_k_single = warmCpu / (k * single),
         ensemble_cold_wall_seconds = coldWall,
         ensemble_cold_cpu_seconds = coldCpu,
         ensemble_cold_ratio_to_budget = coldWall / budget,
