@@ -64,6 +64,14 @@ public sealed class LinearEnsembleCommandTests(TrainedTweetsModel model) : IDisp
             "--name", "ensemble-eval", "--runs-dir", _ws.RunsDir, "--no-report");
         var evaluated = CsvTable.Read(Path.Combine(_ws.RunsDir, "ensemble-eval", "predictions", "test.csv"));
         Assert.Contains(evaluated.Column("epistemic"), e => Number(e) > 0);
+
+        // suggest --strategy epistemic ranks by the members' disagreement (refused for the single linear model).
+        var queue = _ws.PathOf("queue.csv");
+        CliRunner.Ok("suggest", "--model", Path.Combine(run, "model"), "--input", DataSlices.TweetsTest, "--k", "20", "--strategy", "epistemic", "--output", queue);
+        var scores = CsvTable.Read(queue).Column("epistemic").Select(Number).ToArray();
+        Assert.Equal(20, scores.Length);
+        Assert.True(scores[0] > 0 && scores.SequenceEqual(scores.OrderDescending()), string.Join(", ", scores));
+        Assert.Equal(2, CliRunner.Run("suggest", "--model", Path.Combine(run, "model"), "--input", DataSlices.TweetsTest, "--mc-samples", "5").ExitCode);
     }
 
     [Theory]
