@@ -39,11 +39,11 @@ internal static class LinearEnsemble
     /// <summary>
     /// Fits <paramref name="count"/> members with <paramref name="final"/>'s options on bootstrap resamples of
     /// (<paramref name="x"/>, <paramref name="targets"/>), at most <paramref name="parallelism"/> at a time (each member
-    /// single-threaded). Member i depends only on <paramref name="seed"/> and i, never on the scheduling.
+    /// single-threaded), calling <paramref name="completed"/> with the number of members done after each. Member i depends only on <paramref name="seed"/> and i, never on the scheduling.
     /// <paramref name="warmStart"/> false (the benchmark's reference) starts every solver from zero instead.
     /// </summary>
     public static LogisticRegressionClassifier[] Fit(LogisticRegressionClassifier final, CsrMatrix x, SearchTargets targets, int count, ulong seed,
-        int parallelism, IProgress<int>? completed, CancellationToken cancellationToken, bool warmStart = true)
+        int parallelism, Action<int>? completed, CancellationToken cancellationToken, bool warmStart = true)
     {
         var members = new LogisticRegressionClassifier[count];
         var options = final.Options with { WarmStart = warmStart, MaxDegreeOfParallelism = 1 };
@@ -55,7 +55,7 @@ internal static class LinearEnsemble
             if (warmStart) member.CopySolutionFrom(final);   // warm start: the solvers begin at the final model's coefficients
             ((ISearchEstimator)member).Fit(x.SelectRows(rows), targets.Select(rows), cancellationToken);
             members[i] = member;
-            completed?.Report(Interlocked.Increment(ref done));
+            completed?.Invoke(Interlocked.Increment(ref done));   // called on the fitting thread
         });
         return members;
     }

@@ -130,7 +130,7 @@ public sealed class LinearTrainer : ClassifierTrainer<LinearOptions>
         {
             int k = options.Ensemble;
             progress?.Report(new ProgressUpdate("ensemble", 0, k));
-            var completed = progress is null ? null : new Progress<int>(done => progress.Report(new ProgressUpdate("ensemble", done, k)));
+            Action<int>? completed = progress is null ? null : done => progress.Report(new ProgressUpdate("ensemble", done, k));
             members = LinearEnsemble.Fit(classifier, xTrain, Targets(request.Train, schema), k, unchecked((ulong)request.Seed),
                 Environment.ProcessorCount, completed, cancellationToken);
             request.Log?.Invoke($"ensemble: {k} members fitted on bootstrap resamples with the chosen hyper-parameters");

@@ -112,6 +112,28 @@ public sealed class LinearEnsembleTests : IDisposable
     }
 
     [Fact]
+    public void A_multilabel_ensemble_gives_per_label_epistemic_uncertainty()
+    {
+        var (texts, classes) = Tweets.Value;
+        var vectorizer = new TfidfVectorizer(new TfidfVectorizerOptions { SublinearTf = true });
+        var x = vectorizer.FitTransform(texts);
+        // Two labels per row for a third of the rows, so that the sets really overlap.
+        var sets = classes.Select((c, i) => i % 3 == 0 ? new[] { c, (c + 1) % 3 }.Order().ToArray() : [c]).ToArray();
+        var final = new LogisticRegressionClassifier(new LogisticRegressionOptions { Solver = LogisticSolver.Liblinear });
+        var targets = SearchTargets.Multilabel(sets, 3);
+        ((ISearchEstimator)final).Fit(x, targets, CancellationToken.None);
+        var members = LinearEnsemble.Fit(final, x, targets, 4, 9, 2, completed: null, CancellationToken.None);
+        var schema = new LabelSchema(TaskKind.Multilabel, Names);
+        var manifest = new ModelManifest { Engine = LinearPredictor.EngineName, Task = schema.Kind.ToName(), Labels = schema.Labels };
+        var ensemble = new LinearPredictor(manifest, vectorizer, final, members);
+        var inputs = texts.Take(50).Select(t => new TextInput(t)).ToArray();
+        var u = MonteCarloUncertainty.Estimate(ensemble, inputs, ensemble.PredictProbabilities(inputs), options: null, seed: 0);
+        Assert.All(u, e => Assert.Equal(e.PredictiveEntropy, e.Aleatoric + e.Epistemic, 12));
+        Assert.All(u, e => Assert.Equal(3, e.PerLabel!.Count));
+        Assert.True(u.Average(e => e.Epistemic) > 1e-4, $"mean epistemic {u.Average(e => e.Epistemic)}");
+    }
+
+    [Fact]
     public void The_package_round_trips_its_members_and_old_packages_load_without()
     {
         var ensemble = Ensemble(3, seed: 1);
