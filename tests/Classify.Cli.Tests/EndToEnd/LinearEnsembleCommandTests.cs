@@ -74,6 +74,14 @@ public sealed class LinearEnsembleCommandTests(TrainedTweetsModel model) : IDisp
         Assert.Equal(2, CliRunner.Run("suggest", "--model", Path.Combine(run, "model"), "--input", DataSlices.TweetsTest, "--mc-samples", "5").ExitCode);
     }
 
+    [Fact]
+    public void Monte_Carlo_samples_for_an_ensemble_exit_2_naming_the_uncertainty_key()
+    {
+        var config = _ws.Write("sampled.yaml", File.ReadAllText(Config("3")) + "\nuncertainty:\n  mc_samples: 5\n");
+        var result = CliRunner.Run("train", "--config", config, "--runs-dir", _ws.RunsDir);
+        BadInputTests.AssertInputError(_ws, result, "'uncertainty.mc_samples'", "this model is an ensemble");
+    }
+
     [Theory]
     [InlineData("0", "from 2 to 100")]
     [InlineData("1", "leave the key out")]
