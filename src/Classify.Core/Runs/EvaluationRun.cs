@@ -22,7 +22,8 @@ public static class EvaluationRun
     /// and an existing run in it is handled as <paramref name="existingRun"/> says (<see cref="ExistingRuns"/>); both are
     /// checked before the data is read. With <paramref name="uncertainty"/> (the package's <c>uncertainty</c> defaults or
     /// flags), or for an ensemble (<see cref="IEnsemblePredictor"/>), the predictions gain the uncertainty columns, from
-    /// Monte-Carlo dropout passes seeded by <paramref name="seed"/> when it samples or from the ensemble's members; metrics/rejection_&lt;split&gt;.csv is written either way.
+    /// Monte-Carlo dropout passes seeded by <paramref name="seed"/> when it samples or from the ensemble's members;
+    /// metrics/rejection_&lt;split&gt;.csv is written either way.
     /// </summary>
     /// <exception cref="InputException">Bad data, or the run folder is taken (see <see cref="ExistingRuns.Check"/>).</exception>
     public static SplitEvaluation Execute(TextClassifier classifier, string modelDirectory, string dataPath, DatasetOptions options,
