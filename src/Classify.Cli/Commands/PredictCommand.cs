@@ -57,7 +57,7 @@ internal sealed class PredictCommand : ICommandFactory
 
             var predictions = classifier.Predict(items.Select(t => new TextInput(t)).ToArray(), mc, mcFlags.Seed, parse.GetValue(batchSize), ct);
             if (parse.GetValue(format) == "json") PredictionJson.Write(ui.RawOut, predictions);
-            else WriteTable(ui, classifier, predictions, mc.Sampled);
+            else WriteTable(ui, classifier, predictions, mc.Sampled || classifier.Predictor.EnsembleMembers() > 0);   // an ensemble: its members
             return 0;
         });
         return command;

@@ -21,8 +21,9 @@ public static class EvaluationRun
     /// the <paramref name="artifacts"/> writers (report, model card, summary). The folder is locked while it is written
     /// and an existing run in it is handled as <paramref name="existingRun"/> says (<see cref="ExistingRuns"/>); both are
     /// checked before the data is read. With <paramref name="uncertainty"/> (the package's <c>uncertainty</c> defaults or
-    /// flags) the predictions gain the uncertainty columns, from Monte-Carlo dropout passes seeded by
-    /// <paramref name="seed"/> when it samples; metrics/rejection_&lt;split&gt;.csv is written either way.
+    /// flags), or for an ensemble (<see cref="IEnsemblePredictor"/>), the predictions gain the uncertainty columns, from
+    /// Monte-Carlo dropout passes seeded by <paramref name="seed"/> when it samples or from the ensemble's members;
+    /// metrics/rejection_&lt;split&gt;.csv is written either way.
     /// </summary>
     /// <exception cref="InputException">Bad data, or the run folder is taken (see <see cref="ExistingRuns.Check"/>).</exception>
     public static SplitEvaluation Execute(TextClassifier classifier, string modelDirectory, string dataPath, DatasetOptions options,
@@ -42,7 +43,7 @@ public static class EvaluationRun
         var scores = classifier.PredictScores(inputs, batchSize, ForwardMode.Deterministic, progress, cancellationToken);
         var probabilities = LinkFunction.Apply(scores, classifier.Predictor.Link, classifier.Manifest);
         var evaluation = Evaluator.Score(split, schema, dataset.Examples, probabilities, classifier.Manifest.Thresholds);
-        if (uncertainty is not null)
+        if (uncertainty is not null || classifier.Predictor.EnsembleMembers() > 0)   // an ensemble's members always give uncertainty
             evaluation = evaluation with { Uncertainty = classifier.PredictUncertainty(inputs, probabilities, uncertainty, seed, cancellationToken) };
         var report = evaluation.Report;
 

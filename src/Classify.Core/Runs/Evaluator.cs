@@ -65,7 +65,8 @@ public static class Evaluator
     /// <summary>
     /// The evaluation with its per-example <see cref="SplitEvaluation.Uncertainty"/> estimated as <paramref name="options"/>
     /// says (<see cref="MonteCarloUncertainty.Estimate"/>, passes seeded by <paramref name="seed"/>); unchanged when
-    /// <paramref name="options"/> is null. Probabilities, decisions and metrics stay the deterministic pass's. A model
+    /// <paramref name="options"/> is null, unless the predictor is an ensemble (<see cref="IEnsemblePredictor"/>), whose
+    /// members always give the uncertainty. Probabilities, decisions and metrics stay the deterministic pass's. A model
     /// without dropout asked for several passes is estimated from one, with a warning to <paramref name="log"/>. The passes'
     /// probabilities use the temperatures of <paramref name="package"/> (default: the predictor's manifest; an experiment
     /// passes the package it writes, with its calibrated temperatures).
@@ -76,10 +77,11 @@ public static class Evaluator
         ArgumentNullException.ThrowIfNull(evaluation);
         ArgumentNullException.ThrowIfNull(predictor);
         ArgumentNullException.ThrowIfNull(examples);
-        if (options is null) return evaluation;
+        if (options is null && predictor.EnsembleMembers() == 0) return evaluation;
+        options ??= UncertaintyOptions.SinglePass;
         if (options.PredictorProblem(predictor) is { } problem)
         {
-            log?.Invoke($"warning: uncertainty.mc_samples: {problem}; {evaluation.Split} uncertainty comes from one pass");
+            log?.Invoke($"warning: uncertainty.mc_samples: {problem}; {evaluation.Split} uncertainty comes from {(predictor.EnsembleMembers() > 0 ? "the ensemble's members" : "one pass")}");
             options = options with { McSamples = 1 };
         }
         var inputs = examples.Select(e => new TextInput(e.Text, e.Context)).ToArray();

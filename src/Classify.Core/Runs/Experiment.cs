@@ -128,13 +128,15 @@ public sealed class Experiment
     }
 
     /// <summary>The engine section parsed into the trainer's typed options (once per config).</summary>
-    /// <remarks>Also refuses <c>uncertainty.mc_samples</c> above 1 for options whose models have no dropout.</remarks>
+    /// <remarks>Also refuses <c>uncertainty.mc_samples</c> above 1 for options whose models have no dropout (an ensemble's members are its passes).</remarks>
     internal static object ParseEngineOptions(ExperimentConfig config, IClassifierTrainer trainer, LabelSchema schema)
     {
         var options = trainer.ParseOptions(config.EngineSection(), schema);
         if (config.Uncertainty is { Sampled: true } u && !trainer.ModelsHaveDropout(options))
-            throw config.Error("uncertainty.mc_samples",
-                $"this model has no dropout: epistemic uncertainty would be 0 in all {u.McSamples} passes ({config.Engine} models have none); " +
+            throw config.Error("uncertainty.mc_samples", config.EngineOptions["ensemble"] is not null
+                ? $"this model is an ensemble ({config.Engine}.ensemble): its uncertainty always comes from its members, so Monte-Carlo samples do not apply; " +
+                  "use mc_samples: 1 (the default)"
+                : $"this model has no dropout: epistemic uncertainty would be 0 in all {u.McSamples} passes ({config.Engine} models have none); " +
                 "use mc_samples: 1 (the predictive entropy of the single pass)");
         return options;
     }

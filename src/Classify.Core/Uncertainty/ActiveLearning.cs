@@ -216,6 +216,15 @@ public static class ActiveLearning
         {
             _classifier = classifier;
             _options = options;
+            if (classifier.Predictor.EnsembleMembers() is > 0 and var members)
+            {
+                // An ensemble's members are its passes (MonteCarloUncertainty uses them for every strategy).
+                if (options.McSamples is not null)
+                    throw new InputException($"this model is an ensemble: its uncertainty always comes from its {members} members, " +
+                                             "so Monte Carlo samples do not apply; leave --mc-samples out", field: "--mc-samples");
+                Passes = 0;
+                return;
+            }
             Passes = options.Passes;
             if (Passes > 0 && !classifier.Predictor.SupportsDropout)
             {
@@ -226,7 +235,7 @@ public static class ActiveLearning
             }
         }
 
-        /// <summary>Monte Carlo passes per row, 0 for one deterministic pass.</summary>
+        /// <summary>Monte Carlo passes per row, 0 for one deterministic pass (or an ensemble's members).</summary>
         public int Passes { get; }
 
         public ScoredRow[] Score(IReadOnlyList<Example> rows, CancellationToken cancellationToken)

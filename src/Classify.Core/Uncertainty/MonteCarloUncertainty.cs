@@ -4,8 +4,9 @@ namespace Classify.Core.Uncertainty;
 
 /// <summary>
 /// Per-example uncertainty of a predictor's rows: from the deterministic probabilities alone (N = 1: predictive =
-/// aleatoric, epistemic 0, std 0), or from N Monte-Carlo dropout passes (<see cref="MonteCarloDropout.PredictPasses"/>,
-/// each pass's scores through <see cref="LinkFunction"/> with the manifest's temperatures). The one place
+/// aleatoric, epistemic 0, std 0), from N Monte-Carlo dropout passes (<see cref="MonteCarloDropout.PredictPasses"/>),
+/// or from the members of an ensemble (<see cref="IEnsemblePredictor"/>: each member is one pass, no seed involved);
+/// each pass's scores go through <see cref="LinkFunction"/> with the manifest's temperatures. The one place
 /// <see cref="TextClassifier"/>, file scoring and evaluation estimate uncertainty.
 /// </summary>
 /// <remarks>
@@ -26,7 +27,9 @@ public static class MonteCarloUncertainty
     /// (default: the predictor's; an experiment passes the package it writes, with the calibrated temperatures).
     /// </param>
     /// <param name="cancellationToken">Checked between forward passes.</param>
-    /// <exception cref="NotSupportedException">N &gt; 1 for a model without dropout (<see cref="UncertaintyOptions.PredictorProblem"/>).</exception>
+    /// <exception cref="NotSupportedException">
+    /// N &gt; 1 for a model without dropout, or for an ensemble, whose members are the passes (<see cref="UncertaintyOptions.PredictorProblem"/>).
+    /// </exception>
     public static ExampleUncertainty[] Estimate(IPredictor predictor, IReadOnlyList<TextInput> inputs, double[][] probabilities,
         UncertaintyOptions? options, ulong seed, ModelManifest? package = null, CancellationToken cancellationToken = default)
     {
@@ -36,9 +39,12 @@ public static class MonteCarloUncertainty
         options ??= UncertaintyOptions.SinglePass;
         if (options.FindProblem() is { } problem) throw new ArgumentException($"{problem.Key}: {problem.Reason}", nameof(options));
         var task = predictor.Manifest.Schema.Kind;
-        if (!options.Sampled || probabilities.Length == 0) return UncertaintyCalculator.FromProbabilities(probabilities, task);
-        if (options.PredictorProblem(predictor) is { } noDropout) throw new NotSupportedException(noDropout);
-        var scores = predictor.PredictPasses(inputs, options.McSamples, seed, options.McBatchSize, cancellationToken);
+        bool ensemble = predictor.EnsembleMembers() > 0;
+        if ((!options.Sampled && !ensemble) || probabilities.Length == 0) return UncertaintyCalculator.FromProbabilities(probabilities, task);
+        if (options.PredictorProblem(predictor) is { } refused) throw new NotSupportedException(refused);
+        var scores = ensemble
+            ? ((IEnsemblePredictor)predictor).PredictMemberScores(inputs, cancellationToken)
+            : predictor.PredictPasses(inputs, options.McSamples, seed, options.McBatchSize, cancellationToken);
         var passes = new double[scores.Length][][];
         for (int n = 0; n < passes.Length; n++) passes[n] = LinkFunction.Apply(scores[n], predictor.Link, package ?? predictor.Manifest);
         return UncertaintyCalculator.FromPasses(passes, task);

@@ -11,7 +11,8 @@ public enum SuggestionStrategy
     Entropy,
     /// <summary>
     /// Highest epistemic uncertainty first: the mutual information between the prediction and the Monte Carlo dropout
-    /// passes (<see cref="ExampleUncertainty.Epistemic"/>, BALD). Needs a model with dropout (a transformer).
+    /// passes, or the members of an ensemble (<see cref="ExampleUncertainty.Epistemic"/>, BALD). Needs a model with
+    /// dropout (a transformer) or ensemble members (<c>linear.ensemble</c>).
     /// </summary>
     Epistemic,
     /// <summary>Smallest margin first (<see cref="ActiveLearning.Margin"/>): the rows closest to the decision boundary.</summary>

@@ -48,12 +48,18 @@ public sealed record UncertaintyOptions
 
     /// <summary>
     /// Why <paramref name="predictor"/> cannot honour these settings, or null when it can: N &gt; 1 needs a model with
-    /// dropout (<see cref="IPredictor.HasDropout"/>); without it every pass would equal the deterministic one.
+    /// dropout (<see cref="IPredictor.HasDropout"/>); without it every pass would equal the deterministic one. An
+    /// ensemble (<see cref="IEnsemblePredictor"/>) needs nothing: its members are the passes, so N &gt; 1 is refused for it
+    /// as meaningless (its uncertainty always comes from all members).
     /// </summary>
     public string? PredictorProblem(IPredictor predictor)
     {
         ArgumentNullException.ThrowIfNull(predictor);
-        if (!Sampled || predictor.HasDropout) return null;
+        if (!Sampled) return null;
+        if (predictor.EnsembleMembers() is > 0 and var members)
+            return $"this model is an ensemble: its uncertainty always comes from its {members} members (one pass each), " +
+                   "so Monte-Carlo samples do not apply; use 1 sample (the default)";
+        if (predictor.HasDropout) return null;
         var why = predictor.SupportsDropout ? "every dropout probability of its config is 0" : $"{predictor.Manifest.Engine} models have none";
         return $"this model has no dropout: epistemic uncertainty would be 0 in all {McSamples} passes ({why}); " +
                "use 1 sample (the default), which still gives the predictive entropy";

@@ -17,6 +17,7 @@ namespace Classify.Linear.Engine;
 ///   tfidf:  { ngram_range: [1, 2], min_df: 2, max_df: 0.95, max_features: 100000, sublinear_tf: true }   # TfidfVectorizer names
 ///   logreg: { C: 1.0, penalty: l2, class_weight: balanced }                                              # LogisticRegression names
 ///   search: { grid: { C: [0.5, 2], class_weight: [none, balanced] }, cv: 5, scoring: macro_f1 }
+///   ensemble: 10      # optional: 10 more models on bootstrap resamples, for epistemic uncertainty
 /// </code>
 /// Explicit class weights are written with label names (<c>{negative: 1.2, neutral: 0.8}</c>).
 /// </summary>
@@ -35,6 +36,16 @@ public sealed record LinearOptions
     public int Folds { get; init; } = 5;
     /// <summary>Selection metric key.</summary>
     public string Scoring { get; init; } = MetricKeys.MacroF1;
+
+    /// <summary>The most ensemble members <c>linear.ensemble</c> accepts (100).</summary>
+    public const int MaxEnsembleMembers = 100;
+
+    /// <summary>
+    /// <c>ensemble: k</c>: the number of extra models fitted on bootstrap resamples of the training split with the chosen
+    /// hyper-parameters (2 … <see cref="MaxEnsembleMembers"/>), whose probabilities give the epistemic uncertainty; 0 (the
+    /// key absent, the default) fits the single model only. The predictions stay the single model's either way.
+    /// </summary>
+    public int Ensemble { get; init; }
 
     /// <summary>Where the section was read from (file, lines, key path), for errors found later against the data.</summary>
     internal ConfigReader? Location { get; init; }
@@ -76,6 +87,10 @@ public sealed record LinearOptions
         var scoring = search.String("scoring", MetricKeys.MacroF1)!;
         var scoringKey = ScoringKey(search, scoring, schema);
         search.EnsureOnlyKnownKeys();
+        var ensemble = root.NullableInt("ensemble");
+        if (ensemble is { } k && k is < 2 or > MaxEnsembleMembers)
+            throw root.Error("ensemble", $"ensemble must be a whole number of members from 2 to {MaxEnsembleMembers}, found {k}" +
+                                         (k == 1 ? " (leave the key out for the single model)" : ""));
         root.EnsureOnlyKnownKeys();
         try
         {
@@ -87,7 +102,7 @@ public sealed record LinearOptions
         }
         CheckDocumentFrequencies(tfidf, root);
         CheckLogReg(logreg, grid, root);
-        return new LinearOptions { Tfidf = tfidf, LogReg = logreg, Grid = grid, Folds = folds, Scoring = scoringKey, Location = root };
+        return new LinearOptions { Tfidf = tfidf, LogReg = logreg, Grid = grid, Folds = folds, Scoring = scoringKey, Ensemble = ensemble ?? 0, Location = root };
     }
 
     /// <summary>The selection metric, known and meaningful for the task (samples_f1 and hamming_loss exist only for multilabel).</summary>

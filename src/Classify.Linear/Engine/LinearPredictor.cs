@@ -8,24 +8,38 @@ namespace Classify.Linear.Engine;
 
 /// <summary>
 /// A TF-IDF + logistic-regression model package: <c>classify.json</c>, <c>tfidf_vectorizer.json</c>,
-/// <c>logistic_regression.json</c> and <c>logistic_regression.safetensors</c>.
+/// <c>logistic_regression.json</c> and <c>logistic_regression.safetensors</c>; with <c>linear.ensemble: k</c> also
+/// <c>ensemble/member_000</c> … <c>ensemble/member_{k−1}</c>, each holding the two logistic-regression files of one
+/// member (the members share the package's TF-IDF vectorizer).
 /// </summary>
-public sealed class LinearPredictor : IPredictor
+public sealed class LinearPredictor : IEnsemblePredictor
 {
     /// <summary>The engine name in classify.json.</summary>
     public const string EngineName = "linear";
 
+    /// <summary>The folder of a package that holds the ensemble members, one sub-folder each.</summary>
+    public const string EnsembleDirectoryName = "ensemble";
+
     /// <summary>Wraps fitted parts.</summary>
+    /// <param name="manifest">The package manifest.</param>
+    /// <param name="vectorizer">The fitted vectorizer (shared by the members).</param>
+    /// <param name="classifier">The deterministic model: every prediction is its.</param>
+    /// <param name="members">Ensemble members (none, or at least 2) whose probabilities give the uncertainty.</param>
     /// <exception cref="InputException">The parts do not fit the manifest (see <see cref="CheckParts"/>).</exception>
-    public LinearPredictor(ModelManifest manifest, TfidfVectorizer vectorizer, LogisticRegressionClassifier classifier)
+    public LinearPredictor(ModelManifest manifest, TfidfVectorizer vectorizer, LogisticRegressionClassifier classifier,
+        IReadOnlyList<LogisticRegressionClassifier>? members = null)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(vectorizer);
         ArgumentNullException.ThrowIfNull(classifier);
         CheckParts(manifest, vectorizer, classifier, directory: null);
+        members ??= [];
+        if (members.Count == 1) throw new ArgumentException("an ensemble needs at least 2 members", nameof(members));
+        for (int i = 0; i < members.Count; i++) CheckMember(classifier, members[i], i, directory: null);
         Manifest = manifest;
         Vectorizer = vectorizer;
         Classifier = classifier;
+        Members = members.ToArray();
         Schema = manifest.Schema;
     }
 
@@ -38,6 +52,31 @@ public sealed class LinearPredictor : IPredictor
     /// <summary>The fitted classifier.</summary>
     public LogisticRegressionClassifier Classifier { get; }
 
+    /// <summary>The ensemble members (empty without <c>linear.ensemble</c>): same mode, classes and features as <see cref="Classifier"/>.</summary>
+    public IReadOnlyList<LogisticRegressionClassifier> Members { get; }
+
+    /// <inheritdoc />
+    public int MemberCount => Members.Count;
+
+    /// <summary>The decision values of every member (<c>[member][row][label]</c>), over the shared TF-IDF features.</summary>
+    public double[][][] PredictMemberScores(IReadOnlyList<TextInput> inputs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (Members.Count == 0) return [];
+        var x = Vectorizer.Transform(inputs.Select(i => i.Text).ToArray());
+        var scores = new double[Members.Count][][];
+        for (int m = 0; m < scores.Length; m++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            scores[m] = Members[m].DecisionFunction(x);
+        }
+        return scores;
+    }
+
+    /// <summary>The sub-folder of member <paramref name="index"/> in a package: <c>ensemble/member_007</c>.</summary>
+    public static string MemberDirectory(string directory, int index) =>
+        Path.Combine(directory, EnsembleDirectoryName, $"member_{index:D3}");
+
     /// <summary>Loads a package folder.</summary>
     /// <exception cref="InputException">A missing or malformed file, or parts that do not fit the manifest, naming the file and field.</exception>
     public static LinearPredictor Load(string directory, ModelManifest? manifest = null)
@@ -47,7 +86,54 @@ public sealed class LinearPredictor : IPredictor
         var vectorizer = TfidfVectorizer.Load(directory);
         var classifier = LogisticRegressionClassifier.Load(directory);
         CheckParts(manifest, vectorizer, classifier, directory);
-        return new LinearPredictor(manifest, vectorizer, classifier);
+        var members = LoadMembers(directory, manifest, classifier);
+        return new LinearPredictor(manifest, vectorizer, classifier, members);
+    }
+
+    /// <summary>
+    /// The members under <c>ensemble/</c> (none when the folder is absent: packages written before ensembles load as
+    /// they did): folders <c>member_000</c> … numbered without gaps, at least 2, as many as <c>engine_options.ensemble</c>
+    /// says when the manifest says, each shaped like the final model.
+    /// </summary>
+    private static LogisticRegressionClassifier[] LoadMembers(string directory, ModelManifest manifest, LogisticRegressionClassifier classifier)
+    {
+        var root = Path.Combine(directory, EnsembleDirectoryName);
+        var declared = manifest.EngineOptions?["ensemble"];
+        int? expected = declared is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<int>(out var k) ? k : null;
+        var manifestFile = Path.Combine(directory, ModelManifest.FileName);
+        if (declared is not null && expected is null)
+            throw new InputException($"engine_options.ensemble must be a whole number of members, found {declared.ToJsonString()}", manifestFile, field: "engine_options.ensemble");
+        if (!Directory.Exists(root))
+        {
+            if (expected is > 0) throw new InputException($"engine_options.ensemble says {expected} members, but the package has no {EnsembleDirectoryName}/ folder", manifestFile, field: "engine_options.ensemble");
+            return [];
+        }
+        int count = Directory.GetDirectories(root).Length;
+        if (count < 2) throw new InputException($"an ensemble needs at least 2 members, found {count}", root);
+        if (expected is { } e && e != count)
+            throw new InputException($"engine_options.ensemble says {e} members, but {EnsembleDirectoryName}/ holds {count}", manifestFile, field: "engine_options.ensemble");
+        var members = new LogisticRegressionClassifier[count];
+        for (int i = 0; i < count; i++)
+        {
+            var folder = MemberDirectory(directory, i);
+            if (!Directory.Exists(folder)) throw new InputException($"member folders must be numbered member_000 … member_{count - 1:D3} without gaps; this one is missing", folder);
+            members[i] = LogisticRegressionClassifier.Load(folder);
+            CheckMember(classifier, members[i], i, directory);
+        }
+        return members;
+    }
+
+    /// <summary>A member must have the final model's mode, classes and features, naming the member's file and field.</summary>
+    private static void CheckMember(LogisticRegressionClassifier classifier, LogisticRegressionClassifier member, int index, string? directory)
+    {
+        string? file = directory is null ? null : Path.Combine(MemberDirectory(directory, index), LogisticRegressionClassifier.ConfigFileName);
+        string which = $"ensemble member {index}";
+        if (member.Mode != classifier.Mode)
+            throw new InputException($"{which} has mode {ModeName(member.Mode)}, the model {ModeName(classifier.Mode)}", file, field: "mode");
+        if (member.ClassCount != classifier.ClassCount)
+            throw new InputException($"{which} has {member.ClassCount} classes, the model {classifier.ClassCount}", file, field: "n_classes");
+        if (member.FeatureCount != classifier.FeatureCount)
+            throw new InputException($"{which} takes {member.FeatureCount} features, the model and {TfidfVectorizer.FileName} {classifier.FeatureCount}", file, field: "n_features");
     }
 
     /// <summary>
@@ -96,13 +182,14 @@ public sealed class LinearPredictor : IPredictor
         Directory.CreateDirectory(directory);
         Vectorizer.Save(directory);
         Classifier.Save(directory);
+        for (int i = 0; i < Members.Count; i++) Members[i].Save(MemberDirectory(directory, i));
         (manifest ?? Manifest).Save(directory);
     }
 
     /// <inheritdoc />
     public ScoreLink Link => Classifier.Link;
 
-    /// <summary>False: a linear model has no dropout (its uncertainty comes from ensembles).</summary>
+    /// <summary>False: a linear model has no dropout (its epistemic uncertainty comes from its ensemble members, if any).</summary>
     public bool SupportsDropout => false;
 
     /// <summary>Decision values xᵢ·w + b (sklearn <c>decision_function</c>): one column for a binary model, one per label otherwise.</summary>

@@ -125,6 +125,17 @@ public sealed class LinearTrainer : ClassifierTrainer<LinearOptions>
             (classifier, best) = Search(options, vectorizer, xTrain, request, trials, cancellationToken);
         }
 
+        LogisticRegressionClassifier[] members = [];
+        if (options.Ensemble >= 2)
+        {
+            int k = options.Ensemble;
+            progress?.Report(new ProgressUpdate("ensemble", 0, k));
+            Action<int>? completed = progress is null ? null : done => progress.Report(new ProgressUpdate("ensemble", done, k));
+            members = LinearEnsemble.Fit(classifier, xTrain, Targets(request.Train, schema), k, unchecked((ulong)request.Seed),
+                Environment.ProcessorCount, completed, cancellationToken);
+            request.Log?.Invoke($"ensemble: {k} members fitted on bootstrap resamples with the chosen hyper-parameters");
+        }
+
         var manifest = request.Manifest with
         {
             Engine = LinearPredictor.EngineName,
@@ -135,7 +146,8 @@ public sealed class LinearTrainer : ClassifierTrainer<LinearOptions>
                 ["logreg"] = JsonSerializer.SerializeToNode(classifier.Options),
             },
         };
-        return new TrainingOutcome(new TrainedModel(new LinearPredictor(manifest, vectorizer, classifier)), best, trials);
+        if (members.Length > 0) manifest.EngineOptions!["ensemble"] = members.Length;
+        return new TrainingOutcome(new TrainedModel(new LinearPredictor(manifest, vectorizer, classifier, members)), best, trials);
     }
 
     /// <summary>A fitted linear model: in memory until the experiment saves it.</summary>
