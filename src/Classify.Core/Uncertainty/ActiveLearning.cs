@@ -226,7 +226,9 @@ public static class ActiveLearning
                 return;
             }
             Passes = options.Passes;
-            if (Passes > 0 && !classifier.Predictor.SupportsDropout)
+            // HasDropout, the rule MonteCarloUncertainty enforces: a transformer whose dropouts are all 0 is refused here,
+            // as a bad flag, not later as an unexpected error.
+            if (Passes > 0 && !classifier.Predictor.HasDropout)
             {
                 var field = options.Strategy == SuggestionStrategy.Epistemic ? "--strategy" : "--mc-samples";
                 throw new InputException(

@@ -71,7 +71,7 @@ public sealed record SuggestionOptions
         if (!Enum.IsDefined(Strategy)) throw new InputException($"unknown strategy {(int)Strategy}; expected {ActiveLearning.StrategyNames}", field: "--strategy");
         if (K < 1) throw new InputException($"must be at least 1, got {K}", field: "--k");
         if (BatchSize < 1) throw new InputException($"must be at least 1, got {BatchSize}", field: "--batch-size");
-        if (McBatchSize < 1) throw new InputException($"must be at least 1, got {McBatchSize}", field: "--mc-batch-size");
+        if (UncertaintyOptions.BatchSizeProblem(McBatchSize) is { } batch) throw new InputException(batch, field: "--mc-batch-size");
         if (McSamples is { } n && (n < MinMcSamples || n > MonteCarloDropout.MaxPasses))
             throw new InputException($"must be between {MinMcSamples} and {MonteCarloDropout.MaxPasses} (dropout passes per row), got {n}", field: "--mc-samples");
         if (string.IsNullOrWhiteSpace(TextColumn)) throw new InputException("the text column name is empty", field: "--text-col");

@@ -21,12 +21,13 @@ public sealed class ActiveLearningTests : IDisposable
     /// records how many rows it scored and, at each call, how many rows the test's row stream had produced.
     /// </summary>
     private sealed class FakePredictor(bool supportsDropout = false, string task = "multiclass", string[]? labels = null,
-        IReadOnlyList<double>? thresholds = null) : IPredictor
+        IReadOnlyList<double>? thresholds = null, bool hasDropout = true) : IPredictor
     {
         public ModelManifest Manifest { get; } = new()
             { Engine = "fake", Task = task, Labels = labels ?? ["a", "b", "c"], Thresholds = thresholds };
         public ScoreLink Link => Manifest.Task == "multilabel" ? ScoreLink.Sigmoid : ScoreLink.Softmax;
         public bool SupportsDropout => supportsDropout;
+        public bool HasDropout => supportsDropout && hasDropout;
         public long RowsScored { get; private set; }
         public Func<long>? Produced { get; set; }
         public long MostReadAhead { get; private set; }
@@ -284,11 +285,13 @@ public sealed class ActiveLearningTests : IDisposable
     }
 
     [Theory]
-    [InlineData(SuggestionStrategy.Epistemic, null, "--strategy")]
-    [InlineData(SuggestionStrategy.Entropy, 10, "--mc-samples")]
-    public void Monte_carlo_passes_on_a_model_without_dropout_are_refused_before_any_row_is_read(SuggestionStrategy strategy, int? samples, string flag)
+    [InlineData(SuggestionStrategy.Epistemic, null, "--strategy", false)]
+    [InlineData(SuggestionStrategy.Entropy, 10, "--mc-samples", false)]
+    [InlineData(SuggestionStrategy.Epistemic, null, "--strategy", true)]   // a transformer whose dropouts are all 0
+    public void Monte_carlo_passes_on_a_model_without_dropout_are_refused_before_any_row_is_read(SuggestionStrategy strategy, int? samples, string flag,
+        bool supportsDropout)
     {
-        var predictor = new FakePredictor(supportsDropout: false);
+        var predictor = new FakePredictor(supportsDropout, hasDropout: false);
         using var classifier = new TextClassifier(predictor);
         bool read = false;
         IEnumerable<Example> Stream() { read = true; yield break; }
