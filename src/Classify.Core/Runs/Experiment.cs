@@ -372,23 +372,21 @@ public sealed class Experiment
             var originals = Dataset.Examples.ToDictionary(e => e.Id, e => e.Text);
             MetricReport? valReport = null, testReport = null;
             ulong mcSeed = unchecked((ulong)Config.Seed);   // MC passes and the random rejection ranker (each derives its own stream)
-            if (valScores is not null)
+            // One split's metrics, calibration block, uncertainty and files, from its scores and the packaged probabilities.
+            MetricReport EvaluateSplit(string split, IReadOnlyList<Example> examples, double[][] scores, double[][] probabilities)
             {
-                var evaluation = Evaluator.Score("val", schema, val, valProbabilities!, thresholds,
-                    calibrated is null ? null : CalibrationSummary.Compute(schema, valGold, valScores, predictor.Link, temperature, labelTemperatures));
-                evaluation = Evaluator.WithUncertainty(evaluation, predictor, val, Config.Uncertainty, mcSeed, log, packaged, ct);
-                Evaluator.Write(layout, schema, val, evaluation, val.Select(e => originals[e.Id]).ToArray(), mcSeed);
-                valReport = evaluation.Report;
+                var gold = examples.Select(e => e.Labels).ToArray();
+                var evaluation = Evaluator.Score(split, schema, examples, probabilities, thresholds,
+                    calibrated is null ? null : CalibrationSummary.Compute(schema, gold, scores, predictor.Link, temperature, labelTemperatures));
+                evaluation = Evaluator.WithUncertainty(evaluation, predictor, examples, Config.Uncertainty, mcSeed, log, packaged, ct);
+                Evaluator.Write(layout, schema, examples, evaluation, examples.Select(e => originals[e.Id]).ToArray(), mcSeed);
+                return evaluation.Report;
             }
+            if (valScores is not null) valReport = EvaluateSplit("val", val, valScores, valProbabilities!);
             if (test.Count > 0)
             {
                 var testScores = Evaluator.ScoreAll(predictor, test, 256, "test", progress, ct);
-                var testGold = test.Select(e => e.Labels).ToArray();
-                var evaluation = Evaluator.Score("test", schema, test, LinkFunction.Apply(testScores, predictor.Link, temperature, labelTemperatures), thresholds,
-                    calibrated is null ? null : CalibrationSummary.Compute(schema, testGold, testScores, predictor.Link, temperature, labelTemperatures));
-                evaluation = Evaluator.WithUncertainty(evaluation, predictor, test, Config.Uncertainty, mcSeed, log, packaged, ct);
-                Evaluator.Write(layout, schema, test, evaluation, test.Select(e => originals[e.Id]).ToArray(), mcSeed);
-                testReport = evaluation.Report;
+                testReport = EvaluateSplit("test", test, testScores, LinkFunction.Apply(testScores, predictor.Link, packaged));
             }
             double evalSeconds = evalClock.Elapsed.TotalSeconds;
 
