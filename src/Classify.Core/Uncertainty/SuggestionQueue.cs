@@ -57,7 +57,7 @@ public sealed class SuggestionQueue
     /// <c>predictive_entropy, aleatoric, epistemic, margin</c>, then <c>p_&lt;label&gt;</c> (mean probability) per label.
     /// </summary>
     public IReadOnlyList<string> CsvHeader =>
-        ["rank", "id", "text", "score", "labels", "predictive_entropy", "aleatoric", "epistemic", "margin", .. LabelNames.Select(l => "p_" + l)];
+        ["rank", "id", "text", "score", "labels", .. UncertaintyColumns.ExampleColumns, "margin", .. LabelNames.Select(l => "p_" + l)];
 
     /// <summary>Writes the queue as CSV (columns: <see cref="CsvHeader"/>; numbers in invariant round-trip form).</summary>
     public void WriteCsv(TextWriter writer)

@@ -13,8 +13,15 @@ public static class UncertaintyColumns
     /// <summary>The three per-example columns, first in every layout.</summary>
     public static IReadOnlyList<string> ExampleColumns { get; } = ["predictive_entropy", "aleatoric", "epistemic"];
 
+    /// <summary>Prefix of the per-label standard deviation columns (<c>std_&lt;label&gt;</c>).</summary>
+    public const string StdPrefix = "std_";
+    /// <summary>Prefix of the per-label aleatoric columns of a multi-label model.</summary>
+    public const string AleatoricPrefix = "aleatoric_";
+    /// <summary>Prefix of the per-label epistemic columns of a multi-label model.</summary>
+    public const string EpistemicPrefix = "epistemic_";
+
     /// <summary>Prefixes of the per-label columns.</summary>
-    public static IReadOnlyList<string> LabelPrefixes { get; } = ["std_", "aleatoric_", "epistemic_"];
+    public static IReadOnlyList<string> LabelPrefixes { get; } = [StdPrefix, AleatoricPrefix, EpistemicPrefix];
 
     /// <summary>
     /// The column names for <paramref name="schema"/>; with <paramref name="perLabel"/> false only
@@ -25,11 +32,11 @@ public static class UncertaintyColumns
         ArgumentNullException.ThrowIfNull(schema);
         var header = new List<string>(ExampleColumns);
         if (!perLabel) return header.ToArray();
-        header.AddRange(schema.Labels.Select(l => "std_" + l));
+        header.AddRange(schema.Labels.Select(l => StdPrefix + l));
         if (schema.IsMultilabel)
         {
-            header.AddRange(schema.Labels.Select(l => "aleatoric_" + l));
-            header.AddRange(schema.Labels.Select(l => "epistemic_" + l));
+            header.AddRange(schema.Labels.Select(l => AleatoricPrefix + l));
+            header.AddRange(schema.Labels.Select(l => EpistemicPrefix + l));
         }
         return header.ToArray();
     }

@@ -78,6 +78,6 @@ internal sealed class UncertaintyLayout
             return block;
         }
         return new UncertaintyTable(values[_example[0]].ToArray(), values[_example[1]].ToArray(), values[_example[2]].ToArray(),
-            Block("std_"), Block("aleatoric_"), Block("epistemic_"));
+            Block(UncertaintyColumns.StdPrefix), Block(UncertaintyColumns.AleatoricPrefix), Block(UncertaintyColumns.EpistemicPrefix));
     }
 }
