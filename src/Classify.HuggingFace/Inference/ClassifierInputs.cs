@@ -66,11 +66,33 @@ public sealed class ClassifierInputs
         Score(Encode(inputs), batchSize, forward, cancellationToken);
 
     /// <summary>
-    /// The one batched scoring loop: encodings ordered by length (stable), cut into batches of
-    /// <paramref name="batchSize"/>, each padded to its own longest member and given to <paramref name="forward"/>,
-    /// which returns one row of scores per batch row (in <see cref="PaddedBatch.Rows"/> order). Rows come back in
-    /// input order. Because padding is masked, a row's scores do not depend on the batch it lands in.
+    /// The multiple that scored rows are padded to (4): see <see cref="PaddedLength"/>. Small, because padding is
+    /// wasted work (≈ 1.5 tokens a row on average); a multiple of 4 is what keeps libtorch's matrix products
+    /// row-invariant (see Classify.Transformers' RowInvariant).
     /// </summary>
+    public const int PadMultiple = 4;
+
+    /// <summary>
+    /// The length a row of <paramref name="length"/> tokens is padded to when scored: rounded up to a multiple of
+    /// <see cref="PadMultiple"/>, but never beyond <see cref="MaxLength"/>. It depends on the row alone, so a row meets the
+    /// same tensor shapes in whatever batch it lands (see <see cref="Score(IReadOnlyList{Encoding}, int, Func{PaddedBatch, double[][]}, CancellationToken)"/>).
+    /// </summary>
+    public int PaddedLength(int length) =>
+        Math.Max(length, Math.Min(MaxLength, (length + PadMultiple - 1) / PadMultiple * PadMultiple));
+
+    /// <summary>
+    /// The one batched scoring loop: encodings ordered by length (stable), cut into batches of at most
+    /// <paramref name="batchSize"/> rows that share one <see cref="PaddedLength"/>, padded to it and given to
+    /// <paramref name="forward"/>, which returns one row of scores per batch row (in <see cref="PaddedBatch.Rows"/>
+    /// order). Rows come back in input order.
+    /// </summary>
+    /// <remarks>
+    /// Padding is masked, so in exact arithmetic a row's scores do not depend on its batch. In float32 they could: a
+    /// softmax over more (masked) positions or a matrix product of another height can round differently. Padding each
+    /// row to a length of its own and never mixing lengths in a batch keeps every row's shapes fixed, so the scores of
+    /// a row are bit-identical across batch sizes and Monte-Carlo groupings (the models keep their small products
+    /// row-invariant too; docs/transformers.md, "Batching and reproducibility").
+    /// </remarks>
     /// <exception cref="InvalidOperationException"><paramref name="forward"/> returned the wrong number of rows.</exception>
     public double[][] Score(IReadOnlyList<Encoding> encodings, int batchSize, Func<PaddedBatch, double[][]> forward,
         CancellationToken cancellationToken = default)
@@ -80,13 +102,16 @@ public sealed class ClassifierInputs
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var order = Enumerable.Range(0, encodings.Count).OrderBy(i => encodings[i].Length).ToArray();   // stable
         var result = new double[encodings.Count][];
-        for (int start = 0; start < order.Length; start += batchSize)
+        for (int start = 0; start < order.Length;)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var batch = Pad(encodings, new ArraySegment<int>(order, start, Math.Min(batchSize, order.Length - start)));
+            int padded = PaddedLength(encodings[order[start]].Length), count = 1;
+            while (count < batchSize && start + count < order.Length && PaddedLength(encodings[order[start + count]].Length) == padded) count++;
+            var batch = PaddedBatch.Create(encodings, PadTokenId, new ArraySegment<int>(order, start, count), UsesTokenTypes, padded);
             var rows = forward(batch);
             if (rows.Length != batch.Count) throw new InvalidOperationException($"the forward pass returned {rows.Length} rows for a batch of {batch.Count}");
             for (int k = 0; k < rows.Length; k++) result[batch.Rows[k]] = rows[k];
+            start += count;
         }
         return result;
     }

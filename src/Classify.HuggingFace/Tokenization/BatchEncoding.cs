@@ -96,15 +96,17 @@ public sealed class PaddedBatch
     /// <summary>
     /// Pads <paramref name="encodings"/> (those at <paramref name="rows"/>, in that order, when given) on the right with
     /// <paramref name="padTokenId"/>. <paramref name="tokenTypes"/> false leaves <see cref="TokenTypeIds"/> null (for
-    /// models without a segment embedding).
+    /// models without a segment embedding). <paramref name="minimumLength"/>, when given, pads every row to at least
+    /// that many positions (a fixed shape, see <see cref="Inference.ClassifierInputs.PaddedLength"/>).
     /// </summary>
     /// <exception cref="ArgumentException">The batch is empty.</exception>
-    public static PaddedBatch Create(IReadOnlyList<Encoding> encodings, int padTokenId, IReadOnlyList<int>? rows = null, bool tokenTypes = true)
+    public static PaddedBatch Create(IReadOnlyList<Encoding> encodings, int padTokenId, IReadOnlyList<int>? rows = null, bool tokenTypes = true,
+        int minimumLength = 0)
     {
         ArgumentNullException.ThrowIfNull(encodings);
         var picked = rows?.ToArray() ?? Enumerable.Range(0, encodings.Count).ToArray();
         if (picked.Length == 0) throw new ArgumentException("An empty batch cannot be padded.", nameof(encodings));
-        int length = 0;
+        int length = Math.Max(0, minimumLength);
         foreach (var i in picked) length = Math.Max(length, encodings[i].Length);
         var ids = new long[picked.Length * length];
         var mask = new long[picked.Length * length];

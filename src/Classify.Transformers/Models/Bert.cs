@@ -199,7 +199,7 @@ internal sealed class BertPooler : nn.Module
     }
 
     /// <summary>Pools the first token.</summary>
-    public Tensor forward(Tensor hidden) => dense.forward(hidden[.., 0]).tanh();
+    public Tensor forward(Tensor hidden) => RowInvariant.Linear(dense, hidden[.., 0]).tanh();
 }
 
 /// <summary>The BERT encoder: embeddings, layers and (optionally) the pooler. Checkpoint prefix <c>bert.</c>.</summary>
@@ -262,7 +262,7 @@ public sealed class BertForSequenceClassification : SequenceClassificationModel
     protected override Tensor ForwardCore(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, List<Tensor>? hiddenStates)
     {
         var (_, pooled) = bert.forward(inputIds, attentionMask, tokenTypeIds, hiddenStates);
-        return classifier.forward(RowDropout.Apply(dropout, pooled!));
+        return RowInvariant.Linear(classifier, RowDropout.Apply(dropout, pooled!));
     }
 
     /// <inheritdoc />

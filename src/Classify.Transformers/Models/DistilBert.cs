@@ -188,8 +188,8 @@ public sealed class DistilBertForSequenceClassification : SequenceClassification
     protected override Tensor ForwardCore(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, List<Tensor>? hiddenStates)
     {
         var last = distilbert.forward(inputIds, attentionMask, hiddenStates);
-        var pooled = nn.functional.relu(pre_classifier.forward(last[.., 0]));
-        return classifier.forward(RowDropout.Apply(dropout, pooled));
+        var pooled = nn.functional.relu(RowInvariant.Linear(pre_classifier, last[.., 0]));
+        return RowInvariant.Linear(classifier, RowDropout.Apply(dropout, pooled));
     }
 
     /// <inheritdoc />

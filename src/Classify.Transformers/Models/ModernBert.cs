@@ -233,7 +233,7 @@ internal sealed class ModernBertPredictionHead : nn.Module
     }
 
     /// <summary>The head output.</summary>
-    public Tensor forward(Tensor x) => norm.forward(_act(dense.forward(x)));
+    public Tensor forward(Tensor x) => norm.forward(_act(RowInvariant.Linear(dense, x)));
 }
 
 /// <summary>
@@ -281,7 +281,7 @@ public sealed class ModernBertForSequenceClassification : SequenceClassification
         {
             pooled = last[.., 0];
         }
-        return classifier.forward(RowDropout.Apply(drop, head.forward(pooled)));
+        return RowInvariant.Linear(classifier, RowDropout.Apply(drop, head.forward(pooled)));
     }
 
     /// <inheritdoc />

@@ -91,8 +91,8 @@ internal sealed class RobertaClassificationHead : nn.Module
     public Tensor forward(Tensor hidden)
     {
         var x = RowDropout.Apply(dropout, hidden[.., 0]);
-        x = dense.forward(x).tanh();
-        return out_proj.forward(RowDropout.Apply(dropout, x));
+        x = RowInvariant.Linear(dense, x).tanh();
+        return RowInvariant.Linear(out_proj, RowDropout.Apply(dropout, x));
     }
 }
 

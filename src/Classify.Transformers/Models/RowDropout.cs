@@ -65,7 +65,11 @@ internal sealed class RowDropout
     {
         if (t_active is not { } plan || p == 0)
             return nn.functional.scaled_dot_product_attention(query, key, value, bias, training ? p : 0.0);
-        var scores = matmul(query, key.transpose(-2, -1)).mul_(1.0 / Math.Sqrt(query.shape[^1])).add_(bias);
+        // Contiguous operands: for a batch of one row, libtorch multiplies the transposed head views by another kernel
+        // that rounds differently, and a row's scores would then depend on its batch (see RowInvariant).
+        using var q = query.contiguous();
+        using var kT = key.transpose(-2, -1).contiguous();
+        var scores = matmul(q, kT).mul_(1.0 / Math.Sqrt(query.shape[^1])).add_(bias);
         return matmul(plan.Mask(scores.softmax(-1), p), value);
     }
 

@@ -192,14 +192,11 @@ public sealed class TransformerUncertaintyTests(UncertainTransformer model) : IC
         }
         var a = Score("a.csv", "--mc-batch-size", "7", "--batch-size", "5");
         Assert.Equal(File.ReadAllText(a), File.ReadAllText(Score("b.csv", "--mc-batch-size", "7", "--batch-size", "5")));
-        // Another grouping of (row, pass) pairs into forward passes: the same passes, up to float32 rounding of the engine.
-        var c = CsvTable.Read(Score("c.csv", "--mc-batch-size", "1000"));
-        var t = CsvTable.Read(a);
-        Assert.Equal(t.Header, c.Header);
-        Assert.Contains("epistemic", t.Header);
-        for (int i = 0; i < t.Rows.Count; i++)
-            for (int k = 3; k < t.Header.Count; k++)
-                Assert.True(Math.Abs(Number(t.Rows[i][k]!) - Number(c.Rows[i][k]!)) <= 1e-6, $"row {i}, {t.Header[k]}: {t.Rows[i][k]} vs {c.Rows[i][k]}");
+        // Other groupings of (row, pass) pairs into forward passes and other batch sizes: the same bytes.
+        var c = Score("c.csv", "--mc-batch-size", "1000");
+        Assert.Contains("epistemic", File.ReadLines(c).First());
+        Assert.Equal(File.ReadAllText(a), File.ReadAllText(c));
+        Assert.Equal(File.ReadAllText(a), File.ReadAllText(Score("d.csv", "--mc-batch-size", "1", "--batch-size", "64")));
     }
 
     [Fact]

@@ -45,7 +45,7 @@ public class ClassifierInputsTests
     }
 
     [Fact]
-    public void Scoring_sorts_by_length_batches_and_returns_rows_in_input_order()
+    public void Scoring_sorts_by_length_batches_by_padded_length_and_returns_rows_in_input_order()
     {
         var inputs = Inputs("tiny-roberta");
         TextInput[] texts = ["a much longer sentence that has quite a few more tokens than the others do", "hi", "short one", "medium length text here", "x"];
@@ -59,10 +59,19 @@ public class ClassifierInputsTests
         });
         var encodings = inputs.Encode(texts);
         for (int i = 0; i < texts.Length; i++) Assert.Equal(encodings[i].Length, scores[i][0]);
-        Assert.Equal(3, seen.Count);
         var lengths = seen.SelectMany(b => b.Rows).Select(i => encodings[i].Length).ToArray();
         Assert.Equal(lengths.Order(), lengths);                                   // shortest first
-        Assert.All(seen, b => Assert.Equal(b.Rows.Max(i => encodings[i].Length), b.Length));   // padded to its own longest
+        // Each row padded to its own length rounded up to 4 (never beyond max_length), and a batch never mixes padded
+        // lengths: batches of 2 within each padded length, so more batches than ⌈5 / 2⌉ when lengths differ.
+        Assert.All(seen, b => Assert.All(b.Rows, i => Assert.Equal(inputs.PaddedLength(encodings[i].Length), b.Length)));
+        var expected = encodings.Select(e => inputs.PaddedLength(e.Length)).Order().GroupBy(l => l)
+            .SelectMany(g => g.Chunk(2).Select(c => (c.Length, g.Key))).ToArray();
+        Assert.Equal(expected, seen.Select(b => (b.Rows.Count, b.Length)));
+        Assert.True(seen.Count > 3, $"{seen.Count} batches");
+        Assert.Equal(4, inputs.PaddedLength(1));
+        Assert.Equal(12, inputs.PaddedLength(9));
+        Assert.Equal(32, inputs.PaddedLength(32));
+        Assert.Equal(32, inputs.PaddedLength(30));
         Assert.Empty(inputs.Score(Array.Empty<TextInput>(), 2, _ => throw new InvalidOperationException("no batch for no input")));
         Assert.Throws<InvalidOperationException>(() => inputs.Score(texts, 2, _ => []));
     }
