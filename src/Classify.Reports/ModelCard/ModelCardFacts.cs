@@ -27,6 +27,8 @@ internal sealed record ModelCardFacts
     [JsonPropertyName("decision_rule")] public string? DecisionRule { get; init; }
     [JsonPropertyName("hyperparameters")] public required IReadOnlyDictionary<string, string> Hyperparameters { get; init; }
     [JsonPropertyName("evaluation")] public required IReadOnlyList<EvaluationFact> Evaluation { get; init; }
+    /// <summary>Monte-Carlo passes, calibration and selective prediction, or null when the run has none of them.</summary>
+    [JsonPropertyName("uncertainty")] public RunData.UncertaintyDigest? Uncertainty { get; init; }
     [JsonPropertyName("intended_use")] public required IReadOnlyList<string> IntendedUse { get; init; }
     [JsonPropertyName("limitations")] public required IReadOnlyList<string> Limitations { get; init; }
     [JsonPropertyName("timings")] public IReadOnlyDictionary<string, double>? Timings { get; init; }

@@ -111,6 +111,15 @@ internal static class ModelCardMarkdown
         if (f.Evaluation.Count == 0) md.Append("The run has no metrics.\n\n");
         else Evaluation(md, f);
 
+        if (f.Uncertainty is { } u)
+        {
+            md.Append("## Uncertainty and selective prediction\n\n");
+            md.Append("Rejecting the most uncertain predictions first should raise the score of those kept; `random` is the baseline and `oracle` ")
+              .Append("the best any ranking can do (docs/uncertainty.md).\n\n```\n");
+            foreach (var line in u.Lines()) md.Append(line).Append('\n');
+            md.Append("```\n\n");
+        }
+
         md.Append("## Intended use\n\n");
         foreach (var s in f.IntendedUse) md.Append("- ").Append(s).Append('\n');
         md.Append("\n## Limitations and biases\n\n");

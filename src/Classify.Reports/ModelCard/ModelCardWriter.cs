@@ -39,9 +39,7 @@ public static class ModelCardWriter
     public static ModelCardFiles Write(string runDirectory)
     {
         var run = RunFolder.Load(runDirectory, withPredictions: false);
-        var manifestPath = Path.Combine(run.Layout.ModelDirectory, ModelManifest.FileName);
-        var manifest = File.Exists(manifestPath) ? ModelManifest.Load(run.Layout.ModelDirectory) : null;
-        var facts = Collect(run, manifest);
+        var facts = Collect(run, run.LoadManifest());
         var md = Path.Combine(run.Layout.ModelDirectory, "MODEL_CARD.md");
         var json = Path.Combine(run.Layout.ModelDirectory, "model_card.json");
         foreach (var e in facts.Evaluation)
@@ -98,6 +96,7 @@ public static class ModelCardWriter
             DecisionRule = DecisionRuleText(run, manifest),
             Hyperparameters = Flatten(config),
             Evaluation = evaluation,
+            Uncertainty = UncertaintyDigest.Of(run, manifest),
             IntendedUse = IntendedUse(run, config),
             Limitations = Limitations(run, config),
             Timings = info?.Timings,

@@ -71,6 +71,11 @@ internal sealed class RunFolder
     }
 
     /// <summary>metrics/rejection_&lt;split&gt;.csv of the run.</summary>
+    /// <summary>The model package's manifest (model/classify.json), or null when the run saved no model.</summary>
+    /// <exception cref="InputException">The manifest is malformed.</exception>
+    public Core.Prediction.ModelManifest? LoadManifest() =>
+        File.Exists(Path.Combine(Layout.ModelDirectory, Core.Prediction.ModelManifest.FileName)) ? Core.Prediction.ModelManifest.Load(Layout.ModelDirectory) : null;
+
     public static string RejectionPath(RunLayout layout, string split) => Path.Combine(layout.MetricsDirectory, RejectionCsv.FileName(split));
 
     /// <summary>Reads a run folder. Throws <see cref="InputException"/> when it is not a run folder or a file is malformed.</summary>
@@ -93,8 +98,7 @@ internal sealed class RunFolder
                 if (File.Exists(layout.Predictions(split))) predictions[split] = PredictionTable.Load(layout.Predictions(split), split, multilabel, labels);
 
         var rejection = new Dictionary<string, IReadOnlyList<RejectionCurveSet>>(StringComparer.Ordinal);
-        if (withPredictions) // only the run report draws them
-            foreach (var split in EvaluationSplits)
+        foreach (var split in EvaluationSplits)   // small (rankers × 10 points): the card and summary state them too
                 if (File.Exists(RejectionPath(layout, split))) rejection[split] = RejectionCsv.Read(RejectionPath(layout, split));
 
         return new RunFolder(layout)

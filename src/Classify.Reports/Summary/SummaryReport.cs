@@ -18,7 +18,7 @@ public sealed record SummaryReportResult(string Path, string Text, IReadOnlyList
 
 /// <summary>
 /// <c>summary_report.txt</c>: the headline figures of a run in plain text (status, data, splits, metric table for
-/// val and test, weakest labels) and, when targets are given, "met"/"not met" per target.
+/// val and test, weakest labels, uncertainty: calibration and selective prediction) and, when targets are given, "met"/"not met" per target.
 /// </summary>
 public static class SummaryReport
 {
@@ -76,6 +76,12 @@ public static class SummaryReport
                 var weakest = last.PerClass.OrderBy(c => c.F1).ThenBy(c => c.Label, StringComparer.Ordinal).Take(3);
                 sb.Append(inv, $"\nWeakest labels ({splits[^1]} F1): {string.Join(", ", weakest.Select(c => $"{c.Label} {c.F1.ToString("0.000", inv)} (n={c.Support})"))}\n");
             }
+        }
+
+        if (UncertaintyDigest.Of(run, run.LoadManifest()) is { } u)
+        {
+            sb.Append("\nUncertainty\n");
+            foreach (var line in u.Lines()) sb.Append("  ").Append(line).Append('\n');
         }
 
         if (hasTargets)

@@ -12,7 +12,7 @@ namespace Classify.Reports.Tests.Reports;
 public class ReliabilityReportTests
 {
     /// <summary>Adds a <c>calibration</c> object, as a calibrated run writes it, to a split's metrics file.</summary>
-    private static void AddCalibration(string runDirectory, string split, double temperature)
+    internal static void AddCalibration(string runDirectory, string split, double temperature)
     {
         var random = new Random(4);
         var schema = new LabelSchema(TaskKind.Multiclass, SyntheticRun.Sentiment);

@@ -44,6 +44,48 @@ public class UncertaintyReportTests
     }
 
     [Fact]
+    public void The_model_card_and_the_summary_state_calibration_and_selective_prediction()
+    {
+        using var tmp = new TempDirectory("unc-card");
+        var dir = SyntheticRun.Sentiment3(tmp.Path, rows: 300, withLog: false);
+        SyntheticUncertainty.Add(dir, passes: 10);
+        ReliabilityReportTests.AddCalibration(dir, "test", temperature: 0.8);
+
+        var card = ModelCard.ModelCardWriter.Write(dir);
+        var summary = Summary.SummaryReport.Write(dir).Text;
+
+        var facts = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(card.Json))!["uncertainty"]!;
+        Assert.Equal("test", (string?)facts["calibration"]!["split"]);
+        Assert.Equal("0.8", (string?)facts["calibration"]!["temperature"]);
+        var curves = Core.Uncertainty.RejectionCsv.Read(RunFolder.RejectionPath(new RunLayout(dir), "test"));
+        var selective = facts["selective_prediction"]!.AsArray();
+        Assert.Equal(curves.Count, selective.Count);
+        var rankers = selective[0]!["rankers"]!.AsArray();
+        Assert.Equal(curves[0].Curves.Select(c => c.Aurc), rankers.Select(r => (double)r!["aurc"]!));
+        var oracle = curves[0].Curves.Single(c => c.Ranker == Core.Uncertainty.RejectionRanker.Oracle);
+        var stated = rankers.Single(r => (string?)r!["ranker"] == "oracle")!["kept"]!.AsArray().Select(v => (double?)v).ToArray();
+        Assert.Equal([oracle.Points[0].Metrics[0], oracle.Points.Single(p => p.RejectedFraction == 0.5).Metrics[0], oracle.Points[^1].Metrics[0]], stated);
+
+        Assert.Contains("## Uncertainty and selective prediction", File.ReadAllText(card.Markdown));
+        Assert.Contains("Calibration (test): temperature 0.8; ECE ", summary);
+        Assert.Contains("Selective prediction (test, by example, accuracy of the kept", summary);
+        Assert.Contains("  oracle ", summary);
+    }
+
+    [Fact]
+    public void A_run_without_uncertainty_files_has_no_uncertainty_in_its_card_or_summary()
+    {
+        using var tmp = new TempDirectory("unc-card-old");
+        var dir = SyntheticRun.Sentiment3(tmp.Path, rows: 150, withLog: false);
+
+        var card = ModelCard.ModelCardWriter.Write(dir);
+
+        Assert.Null(System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(card.Json))!["uncertainty"]);
+        Assert.DoesNotContain("Uncertainty", File.ReadAllText(card.Markdown));
+        Assert.DoesNotContain("Uncertainty", Summary.SummaryReport.Write(dir).Text);
+    }
+
+    [Fact]
     public void An_old_run_without_uncertainty_files_has_no_section_and_does_not_fail()
     {
         using var tmp = new TempDirectory("unc-old");
