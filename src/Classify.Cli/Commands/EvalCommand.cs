@@ -33,6 +33,8 @@ internal sealed class EvalCommand : ICommandFactory
             { model, data, textCol, labelCol, labelCols, idCol, labelsFile, delimiter, split, name, runsDir, batchSize, noReport, target, failOnTarget, overwrite };
         var uncertainty = new UncertaintyFlags();
         uncertainty.AddTo(command);
+        var conversation = new ConversationFlags();
+        conversation.AddTo(command);
         command.SetAction(parse =>
         {
             var ui = context.Ui;
@@ -53,11 +55,12 @@ internal sealed class EvalCommand : ICommandFactory
             var mc = classifier.Manifest.Uncertainty is null && mcFlags.Samples is null && mcFlags.BatchSize is null ? null
                 : UncertaintyFlags.Resolve(mcFlags, classifier.Predictor);
             var cols = parse.GetValue(labelCols);
+            var turns = conversation.Parse(parse);
             var options = new DatasetOptions
             {
                 TextColumn = parse.GetValue(textCol)!, LabelColumn = parse.GetValue(labelCol)!, LabelColumns = cols is { Length: > 0 } ? cols : null,
                 IdColumn = parse.GetValue(idCol), LabelNamesFile = parse.GetValue(labelsFile), LabelDelimiter = parse.GetValue(delimiter)!,
-                DropDuplicates = false,
+                DropDuplicates = false, GroupColumn = turns.Group, OrderColumn = turns.Order, SpeakerColumn = turns.Speaker,
             };
             var evaluation = ui.WithProgress(p => EvaluationRun.Execute(classifier, modelDirectory,
                 parse.GetValue(data)!.FullName, options, layout, splitName, parse.GetValue(batchSize), p, context.Cancellation, [artifacts], ui.Info,

@@ -26,7 +26,9 @@ internal sealed class PredictCommand : ICommandFactory
         var texts = new Argument<string[]>("texts") { Description = "Texts to classify (or one per line on standard input).", Arity = ArgumentArity.ZeroOrMore };
 
         var uncertainty = new UncertaintyFlags();
+        var conversation = new ConversationFlags();
         var command = new Command("predict", "Predict labels for texts or a file.") { model, format, batchSize, input, output, textCol, idCol, texts };
+        conversation.AddTo(command);
         uncertainty.AddTo(command);
         command.SetAction(parse =>
         {
@@ -40,9 +42,11 @@ internal sealed class PredictCommand : ICommandFactory
             {
                 var outFile = parse.GetValue(output) ?? throw new InputException("--input needs --output FILE (.csv or .jsonl)", field: "--output");
                 int batch = parse.GetValue(batchSize);
+                var columns = conversation.Parse(parse);
                 var count = FileScorer.Score(classifier, inFile.FullName, outFile.FullName, new FileScoringOptions
                 {
                     TextColumn = parse.GetValue(textCol)!, IdColumn = parse.GetValue(idCol), BatchSize = batch, Uncertainty = mc, Seed = mcFlags.Seed,
+                    GroupColumn = columns.Group, OrderColumn = columns.Order, SpeakerColumn = columns.Speaker,
                     Progress = new ConsoleUi.SynchronousProgress(u => { if (u.Completed % (batch * 50L) == 0) ui.Info($"{u.Completed:N0} rows scored"); }),
                 }, ct);
                 ui.Info($"wrote {count:N0} predictions to {outFile.FullName}");
@@ -54,6 +58,7 @@ internal sealed class PredictCommand : ICommandFactory
             if (items.Length == 0 && Console.IsInputRedirected)
                 items = ReadLines(Console.In).ToArray();
             if (items.Length == 0) throw new InputException("give texts to classify as arguments, on standard input, or use --input FILE", field: "texts");
+            if (ConversationFlags.BareTextWarning(classifier.Manifest) is { } warning) ui.Warn(warning);
 
             var predictions = classifier.Predict(items.Select(t => new TextInput(t)).ToArray(), mc, mcFlags.Seed, parse.GetValue(batchSize), ct);
             if (parse.GetValue(format) == "json") PredictionJson.Write(ui.RawOut, predictions);

@@ -37,12 +37,16 @@ internal sealed class SuggestCommand : ICommandFactory
 
         var command = new Command("suggest", "Active learning: rank unlabelled texts for human coders, most informative first.")
             { model, input, k, strategy, output, textCol, idCol, seed, mcSamples, mcBatchSize, batchSize };
+        var conversation = new ConversationFlags();
+        conversation.AddTo(command);
         command.SetAction(parse =>
         {
             var ui = context.Ui;
             var ct = context.Cancellation;
+            var columns = conversation.Parse(parse);
             var options = new SuggestionOptions
             {
+                GroupColumn = columns.Group, OrderColumn = columns.Order, SpeakerColumn = columns.Speaker,
                 Strategy = ActiveLearning.ParseStrategy(parse.GetValue(strategy)), K = parse.GetValue(k), TextColumn = parse.GetValue(textCol)!,
                 IdColumn = parse.GetValue(idCol), Seed = parse.GetValue(seed), McSamples = parse.GetValue(mcSamples),
                 McBatchSize = parse.GetValue(mcBatchSize), BatchSize = parse.GetValue(batchSize), Progress = EveryFewSeconds(ui),

@@ -176,7 +176,7 @@ public sealed class ExperimentConfig
     /// <exception cref="IO.InputException">Contradictory data settings (naming the file and key).</exception>
     public DatasetOptions DatasetOptions()
     {
-        var options = Data.Options with { ContextTurns = Context?.Turns ?? 0 };
+        var options = Context?.ApplyTo(Data.Options) ?? Data.Options;
         try { options.Validate(); }
         catch (InputException e)
         {
@@ -236,9 +236,12 @@ public sealed class ExperimentConfig
     {
         int turns = s.Int("turns", 0);
         if (turns < 0) throw s.Error("turns", "must be 0 or more");
-        var c = new ContextOptions { Turns = turns, SpeakerTags = s.Bool("speaker_tags", false), Separator = s.String("separator", " ")! };
+        var c = new ContextOptions
+        {
+            Turns = turns, SpeakerTags = s.Bool("speaker_tags", false), CurrentSpeaker = s.Bool("current_speaker", false), Separator = s.String("separator", " ")!,
+        };
         s.EnsureOnlyKnownKeys();
-        return turns == 0 ? null : c;
+        return c.UsesConversation ? c : null;
     }
 }
 

@@ -116,6 +116,10 @@ public static class DatasetLoader
 
         protected static string? Get(DataRecord record, int index) => index < 0 ? null : record[index];
 
+        /// <summary>The text the model sees: <c>speaker: text</c> with <see cref="DatasetOptions.CurrentSpeaker"/>, as context turns are written.</summary>
+        protected string Utterance(string text, string? speaker) =>
+            Options.CurrentSpeaker && !string.IsNullOrEmpty(speaker) ? $"{speaker}: {text}" : text;
+
         protected string RowId(DataRecord record)
         {
             if (Id < 0) return record.RowNumber.ToString(CultureInfo.InvariantCulture);
@@ -145,7 +149,7 @@ public static class DatasetLoader
 
     private sealed class UnlabelledStream(string path, DatasetOptions options) : ColumnBinding(path, options, withLabels: false)
     {
-        private readonly ContextBuilder? _context = options.ContextTurns > 0 ? new ContextBuilder(options.ContextTurns) : null;
+        private readonly ContextBuilder? _context = options.ContextTurns > 0 ? new ContextBuilder(options.ContextTurns, options.ContextSpeakerTags) : null;
 
         public Example ToExample(DataRecord record)
         {
@@ -159,7 +163,7 @@ public static class DatasetLoader
                 try { context = _context.Next(turn); }
                 catch (InvalidOperationException e) { throw new InputException(e.Message, Path, record.Line, Options.OrderColumn, e); }
             }
-            return new Example(RowId(record), text, [], group, RowSplit(record), context);
+            return new Example(RowId(record), Utterance(text, Get(record, Speaker)), [], group, RowSplit(record), context);
         }
     }
 
@@ -226,7 +230,7 @@ public static class DatasetLoader
             IReadOnlyList<string>[]? contexts = null;
             if (Options.ContextTurns > 0)
             {
-                var builder = new ContextBuilder(Options.ContextTurns, speakerTags: true);
+                var builder = new ContextBuilder(Options.ContextTurns, Options.ContextSpeakerTags);
                 contexts = builder.Build(_rows.Select(r => new ConversationTurn(r.Group ?? "", r.Order, r.Text, r.Speaker)).ToArray());
             }
 
@@ -239,7 +243,7 @@ public static class DatasetLoader
             {
                 var row = _rows[i];
                 if (!Options.DropDuplicates) { keep[i] = true; continue; }
-                var key = new DuplicateKey(row.Text, row.Split, row.Group,
+                var key = new DuplicateKey(Utterance(row.Text, row.Speaker), row.Split, row.Group,
                     contexts?[i] is { Count: > 0 } c ? string.Join('\u001E', c) : null);
                 var labels = LabelKey(row.Labels);
                 if (!seen.TryGetValue(key, out var labelSets))
@@ -270,7 +274,7 @@ public static class DatasetLoader
                 var indices = new int[row.Labels.Length];
                 for (int j = 0; j < indices.Length; j++) indices[j] = schema.IndexOf(row.Labels[j]);
                 Array.Sort(indices);
-                examples.Add(new Example(row.Id, row.Text, indices, row.Group, row.Split, contexts?[i]));
+                examples.Add(new Example(row.Id, Utterance(row.Text, row.Speaker), indices, row.Group, row.Split, contexts?[i]));
             }
 
             var stats = new DatasetStats

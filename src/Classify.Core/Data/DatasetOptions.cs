@@ -38,6 +38,15 @@ public sealed record DatasetOptions
     /// <summary>Number of preceding turns of the same group attached as <see cref="Example.Context"/> (<c>context.turns</c>, default 0 = none).</summary>
     public int ContextTurns { get; init; }
 
+    /// <summary>Write each context turn <c>speaker: text</c> when <see cref="SpeakerColumn"/> gives one (<c>context.speaker_tags</c>, default false).</summary>
+    public bool ContextSpeakerTags { get; init; }
+
+    /// <summary>
+    /// Write the utterance itself <c>speaker: text</c> (<c>context.current_speaker</c>, default false), so the model sees who
+    /// speaks; <see cref="Example.Text"/> then carries the prefix (cleaning, duplicates and predictions files see it too).
+    /// </summary>
+    public bool CurrentSpeaker { get; init; }
+
     /// <summary>File format (<c>format</c>); null = from the extension.</summary>
     public DataFormat? Format { get; init; }
 
@@ -102,6 +111,10 @@ public sealed record DatasetOptions
         if (Labels is { Count: 0 }) throw new InputException("labels is empty", field: "labels");
         if (string.IsNullOrEmpty(LabelDelimiter)) throw new InputException("label_delimiter must not be empty", field: "label_delimiter");
         if (ContextTurns < 0) throw new InputException("context.turns must be 0 or more", field: "context.turns");
+        if (CurrentSpeaker && SpeakerColumn is null)
+            throw new InputException("context.current_speaker needs data.speaker_col (the column saying who speaks)", field: "context.current_speaker");
+        if (ContextSpeakerTags && ContextTurns > 0 && SpeakerColumn is null)
+            throw new InputException("context.speaker_tags needs data.speaker_col (the column saying who speaks)", field: "context.speaker_tags");
         // Not a config key: the field names the property.
         if (Separator is '"' or '\r' or '\n') throw new InputException("the separator cannot be a quote or a line break", field: nameof(Separator));
     }

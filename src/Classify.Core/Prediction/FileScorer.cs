@@ -12,6 +12,12 @@ public sealed record FileScoringOptions
     public string TextColumn { get; init; } = "text";
     /// <summary>Id column of the input file (default: the row number).</summary>
     public string? IdColumn { get; init; }
+    /// <summary>Conversation column, for a model trained with context (default: the training data's, from the package).</summary>
+    public string? GroupColumn { get; init; }
+    /// <summary>Turn-order column, for a model trained with context (default: the training data's; none = file order).</summary>
+    public string? OrderColumn { get; init; }
+    /// <summary>Speaker column, for a model trained with speaker tags (default: the training data's).</summary>
+    public string? SpeakerColumn { get; init; }
     /// <summary>Rows handed to the model at a time (also the memory bound).</summary>
     public int BatchSize { get; init; } = 256;
     /// <summary>How uncertainty is estimated (default: from the deterministic pass; see <see cref="UncertaintyOptions"/>).</summary>
@@ -48,7 +54,11 @@ public static class FileScorer
         if (!jsonl && ext != ".csv") throw new InputException("output must end in .csv or .jsonl", outputPath, field: "--output");
         if (SamePath(inputPath, outputPath))
             throw new InputException("the output would replace the input file; choose another --output", outputPath, field: "--output");
-        var readOptions = new DatasetOptions { TextColumn = options.TextColumn, IdColumn = options.IdColumn };
+        var readOptions = classifier.ReadingOptions(new DatasetOptions
+        {
+            TextColumn = options.TextColumn, IdColumn = options.IdColumn, GroupColumn = options.GroupColumn, OrderColumn = options.OrderColumn,
+            SpeakerColumn = options.SpeakerColumn,
+        });
         var labels = classifier.Schema.Labels;
         int batchSize = options.BatchSize;
         long count = 0;

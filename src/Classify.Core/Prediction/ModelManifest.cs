@@ -19,8 +19,9 @@ public sealed record ModelManifest
     /// <summary>The newest manifest format version this build reads.</summary>
     public const int CurrentFormatVersion = 2;
     /// <summary>
-    /// The version a package with <see cref="LabelTemperatures"/> is written with, so that an older Classify (which
-    /// would ignore the field and compute other probabilities) refuses it instead; every other package is written as 1.
+    /// The version a package with <see cref="LabelTemperatures"/> or a <see cref="ContextOptions.CurrentSpeaker"/> context
+    /// is written with, so that an older Classify (which would ignore the field and compute other probabilities) refuses
+    /// it instead; every other package is written as 1.
     /// </summary>
     public const int LabelTemperaturesFormatVersion = 2;
 
@@ -186,19 +187,56 @@ public sealed record ModelManifest
 
     /// <summary>
     /// Writes <c>classify.json</c> atomically into <paramref name="modelDirectory"/>, with format_version
-    /// <see cref="LabelTemperaturesFormatVersion"/> when it holds <see cref="LabelTemperatures"/>.
+    /// <see cref="LabelTemperaturesFormatVersion"/> when it holds <see cref="LabelTemperatures"/> or a current-speaker context.
     /// </summary>
     public void Save(string modelDirectory) => AtomicFile.WriteJson(Path.Combine(modelDirectory, FileName),
-        LabelTemperatures is null || FormatVersion >= LabelTemperaturesFormatVersion ? this : this with { FormatVersion = LabelTemperaturesFormatVersion });
+        (LabelTemperatures is null && Context?.CurrentSpeaker != true) || FormatVersion >= LabelTemperaturesFormatVersion
+            ? this : this with { FormatVersion = LabelTemperaturesFormatVersion });
 }
 
-/// <summary>How preceding conversation turns are fed to a model as context.</summary>
+/// <summary>
+/// How a conversation is fed to a model (the config's <c>context:</c> section): the preceding turns as context, who
+/// speaks, and the training data's columns, so that every scoring path (<c>predict --input</c>, <c>eval</c>,
+/// <c>suggest</c>, <see cref="FileScorer"/>, <see cref="Runs.EvaluationRun"/>) rebuilds the inputs the model was trained on.
+/// </summary>
 public sealed record ContextOptions
 {
     /// <summary>Number of preceding turns used (0 = none).</summary>
     [JsonPropertyName("turns")] public int Turns { get; init; }
-    /// <summary>Prefix each turn with its speaker (e.g. <c>therapist: …</c>).</summary>
+    /// <summary>Prefix each context turn with its speaker (e.g. <c>therapist: …</c>).</summary>
     [JsonPropertyName("speaker_tags")] public bool SpeakerTags { get; init; }
+    /// <summary>Prefix the utterance being classified with its speaker too (<c>current_speaker</c>): the model sees who speaks.</summary>
+    [JsonPropertyName("current_speaker")] public bool CurrentSpeaker { get; init; }
     /// <summary>Separator placed between context turns.</summary>
     [JsonPropertyName("separator")] public string Separator { get; init; } = " ";
+    /// <summary>The training data's conversation column (<c>data.group_col</c>); scoring files look for the same column.</summary>
+    [JsonPropertyName("group_col")] public string? GroupColumn { get; init; }
+    /// <summary>The training data's turn-order column (<c>data.order_col</c>), or null for file order.</summary>
+    [JsonPropertyName("order_col")] public string? OrderColumn { get; init; }
+    /// <summary>The training data's speaker column (<c>data.speaker_col</c>), or null.</summary>
+    [JsonPropertyName("speaker_col")] public string? SpeakerColumn { get; init; }
+
+    /// <summary>True when the model's inputs depend on more than the text: context turns or the speaker prefix.</summary>
+    [JsonIgnore] public bool UsesConversation => Turns > 0 || CurrentSpeaker;
+
+    /// <summary>
+    /// The options to read a file to score with: <paramref name="given"/> (columns named by the caller win) with this
+    /// model's context turns, speaker tags and, where the caller named none, the training data's group, order and
+    /// speaker columns. A model trained with a group column then needs it in every file it scores: a file without it
+    /// fails with the column's name instead of silently scoring each row without its context.
+    /// </summary>
+    public Data.DatasetOptions ApplyTo(Data.DatasetOptions given)
+    {
+        ArgumentNullException.ThrowIfNull(given);
+        if (!UsesConversation) return given;
+        return given with
+        {
+            ContextTurns = Turns,
+            ContextSpeakerTags = SpeakerTags,
+            CurrentSpeaker = CurrentSpeaker,
+            GroupColumn = given.GroupColumn ?? GroupColumn,
+            OrderColumn = given.OrderColumn ?? OrderColumn,
+            SpeakerColumn = given.SpeakerColumn ?? SpeakerColumn,
+        };
+    }
 }

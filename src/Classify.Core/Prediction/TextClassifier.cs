@@ -1,4 +1,5 @@
 using Classify.Core.Cleaning;
+using Classify.Core.Data;
 using Classify.Core.Labels;
 using Classify.Core.Uncertainty;
 
@@ -48,6 +49,14 @@ public sealed class TextClassifier : IDisposable
 
     /// <summary>The package manifest.</summary>
     public ModelManifest Manifest => _predictor.Manifest;
+
+    /// <summary>
+    /// How to read a data file for this model: <paramref name="given"/> with the package's conversation settings
+    /// (<see cref="ContextOptions.ApplyTo"/>): context turns, speaker tags and the training data's group, order and
+    /// speaker columns where <paramref name="given"/> names none. Every file-scoring path reads through it, so a model
+    /// trained with context is scored with the context it was trained on.
+    /// </summary>
+    public DatasetOptions ReadingOptions(DatasetOptions given) => Manifest.Context?.ApplyTo(given) ?? given;
 
     /// <summary>
     /// Loads a model: a local folder (a Classify package or a supported checkpoint folder) or any spec a registered

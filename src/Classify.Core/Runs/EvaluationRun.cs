@@ -36,7 +36,7 @@ public static class EvaluationRun
         var schema = classifier.Schema;
         if (RunLayout.NameProblem(layout.Name) is { } problem) throw new InputException(problem, layout.Root);
         ExistingRuns.Check(layout, existingRun);
-        var dataset = DatasetLoader.Load(dataPath, options with { Labels = schema.Labels, Multilabel = schema.IsMultilabel }, cancellationToken);
+        var dataset = DatasetLoader.Load(dataPath, classifier.ReadingOptions(options) with { Labels = schema.Labels, Multilabel = schema.IsMultilabel }, cancellationToken);
         if (dataset.Count == 0) throw new InputException("no examples to evaluate", dataPath);
 
         var inputs = dataset.Examples.Select(e => new TextInput(e.Text, e.Context)).ToArray();

@@ -329,7 +329,10 @@ public sealed class Experiment
 
             var manifest = new ModelManifest
             {
-                Engine = Trainer.Engine, Task = schema.Kind.ToName(), Labels = schema.Labels, Cleaning = Config.Cleaning, Context = Config.Context,
+                Engine = Trainer.Engine, Task = schema.Kind.ToName(), Labels = schema.Labels, Cleaning = Config.Cleaning,
+                Context = Config.Context is { } context
+                    ? context with { GroupColumn = Config.Data.Options.GroupColumn, OrderColumn = Config.Data.Options.OrderColumn, SpeakerColumn = Config.Data.Options.SpeakerColumn }
+                    : null,
                 Uncertainty = Config.Uncertainty,
             };
             var trainClock = Stopwatch.StartNew();

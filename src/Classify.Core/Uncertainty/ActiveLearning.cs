@@ -113,7 +113,11 @@ public static class ActiveLearning
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         CheckFiles(inputPath, null);
-        var read = new DatasetOptions { TextColumn = options.TextColumn, IdColumn = options.IdColumn };
+        var read = classifier.ReadingOptions(new DatasetOptions
+        {
+            TextColumn = options.TextColumn, IdColumn = options.IdColumn, GroupColumn = options.GroupColumn, OrderColumn = options.OrderColumn,
+            SpeakerColumn = options.SpeakerColumn,
+        });
         return Suggest(classifier, DatasetLoader.ReadUnlabelled(inputPath, read, cancellationToken), options, cancellationToken);
     }
 

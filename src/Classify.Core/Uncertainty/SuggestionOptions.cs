@@ -42,6 +42,15 @@ public sealed record SuggestionOptions
     /// <summary>Id column of the input file (default: the 1-based data row number).</summary>
     public string? IdColumn { get; init; }
 
+    /// <summary>Conversation column, for a model trained with context (default: the training data's, from the package).</summary>
+    public string? GroupColumn { get; init; }
+
+    /// <summary>Turn-order column, for a model trained with context (default: the training data's; none = file order).</summary>
+    public string? OrderColumn { get; init; }
+
+    /// <summary>Speaker column, for a model trained with speaker tags (default: the training data's).</summary>
+    public string? SpeakerColumn { get; init; }
+
     /// <summary>Rows read and scored at a time; with <see cref="K"/> it bounds the rows held in memory.</summary>
     public int BatchSize { get; init; } = 256;
 

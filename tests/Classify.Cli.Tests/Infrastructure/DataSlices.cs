@@ -29,6 +29,12 @@ internal static class DataSlices
             (record, taken) => taken < 1500 && record.TryGetValue("interlocutor", out var who) && who == "therapist");
         return path;
     });
+    private static readonly Lazy<string> AnnoMiConversationsPath = new(() =>
+    {
+        var path = Path.Combine(Folder.Value, "annomi-conversations-1200.csv");
+        Copy(TestPaths.SharedData("annomi", "AnnoMI-simple.csv"), path, (_, taken) => taken < 1200);
+        return path;
+    });
     private static readonly Lazy<string> TweetsTestPath = new(() =>
     {
         var path = Path.Combine(Folder.Value, "tweets-test-300.csv");
@@ -59,6 +65,12 @@ internal static class DataSlices
     /// main_therapist_behaviour, conversation transcript_id).
     /// </summary>
     public static string AnnoMi => AnnoMiPath.Value;
+
+    /// <summary>
+    /// The first 1,200 rows of AnnoMI-simple.csv, both speakers, in transcript and utterance order (≈ 17 transcripts):
+    /// conversations for context models (transcript_id, utterance_id, interlocutor, utterance_text, main_therapist_behaviour).
+    /// </summary>
+    public static string AnnoMiConversations => AnnoMiConversationsPath.Value;
 
     /// <summary>The 28 GoEmotions label names, one per line.</summary>
     public static string EmotionsFile => TestPaths.SharedData("goemotions", "emotions.txt");

@@ -232,6 +232,9 @@ public sealed class DatasetLoaderTests : IDisposable
         // Errors name the config keys users write.
         Assert.Equal("label_delimiter", Assert.Throws<InputException>(() => DatasetLoader.Load(path, new DatasetOptions { LabelDelimiter = "" })).Field);
         Assert.Equal("context.turns", Assert.Throws<InputException>(() => DatasetLoader.Load(path, new DatasetOptions { ContextTurns = -1 })).Field);
+        Assert.Equal("context.current_speaker", Assert.Throws<InputException>(() => DatasetLoader.Load(path, new DatasetOptions { CurrentSpeaker = true })).Field);
+        Assert.Equal("context.speaker_tags", Assert.Throws<InputException>(() =>
+            DatasetLoader.Load(path, new DatasetOptions { ContextTurns = 2, ContextSpeakerTags = true })).Field);
         Assert.Equal("labels", Assert.Throws<InputException>(() => DatasetLoader.Load(path, new DatasetOptions { Labels = [] })).Field);
         var e = Assert.Throws<InputException>(() => DatasetLoader.Load(path, new DatasetOptions { LabelNamesFile = "nope.txt" }));
         Assert.Equal("labels_file", e.Field);

@@ -82,7 +82,7 @@ public sealed class SharedDatasetTests
         var data = DatasetLoader.Load(path, new DatasetOptions
         {
             TextColumn = "utterance_text", LabelColumn = "main_therapist_behaviour", GroupColumn = "transcript_id",
-            OrderColumn = "utterance_id", SpeakerColumn = "interlocutor", ContextTurns = 3,
+            OrderColumn = "utterance_id", SpeakerColumn = "interlocutor", ContextTurns = 3, ContextSpeakerTags = true,
         });
         Assert.Equal(9_699, data.Stats.RowsRead);
         Assert.Equal(["n/a", "other", "question", "reflection", "therapist_input"], data.Schema.Labels);
@@ -114,5 +114,28 @@ public sealed class SharedDatasetTests
         Assert.All(data.Examples, e => Assert.Equal(expected[e.Id], e.Context));
         // "Mm-hmm." with the same code in another context is a new turn, not a duplicate.
         Assert.True(data.Examples.Count(e => e.Text == "Mm-hmm.") > 50);
+    }
+
+    [Fact]
+    public void AnnoMI_speaker_tags_are_optional_and_the_current_speaker_can_be_given_to_the_model()
+    {
+        var path = DataFile("annomi", "AnnoMI-simple.csv");
+        var options = new DatasetOptions
+        {
+            TextColumn = "utterance_text", LabelColumn = "main_therapist_behaviour", GroupColumn = "transcript_id",
+            OrderColumn = "utterance_id", SpeakerColumn = "interlocutor", ContextTurns = 3,
+        };
+        var untagged = DatasetLoader.Load(path, options).Examples[3];   // context.speaker_tags: false (the default)
+        Assert.Equal("Mm-hmm.", untagged.Text);
+        Assert.StartsWith("Thanks for filling it out.", untagged.Context![0]);
+        Assert.Equal("Sure.", untagged.Context[1]);
+
+        var speaking = DatasetLoader.Load(path, options with { ContextSpeakerTags = true, CurrentSpeaker = true }).Examples[3];
+        Assert.Equal("client: Mm-hmm.", speaking.Text);
+        Assert.Equal("client: Sure.", speaking.Context![1]);
+        // The same rows streamed for scoring get the same inputs.
+        var streamed = DatasetLoader.ReadUnlabelled(path, options with { ContextSpeakerTags = true, CurrentSpeaker = true }).ElementAt(3);
+        Assert.Equal(speaking.Text, streamed.Text);
+        Assert.Equal(speaking.Context, streamed.Context);
     }
 }

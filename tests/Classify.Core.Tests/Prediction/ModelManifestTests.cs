@@ -52,6 +52,33 @@ public sealed class ModelManifestTests : IDisposable
         Assert.Equal(1.0, m.Temperature);
     }
 
+    [Fact]
+    public void The_conversation_settings_round_trip_and_apply_to_the_files_a_model_scores()
+    {
+        var context = new ContextOptions
+        {
+            Turns = 3, SpeakerTags = true, CurrentSpeaker = true, GroupColumn = "transcript_id", OrderColumn = "utterance_id", SpeakerColumn = "interlocutor",
+        };
+        (Valid() with { Context = context }).Save(_dir);
+        Assert.Equal(context, ModelManifest.Load(_dir).Context);
+        // An older Classify would ignore current_speaker and score other inputs: the package says it needs version 2.
+        Assert.Equal(2, ModelManifest.Load(_dir).FormatVersion);
+        (Valid() with { Context = context with { CurrentSpeaker = false } }).Save(_dir);
+        Assert.Equal(1, ModelManifest.Load(_dir).FormatVersion);
+
+        // A package written before these keys existed reads as "no columns, no current speaker".
+        var json = JsonNode.Parse(File.ReadAllText(ManifestPath))!.AsObject();
+        json["context"] = new JsonObject { ["turns"] = 2, ["speaker_tags"] = true, ["separator"] = " " };
+        File.WriteAllText(ManifestPath, json.ToJsonString());
+        Assert.Equal(new ContextOptions { Turns = 2, SpeakerTags = true }, ModelManifest.Load(_dir).Context);
+
+        var read = context.ApplyTo(new Classify.Core.Data.DatasetOptions { TextColumn = "utterance_text", GroupColumn = "conversation" });
+        Assert.Equal(("utterance_text", "conversation", "utterance_id", "interlocutor"), (read.TextColumn, read.GroupColumn, read.OrderColumn, read.SpeakerColumn));
+        Assert.Equal((3, true, true), (read.ContextTurns, read.ContextSpeakerTags, read.CurrentSpeaker));
+        var plain = new Classify.Core.Data.DatasetOptions { TextColumn = "t" };
+        Assert.Same(plain, new ContextOptions().ApplyTo(plain));
+    }
+
     [Theory]
     [InlineData(-1.0)]
     [InlineData(0.0)]
