@@ -16,7 +16,6 @@ var (storageUrl, studyName, gridSize, trialMs, staleAfterMs, label) =
     (args[0], args[1], Int(args[2]), Int(args[3]), Int(args[4]), args[5]);
 const int Steps = 3;
 
-Console.Out.Flush();
 using var storage = StudyStorages.Open(storageUrl, storageUrl);
 var study = storage.CreateOrLoadStudy(new StudyDefinition(studyName, StudyDirection.Maximize, "val.macro_f1", $$"""{"grid":{{gridSize}}}"""));
 var worker = $"{Environment.MachineName}:{Environment.ProcessId}:{label}";

@@ -6,18 +6,25 @@
 # password auth for a test user, exports CLASSIFY_TEST_POSTGRES=postgresql://… for the command, and always stops the
 # server and deletes the folder afterwards. PostgreSQL refuses to run as root, so as root the server runs as an
 # unprivileged user (classify-pg, created if missing).
+# CLASSIFY_POSTGRES_BIN=DIR uses initdb and pg_ctl from DIR.
 # With CLASSIFY_POSTGRES_OPTIONAL=1 a machine that cannot provide PostgreSQL runs the command without it (the
 # PostgreSQL tests then skip, saying why); otherwise that is an error.
 set -euo pipefail
 [ $# -gt 0 ] || { echo "usage: $0 COMMAND [ARGS…]" >&2; exit 2; }
 
+# without_postgres REASON COMMAND…: runs the command without a server when that is allowed, else fails with REASON.
+# (Not exec: the EXIT trap must still clean up what was created before the failure.)
 without_postgres() {
+  local reason=$1
+  shift
   if [ "${CLASSIFY_POSTGRES_OPTIONAL:-0}" = 1 ]; then
-    echo "warning: $1; running without PostgreSQL (its tests will be skipped)" >&2
-    unset CLASSIFY_TEST_POSTGRES
-    exec "$@"
+    echo "warning: $reason; running without PostgreSQL (its tests will be skipped)" >&2
+    unset CLASSIFY_TEST_POSTGRES CLASSIFY_TEST_POSTGRES_SOCKET_DIR
+    set +e
+    "$@"
+    exit $?
   fi
-  echo "error: $1" >&2
+  echo "error: $reason" >&2
   exit 1
 }
 
@@ -30,8 +37,10 @@ find_bin() {
   return 1
 }
 
-bin=$(find_bin || true)
-if [ -z "$bin" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+# CLASSIFY_POSTGRES_BIN names the folder of initdb and pg_ctl where they are not Debian's.
+bin=${CLASSIFY_POSTGRES_BIN:-$(find_bin || true)}
+[ -n "$bin" ] && { [ -x "$bin/initdb" ] && [ -x "$bin/pg_ctl" ] || bin=""; }
+if [ -z "$bin" ] && [ -z "${CLASSIFY_POSTGRES_BIN:-}" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing postgresql for the study storage tests…" >&2
   apt-get update -qq >/dev/null
   # A policy-rc.d that says no keeps the package from starting its own cluster as a service: only the throwaway
@@ -53,7 +62,10 @@ if [ "$(id -u)" = 0 ]; then
 fi
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u "$pg_user" -- "$@"; else "$@"; fi; }
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/classify-pg.XXXXXX")
+# As root the folder goes in /tmp whatever TMPDIR says: the unprivileged server user must be able to reach it.
+tmp_base=${TMPDIR:-/tmp}
+[ "$(id -u)" = 0 ] && tmp_base=/tmp
+dir=$(mktemp -d "$tmp_base/classify-pg.XXXXXX")
 chmod 755 "$dir"
 [ "$(id -u)" = 0 ] && chown "$pg_user" "$dir"
 stop() {

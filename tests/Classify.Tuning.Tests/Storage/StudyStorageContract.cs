@@ -24,12 +24,13 @@ public abstract class StudyStorageContract
 
     /// <summary>
     /// Runs <paramref name="body"/> on <paramref name="count"/> dedicated threads, each with its own storage instance, all
-    /// starting together once every instance is open (threads, not the thread pool: blocked pool threads would be
-    /// added one by one, half a second apart, and the race would not be one).
+    /// starting together once every instance is open and <paramref name="beforeStart"/> ran (threads, not the thread
+    /// pool: blocked pool threads would be added one by one, half a second apart, and the race would not be one).
     /// </summary>
-    protected void OnThreads(int count, Action<int, IStudyStorage> body)
+    protected void OnThreads(int count, Action<int, IStudyStorage> body, Action? beforeStart = null)
     {
-        using var start = new Barrier(count);
+        // The post-phase action runs once every thread is ready and before any is released.
+        using var start = new Barrier(count, _ => beforeStart?.Invoke());
         var errors = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
         var threads = Enumerable.Range(0, count).Select(i => new Thread(() =>
         {
@@ -186,18 +187,21 @@ public abstract class StudyStorageContract
         var dead = storage.CreateRunningTrial(studyId, P(1), "g1", "host:2:dead")!;
         var reporting = storage.CreateRunningTrial(studyId, P(2), null, "host:3:reporting")!;
         Assert.Empty(storage.FailStaleTrials(studyId, TimeSpan.FromSeconds(30)));
-        Thread.Sleep(1300);
-        storage.Heartbeat(alive.Id);
-        storage.ReportIntermediate(reporting.Id, 0, 0.5);
-        var beforeHeartbeat = storage.GetTrials(studyId).Single(t => t.Id == alive.Id).HeartbeatUtc!.Value;
-        Assert.True(beforeHeartbeat > alive.HeartbeatUtc!.Value, "a heartbeat must move the heartbeat time");
+        Thread.Sleep(1500);
 
-        // Several sweepers at once: each stale trial is failed by exactly one of them.
+        // Several sweepers at once, right after two of the three trials showed signs of life: each stale trial is failed
+        // by exactly one of them (a 1 s margin on either side of the 1 s threshold).
         var failed = new System.Collections.Concurrent.ConcurrentBag<StudyTrial>();
         OnThreads(3, (_, sweeper) =>
         {
             foreach (var t in sweeper.FailStaleTrials(studyId, TimeSpan.FromSeconds(1))) failed.Add(t);
+        }, beforeStart: () =>
+        {
+            storage.Heartbeat(alive.Id);
+            storage.ReportIntermediate(reporting.Id, 0, 0.5);
         });
+        var heartbeat = storage.GetTrials(studyId).Single(t => t.Id == alive.Id).HeartbeatUtc!.Value;
+        Assert.True(heartbeat >= alive.HeartbeatUtc!.Value.AddSeconds(1), "a heartbeat must move the heartbeat time");
         var only = Assert.Single(failed);
         Assert.Equal(dead.Id, only.Id);
         Assert.Equal(TrialState.Failed, only.State);

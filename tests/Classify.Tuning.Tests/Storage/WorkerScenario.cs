@@ -68,8 +68,8 @@ internal static class WorkerScenario
                 Assert.True(p.ExitCode == 0, $"a worker exited with {p.ExitCode}:\n" + string.Join("\n", output));
             }
             using var storage = StudyStorages.Open(storageUrl, storageUrl);
-            var info0 = storage.CreateOrLoadStudy(Definition(study, gridSize));
-            return new Outcome(storage.GetTrials(info0.Id), killed, output.ToList());
+            var loaded = storage.CreateOrLoadStudy(Definition(study, gridSize));
+            return new Outcome(storage.GetTrials(loaded.Id), killed, output.ToList());
         }
         finally
         {
