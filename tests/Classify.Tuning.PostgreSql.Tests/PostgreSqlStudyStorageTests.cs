@@ -135,6 +135,37 @@ public sealed class PostgreSqlStudyStorageTests
         Assert.DoesNotContain("s3cret", e.Message);
     }
 
+    [Fact]
+    public async Task A_server_that_never_answers_is_one_clear_line_after_the_connect_timeout()
+    {
+        // Accepts connections on loopback and never says a word, like a hung server or a firewall that swallows packets.
+        var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var accepted = new List<System.Net.Sockets.Socket>();
+        var acceptLoop = Task.Run(async () =>
+        {
+            try
+            {
+                while (true) accepted.Add(await silent.AcceptSocketAsync());
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException) { }
+        });
+        try
+        {
+            var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var e = Assert.Throws<InputException>(() => PostgreSqlStudyStorage.Open($"postgresql://tuner:pw@127.0.0.1:{port}/studies?connect_timeout=1"));
+            Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(8));
+            Assert.EndsWith($"no answer from 127.0.0.1:{port} within 1 s (connect_timeout=N in the URL waits longer)", e.Message);
+        }
+        finally
+        {
+            silent.Stop();
+            await acceptLoop.WaitAsync(TimeSpan.FromSeconds(5));
+            accepted.ForEach(s => s.Dispose());
+        }
+    }
+
     private static void Execute(string sql)
     {
         using var connection = new NpgsqlConnection(PostgreSqlUrl.Parse(TestPostgres.Url).Settings.ConnectionString);
