@@ -20,6 +20,9 @@ public static class ParameterValues
         bool b => JsonValue.Create(b),
         long l => JsonValue.Create(l),
         int i => JsonValue.Create((long)i),
+        // A whole double keeps its ".0" ("1.0", not "1"), so that it reads back as a double and not as a long.
+        double d when double.IsFinite(d) && d == Math.Truncate(d) && Math.Abs(d) < 1e15 =>
+            JsonNode.Parse(d.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)),
         double d => JsonValue.Create(d),
         IEnumerable<object?> list => new JsonArray(list.Select(ToNode).ToArray()),
         _ => throw new ArgumentException($"unsupported parameter value type {value.GetType().Name}", nameof(value)),
