@@ -275,6 +275,10 @@ public sealed record DataSettings
             LabelColumn = s.String("label_col", "label")!,
             LabelColumns = s.StringList("label_cols"),
             IdColumn = s.String("id_col"),
+            IdColumns = s.StringList("id_cols"),
+            Filter = Rule(s, "filter", (node, key) => Data.Rules.RowCondition.Parse(node, key)),
+            DeriveLabel = Rule(s, "derive_label", (node, key) => Data.Rules.DerivedLabel.Parse(node, key)),
+            LabelMap = LabelMap(s),
             GroupColumn = s.String("group_col"),
             SplitColumn = s.String("split_col"),
             OrderColumn = s.String("order_col"),
@@ -286,6 +290,30 @@ public sealed record DataSettings
         };
         s.EnsureOnlyKnownKeys();
         return new DataSettings { Path = path, Options = options };
+    }
+
+    // A rule tree of the section, its errors pointed at the file and line of the key they name.
+    private static T? Rule<T>(ConfigReader s, string key, Func<JsonNode, string, T> parse) where T : class
+    {
+        if (s.Node(key) is not { } node) return null;
+        try { return parse(node, key); }
+        catch (InputException e) { throw s.Error(e.Field ?? key, e.Reason); }
+    }
+
+    private static IReadOnlyDictionary<string, string?>? LabelMap(ConfigReader s)
+    {
+        if (s.Node("label_map") is not { } node) return null;
+        if (node is not JsonObject o || o.Count == 0) throw s.Error("label_map", "expected a mapping of labels to labels, e.g. {\"n/a\": null, therapist_input: other}");
+        var map = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var (from, to) in o)
+            map[from] = to switch
+            {
+                null => null,
+                JsonValue v when v.TryGetValue(out string? name) && !string.IsNullOrWhiteSpace(name) => name.Trim(),
+                JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.Number => v.ToJsonString(),
+                _ => throw s.Error($"label_map.{from}", "map a label to another label's name, or to null to drop it"),
+            };
+        return map;
     }
 }
 

@@ -95,6 +95,9 @@ public static class DatasetLoader
         private RecordColumns? _bound;
         protected int Text, Label, Id, Group, Split, Order, Speaker;
         protected int[] LabelIndices = [];
+        private int[] _idIndices = [];
+        // Columns read by data.filter and data.derive_label, by name.
+        protected readonly Dictionary<string, int> RuleColumns = new(StringComparer.Ordinal);
 
         public void Bind(RecordColumns columns, long headerLine)
         {
@@ -104,13 +107,20 @@ public static class DatasetLoader
             {
                 if (Options.LabelColumns is { } cols)
                     LabelIndices = cols.Select(c => Require(columns, c, "label_cols", headerLine)).ToArray();
-                else Label = Require(columns, Options.LabelColumn, "label_col", headerLine);
+                else if (Options.DeriveLabel is null) Label = Require(columns, Options.LabelColumn, "label_col", headerLine);
             }
             Id = Optional(columns, Options.IdColumn, "id_col", headerLine);
             Group = Optional(columns, Options.GroupColumn, "group_col", headerLine);
             Split = Optional(columns, Options.SplitColumn, "split_col", headerLine);
             Order = Optional(columns, Options.OrderColumn, "order_col", headerLine);
             Speaker = Optional(columns, Options.SpeakerColumn, "speaker_col", headerLine);
+            _idIndices = Options.IdColumns?.Select(c => Require(columns, c, "id_cols", headerLine)).ToArray() ?? [];
+            RuleColumns.Clear();
+            if (withLabels)
+            {
+                foreach (var c in Options.Filter?.Columns ?? []) RuleColumns[c] = Require(columns, c, "filter", headerLine);
+                foreach (var c in Options.DeriveLabel?.Columns ?? []) RuleColumns[c] = Require(columns, c, "derive_label", headerLine);
+            }
             _bound = columns;
         }
 
@@ -122,6 +132,16 @@ public static class DatasetLoader
 
         protected string RowId(DataRecord record)
         {
+            if (_idIndices.Length > 0)
+            {
+                var parts = new string[_idIndices.Length];
+                for (int i = 0; i < parts.Length; i++)
+                {
+                    parts[i] = record[_idIndices[i]]?.Trim() ?? "";
+                    if (parts[i].Length == 0) throw new InputException($"the id part in column '{Options.IdColumns![i]}' is empty", Path, record.Line, "id_cols");
+                }
+                return string.Join('/', parts);
+            }
             if (Id < 0) return record.RowNumber.ToString(CultureInfo.InvariantCulture);
             var id = record[Id]?.Trim();
             if (string.IsNullOrEmpty(id)) throw new InputException("the id is empty", Path, record.Line, Options.IdColumn);
@@ -176,7 +196,8 @@ public static class DatasetLoader
         private readonly IReadOnlyList<string>? _fixedLabels;
         private readonly List<Row> _rows = new();
         private readonly Dictionary<string, long> _idLines = new(StringComparer.Ordinal);
-        private long _emptyDropped;
+        private readonly HashSet<string>? _mappedLabels;   // labels: after label_map / derive_label
+        private long _emptyDropped, _filteredOut, _labelDropped;
 
         public Builder(string path, DatasetOptions options) : base(path, options, withLabels: true)
         {
@@ -188,19 +209,29 @@ public static class DatasetLoader
                 source = System.IO.Path.GetFileName(resolved);
             }
             else _fixedLabels = options.Labels;
-            if (options.LabelColumns == null)
-                _labels = new LabelParser(path, options.LabelColumn, options.IsMultilabel, options.LabelDelimiter, _fixedLabels, source);
+            // With a map or a derived label, labels: names the labels after mapping; the file's own are read as they come
+            // (a labels_file still turns integers into names before the map).
+            bool mapped = options.LabelMap != null || options.DeriveLabel != null;
+            if (mapped && options.Labels is { } final) _mappedLabels = new HashSet<string>(final, StringComparer.Ordinal);
+            var parserLabels = mapped && options.LabelNamesFile is null ? null : _fixedLabels;
+            if (mapped && options.LabelNamesFile is not null) _fixedLabels = null;
+            if (options.LabelColumns == null && options.DeriveLabel == null)
+                _labels = new LabelParser(path, options.LabelColumn, options.IsMultilabel, options.LabelDelimiter, parserLabels, source);
         }
 
         public void Add(DataRecord record)
         {
             Bind(record.Columns, record.Line);
+            string? Cell(string column) => record[RuleColumns[column]];
+            if (Options.Filter is { } filter && !filter.IsMetBy(Cell)) { _filteredOut++; return; }
             var id = RowId(record);
             if (!_idLines.TryAdd(id, record.Line))
                 throw new InputException($"duplicate id '{id}' (first on line {_idLines[id]})", Path, record.Line, Options.IdColumn);
 
             string[] labels;
-            if (_labels != null) labels = _labels.Parse(record[Label], record.Line);
+            if (Options.DeriveLabel is { } derive)
+                labels = [derive.LabelOf(Cell) ?? throw new InputException("no case of derive_label holds for this row, and there is no 'otherwise'", Path, record.Line, "derive_label")];
+            else if (_labels != null) labels = _labels.Parse(record[Label], record.Line);
             else
             {
                 var on = new List<string>();
@@ -209,6 +240,19 @@ public static class DatasetLoader
                     if (LabelParser.ParseIndicator(record[LabelIndices[i]], Path, record.Line, cols[i])) on.Add(cols[i]);
                 labels = on.ToArray();
             }
+            if (Options.LabelMap is { } map)
+            {
+                var mapped = new List<string>(labels.Length);
+                foreach (var label in labels)
+                    if (!map.TryGetValue(label, out var to)) mapped.Add(label);
+                    else if (to is not null && !mapped.Contains(to)) mapped.Add(to);
+                if (mapped.Count == 0 && labels.Length > 0 && !Options.IsMultilabel) { _labelDropped++; return; }
+                labels = mapped.ToArray();
+            }
+            if (_mappedLabels != null)
+                foreach (var label in labels)
+                    if (!_mappedLabels.Contains(label))
+                        throw new InputException($"label '{label}'{(Options.LabelMap != null ? " (after label_map)" : "")} is not one of labels: {string.Join(", ", Options.Labels!)}", Path, record.Line, "labels");
             var split = RowSplit(record);
             string? order = null;
             if (Order >= 0)
@@ -224,6 +268,9 @@ public static class DatasetLoader
 
         public Dataset Build(RecordReader reader)
         {
+            if (_rows.Count == 0 && (_filteredOut > 0 || _labelDropped > 0))
+                throw new InputException($"no usable rows: of {reader.RowsRead} rows, {_filteredOut} do not meet data.filter, {_labelDropped} lost their label " +
+                                         $"to label_map and {_emptyDropped} have an empty text", Path, field: _filteredOut > 0 ? "filter" : "label_map");
             if (_rows.Count == 0)
                 throw new InputException($"no usable rows: all {reader.RowsRead} rows have an empty text in column '{Options.TextColumn}'", Path, field: "text_col");
 
@@ -284,6 +331,8 @@ public static class DatasetLoader
                 RowsRead = reader.RowsRead,
                 RowsUsed = examples.Count,
                 EmptyDropped = _emptyDropped,
+                FilteredOut = _filteredOut,
+                LabelDropped = _labelDropped,
                 DuplicatesDropped = duplicates,
                 ConflictingDuplicates = conflicts,
                 ConflictingDuplicateIds = conflictIds,

@@ -1,3 +1,4 @@
+using Classify.Core.Data.Rules;
 using Classify.Core.IO;
 
 namespace Classify.Core.Data;
@@ -22,6 +23,26 @@ public sealed record DatasetOptions
 
     /// <summary>Column holding a unique row id (<c>id_col</c>); without it the id is the 1-based data row number.</summary>
     public string? IdColumn { get; init; }
+
+    /// <summary>
+    /// Columns whose values, joined with <c>/</c>, make the row id (<c>id_cols</c>), for data whose ids repeat per group
+    /// (AnnoMI: <c>[transcript_id, utterance_id]</c> gives <c>0/12</c>). Instead of <see cref="IdColumn"/>.
+    /// </summary>
+    public IReadOnlyList<string>? IdColumns { get; init; }
+
+    /// <summary>Rows to keep (<c>filter</c>): rows that do not meet the condition are skipped and counted (see <see cref="RowCondition"/>).</summary>
+    public RowCondition? Filter { get; init; }
+
+    /// <summary>A label computed from other columns (<c>derive_label</c>) instead of read from <see cref="LabelColumn"/>.</summary>
+    public DerivedLabel? DeriveLabel { get; init; }
+
+    /// <summary>
+    /// Renames, merges and drops labels (<c>label_map</c>): each label found as a key becomes its value (several keys
+    /// with one value merge them); a null value drops the label — a single-label row with it is skipped and counted, a
+    /// multi-label row loses it. Labels not listed keep their name. With a map (or <see cref="DeriveLabel"/>),
+    /// <see cref="Labels"/> fixes the labels after mapping.
+    /// </summary>
+    public IReadOnlyDictionary<string, string?>? LabelMap { get; init; }
 
     /// <summary>Column whose value groups rows that must stay in the same split, e.g. a conversation (<c>group_col</c>).</summary>
     public string? GroupColumn { get; init; }
@@ -111,6 +132,14 @@ public sealed record DatasetOptions
         if (Labels is { Count: 0 }) throw new InputException("labels is empty", field: "labels");
         if (string.IsNullOrEmpty(LabelDelimiter)) throw new InputException("label_delimiter must not be empty", field: "label_delimiter");
         if (ContextTurns < 0) throw new InputException("context.turns must be 0 or more", field: "context.turns");
+        if (IdColumns is { Count: 0 }) throw new InputException("id_cols is empty", field: "id_cols");
+        if (IdColumns != null && IdColumn != null) throw new InputException("set either id_col or id_cols, not both", field: "id_cols");
+        if (DeriveLabel != null && (LabelColumns != null || Multilabel))
+            throw new InputException("derive_label gives each row one label: it cannot be combined with label_cols or multilabel", field: "derive_label");
+        if (LabelMap != null && LabelColumns != null)
+            throw new InputException("label_map renames the labels of label_col; with label_cols rename or drop the columns instead", field: "label_map");
+        if (LabelMap?.Keys.FirstOrDefault(string.IsNullOrWhiteSpace) is not null || LabelMap?.Values.Any(v => v is not null && string.IsNullOrWhiteSpace(v)) == true)
+            throw new InputException("label_map maps non-empty labels to non-empty labels (or to null, to drop one)", field: "label_map");
         if (CurrentSpeaker && SpeakerColumn is null)
             throw new InputException("context.current_speaker needs data.speaker_col (the column saying who speaks)", field: "context.current_speaker");
         if (ContextSpeakerTags && ContextTurns > 0 && SpeakerColumn is null)

@@ -23,6 +23,12 @@ public sealed record DatasetStats
     /// <summary>Rows dropped because the text was empty or whitespace.</summary>
     [JsonPropertyName("empty_dropped")] public long EmptyDropped { get; init; }
 
+    /// <summary>Rows skipped because they do not meet <see cref="DatasetOptions.Filter"/>.</summary>
+    [JsonPropertyName("filtered_out")] public long FilteredOut { get; init; }
+
+    /// <summary>Single-label rows skipped because <see cref="DatasetOptions.LabelMap"/> dropped their label.</summary>
+    [JsonPropertyName("label_dropped")] public long LabelDropped { get; init; }
+
     /// <summary>Rows dropped because an earlier row had the same text and the same labels.</summary>
     [JsonPropertyName("duplicates_dropped")] public long DuplicatesDropped { get; init; }
 

@@ -124,12 +124,17 @@ public sealed record RunDataInfo
     [JsonPropertyName("conflicting_duplicates")] public long ConflictingDuplicates { get; init; }
     /// <summary>Invalid UTF-8 sequences replaced by U+FFFD.</summary>
     [JsonPropertyName("invalid_utf8_replaced")] public long InvalidUtf8Replaced { get; init; }
+    /// <summary>Rows skipped by <c>data.filter</c>.</summary>
+    [JsonPropertyName("filtered_out")] public long FilteredOut { get; init; }
+    /// <summary>Single-label rows skipped because <c>data.label_map</c> dropped their label.</summary>
+    [JsonPropertyName("label_dropped")] public long LabelDropped { get; init; }
 
     /// <summary>The run.json record of what loading a data file did.</summary>
     public static RunDataInfo From(Data.DatasetStats s) => new()
     {
         Path = s.Path, Sha256 = s.Sha256, RowsRead = s.RowsRead, RowsUsed = s.RowsUsed, EmptyDropped = s.EmptyDropped,
         DuplicatesDropped = s.DuplicatesDropped, ConflictingDuplicates = s.ConflictingDuplicates, InvalidUtf8Replaced = s.InvalidUtf8Replaced,
+        FilteredOut = s.FilteredOut, LabelDropped = s.LabelDropped,
     };
 }
 
