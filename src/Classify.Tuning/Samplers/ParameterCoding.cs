@@ -50,6 +50,23 @@ internal static class ParameterCoding
         _ => throw Unsupported(distribution),
     };
 
+    /// <summary>
+    /// True when <paramref name="distribution"/> has a single value (one choice, low = high), given in
+    /// <paramref name="value"/>: Optuna returns it without consulting the sampler, and the Parzen estimator could not
+    /// fit a zero-width range.
+    /// </summary>
+    public static bool IsSingle(ParameterDistribution distribution, out object? value)
+    {
+        (bool single, value) = distribution switch
+        {
+            ChoiceDistribution { Choices.Count: 1 } c => (true, c.Choices[0]),
+            IntDistribution d when d.Low == d.High => (true, (object?)d.Low),
+            FloatDistribution d when d.Low == d.High => (true, d.Low),
+            _ => (false, null),
+        };
+        return single;
+    }
+
     /// <summary>The error for a distribution type the samplers do not know.</summary>
     public static NotSupportedException Unsupported(ParameterDistribution distribution) =>
         new($"parameter '{distribution.Key}': the samplers do not support {distribution.GetType().Name}");

@@ -33,6 +33,7 @@ public sealed class RandomSampler : ISampler
     /// <c>untransform</c>), as an external value.</summary>
     internal static object? Sample(ParameterDistribution distribution, SeededRandom rng)
     {
+        if (ParameterCoding.IsSingle(distribution, out var only)) return only;
         switch (distribution)
         {
             case ChoiceDistribution c:

@@ -46,7 +46,8 @@ public sealed class TpeSampler : ISampler
 
         var (below, above) = Split(observed, Options.BelowCount(observed.Count));
         foreach (var p in space.Parameters)
-            parameters[p.Key] = ParameterCoding.ToExternal(p, SampleParameter(p, Values(p, below), Values(p, above), rng));
+            parameters[p.Key] = ParameterCoding.IsSingle(p, out var only) ? only
+                : ParameterCoding.ToExternal(p, SampleParameter(p, Values(p, below), Values(p, above), rng));
         return new TrialProposal(parameters);
     }
 

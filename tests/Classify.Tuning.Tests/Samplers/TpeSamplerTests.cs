@@ -81,6 +81,17 @@ public class TpeSamplerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Single_valued_parameters_are_returned_as_they_are()
+    {
+        var space = new SearchSpace([
+            new FloatDistribution("f", 0.5, 0.5), new IntDistribution("i", 3, 3), new ChoiceDistribution("c", ["only"]),
+            new FloatDistribution("x", 0, 1),
+        ]);
+        var run = StudySimulation.Run(new TpeSampler(new TpeSamplerOptions { Seed = 1 }), space, p => (double)p["x"]!, 15, StudyDirection.Minimize);
+        Assert.All(run.Trials, t => Assert.Equal((0.5, 3L, "only"), ((double)t.Parameters["f"]!, (long)t.Parameters["i"]!, (string)t.Parameters["c"]!)));
+    }
+
+    [Fact]
     public void Tpe_beats_random_search_on_branin()
     {
         // 60 trials, 10 seeds each. TPE's mean best must beat random search's clearly, not by luck: by more than the
