@@ -52,18 +52,18 @@ def parzen_cases(rng):
                 else:
                     # Ties are kept for small n (numpy's argsort is an insertion sort below 17 elements, stable like
                     # ours); for n = 30 the values are distinct, since numpy's introsort may order equal centres otherwise.
-                    obs = np.asarray([draw(rng, d) for _ in range(n)], dtype=float)
+                    obs = np.asarray([draw(d) for _ in range(n)], dtype=float)
                     if n >= 16:
                         if len(range_values(d)) < n:
                             continue
                         while len(set(obs.tolist())) < n:
-                            obs = np.asarray([draw(rng, d) for _ in range(n)], dtype=float)
+                            obs = np.asarray([draw(d) for _ in range(n)], dtype=float)
                 params = _ParzenEstimatorParameters(consider_prior, prior_weight, clip, endpoints, default_weights, False)
                 pe = _ParzenEstimator({"x": obs}, {"x": d}, params)
                 if isinstance(d, CategoricalDistribution):
                     points = np.arange(len(d.choices))
                 else:
-                    points = np.asarray(sorted({draw(rng, d) for _ in range(8)} | {d.low, d.high}), dtype=float)
+                    points = np.asarray(sorted({draw(d) for _ in range(8)} | {d.low, d.high}), dtype=float)
                 logpdf = pe.log_pdf({"x": points})
                 case = {
                     "distribution": dist_json(d),
@@ -95,10 +95,11 @@ def range_values(d):
     return range(10**9)
 
 
+# Observations and test points are drawn by Optuna's own RandomSampler, seeded once so the fixture is reproducible.
 _draw_sampler = optuna.samplers.RandomSampler(seed=7)
 
 
-def draw(rng, d):
+def draw(d):
     return float(_draw_sampler.sample_independent(None, None, "x", d))
 
 
