@@ -74,9 +74,22 @@ public sealed class TpeSampler : ISampler
     private static List<double> Values(ParameterDistribution distribution, IEnumerable<StudyTrial> trials)
     {
         var values = new List<double>();
+        // A choice is found by its JSON (ChoiceDistribution.IndexOf's equality) in one lookup, not one serialisation per choice.
+        Dictionary<string, int>? choiceIndex = null;
+        if (distribution is ChoiceDistribution choice)
+        {
+            choiceIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (int i = 0; i < choice.Choices.Count; i++) choiceIndex.TryAdd(ParameterValues.ToJson(choice.Choices[i]), i);
+        }
         foreach (var t in trials)
-            if (t.Parameters.TryGetValue(distribution.Key, out var v) && ParameterCoding.ToInternal(distribution, v) is double x)
-                values.Add(x);
+        {
+            if (!t.Parameters.TryGetValue(distribution.Key, out var v)) continue;
+            if (choiceIndex is not null)
+            {
+                if (choiceIndex.TryGetValue(ParameterValues.ToJson(v), out int index)) values.Add(index);
+            }
+            else if (ParameterCoding.ToInternal(distribution, v) is double x) values.Add(x);
+        }
         return values;
     }
 

@@ -178,12 +178,15 @@ internal static class NormalMath
         }
         for (int i = 0; i < 4; i++)
         {
-            double f = LogNdtr(x) - logP;
+            double logPhi = LogNdtr(x);
+            double f = logPhi - logP;
             if (f == 0 || double.IsInfinity(x)) break;
             // d/dx log Φ(x) = φ(x)/Φ(x) = exp(log φ(x) − log Φ(x)).
-            double slope = Math.Exp(NormLogPdf(x) - LogNdtr(x));
+            double slope = Math.Exp(NormLogPdf(x) - logPhi);
             if (!(slope > 0) || double.IsInfinity(slope)) break;
-            x -= f / slope;
+            double step = f / slope;
+            x -= step;
+            if (Math.Abs(step) <= 1e-15 * (1 + Math.Abs(x))) break; // converged to rounding
         }
         return x;
     }
