@@ -224,6 +224,59 @@ def pruner_cases(rng):
     return cases
 
 
+def tpe_proposal_cases(rng, n_seeds=2000):
+    """Optuna's TPE proposal distribution (over sampler seeds) for fixed histories: the sampler's whole kernel."""
+    cases = []
+    branin_space = {"x1": FloatDistribution(-5.0, 10.0), "x2": FloatDistribution(0.0, 15.0)}
+    tweet_space = {
+        "ngram": CategoricalDistribution(["1,1", "1,2", "1,3"]),
+        "min_df": IntDistribution(1, 5),
+        "sublinear": CategoricalDistribution([True, False]),
+        "C": FloatDistribution(0.01, 100.0, log=True),
+        "alpha": FloatDistribution(0.0, 1.0, step=0.1),
+    }
+
+    def branin(p):
+        x1, x2 = p["x1"], p["x2"]
+        return (x2 - 5.1 / (4 * math.pi ** 2) * x1 * x1 + 5 / math.pi * x1 - 6) ** 2 + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x1) + 10
+
+    def tweet(p):
+        return (-(math.log10(p["C"]) - 0.5) ** 2 - 0.1 * (p["min_df"] - 2) ** 2 + 0.3 * (p["ngram"] == "1,2")
+                + 0.2 * p["sublinear"] - (p["alpha"] - 0.3) ** 2)
+
+    for name, space, f, direction, n in (("branin", branin_space, branin, "minimize", 30), ("tweet", tweet_space, tweet, "maximize", 14)):
+        study = optuna.create_study(direction=direction)
+        trials = []
+        for number in range(n):
+            params = {k: _draw_sampler.sample_independent(None, None, k, d) for k, d in space.items()}
+            value = f(params)
+            if number % 7 == 3:  # pruned, with a partial curve ending below the final value
+                inter = {s: value - 0.5 * (3 - s) for s in range(int(number % 3) + 1)}
+                study.add_trial(create_trial(state=TrialState.PRUNED, params=params, distributions=space, intermediate_values=inter))
+                trials.append({"number": number, "state": "pruned", "params": params, "value": None,
+                               "intermediate_values": {str(k): v for k, v in inter.items()}})
+            else:
+                study.add_trial(create_trial(params=params, distributions=space, value=value))
+                trials.append({"number": number, "state": "complete", "params": params, "value": value, "intermediate_values": {}})
+        trial = study.ask()
+        frozen = study._storage.get_trial(trial._trial_id)
+        summary = {}
+        for k, d in space.items():
+            xs = [optuna.samplers.TPESampler(seed=s).sample_independent(study, frozen, k, d) for s in range(n_seeds)]
+            if isinstance(d, CategoricalDistribution):
+                summary[k] = {"frequencies": [sum(1 for x in xs if x == c) / n_seeds for c in d.choices]}
+            elif isinstance(d, IntDistribution):
+                summary[k] = {"frequencies": [sum(1 for x in xs if x == v) / n_seeds for v in range(d.low, d.high + 1, d.step)]}
+            elif d.step is not None:
+                grid = [d.low + i * d.step for i in range(int(round((d.high - d.low) / d.step)) + 1)]
+                summary[k] = {"frequencies": [sum(1 for x in xs if abs(x - v) < 1e-9) / n_seeds for v in grid]}
+            else:
+                summary[k] = {"quantiles": np.quantile(np.asarray(xs, dtype=float), np.linspace(0.05, 0.95, 19)).tolist()}
+        cases.append({"name": name, "direction": direction, "space": {k: dist_json(d) for k, d in space.items()},
+                      "trials": trials, "seeds": n_seeds, "proposals": summary})
+    return cases
+
+
 def main():
     rng = np.random.RandomState(20261204)
     out = {
@@ -233,6 +286,7 @@ def main():
         "truncnorm": truncnorm_cases(rng),
         "split": split_cases(rng),
         "pruners": pruner_cases(rng),
+        "tpe_proposals": tpe_proposal_cases(rng),
     }
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "optuna_parity.json")
     with open(path, "w") as f:

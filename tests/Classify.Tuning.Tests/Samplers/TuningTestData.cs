@@ -23,7 +23,7 @@ internal static class TuningTestData
     /// <summary>A distribution keyed "x" from the fixture's JSON.</summary>
     public static ParameterDistribution Distribution(JsonNode d) => (string)d["type"]! switch
     {
-        "choice" => new ChoiceDistribution("x", d["choices"]!.AsArray().Select(c => (object?)(string)c!).ToList()),
+        "choice" => new ChoiceDistribution("x", d["choices"]!.AsArray().Select(c => ParameterValues.FromNode(c?.DeepClone())).ToList()),
         "int" => new IntDistribution("x", (long)d["low"]!, (long)d["high"]!, (long)d["step"]!, (bool)d["log"]!),
         "float" => new FloatDistribution("x", (double)d["low"]!, (double)d["high"]!, (double?)d["step"], (bool)d["log"]!),
         var t => throw new ArgumentException(t),
