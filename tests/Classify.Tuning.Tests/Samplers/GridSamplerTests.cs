@@ -27,9 +27,9 @@ public class GridSamplerTests
             trials.Add(Trial(trials.Count, TrialState.Complete, p.Parameters, 0.5, gridKey: p.GridKey));
         }
         Assert.Equal(24, points.Count);
-        Assert.Equal("{\"linear.penalty\":\"l1\",\"linear.min_df\":1,\"linear.C\":0}", points[0].GridKey);
+        Assert.Equal("{\"linear.penalty\":\"l1\",\"linear.min_df\":1,\"linear.C\":0.0}", points[0].GridKey);
         Assert.Equal("{\"linear.penalty\":\"l1\",\"linear.min_df\":1,\"linear.C\":0.1}", points[1].GridKey); // last varies fastest
-        Assert.Equal("{\"linear.penalty\":\"l1\",\"linear.min_df\":3,\"linear.C\":0}", points[4].GridKey);
+        Assert.Equal("{\"linear.penalty\":\"l1\",\"linear.min_df\":3,\"linear.C\":0.0}", points[4].GridKey);
         Assert.Equal(0.3, points[3].Parameters["linear.C"]); // not 0.30000000000000004
         Assert.Equal("{\"linear.penalty\":\"l2\",\"linear.min_df\":5,\"linear.C\":0.3}", points[^1].GridKey);
         Assert.Equal(24, points.Select(p => p.GridKey).Distinct().Count());
