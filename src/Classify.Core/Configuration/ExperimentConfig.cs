@@ -257,6 +257,15 @@ public sealed record DataSettings
     /// <summary>Columns, format and labels (context turns come from the <c>context:</c> section).</summary>
     public required DatasetOptions Options { get; init; }
 
+    /// <summary>
+    /// <c>sample</c>: a stratified slice of the data to try a recipe quickly — a fraction in (0, 1) or a whole count of
+    /// examples (see <see cref="Splitting.DatasetSplitter.Sample"/>); null for all of it. Recorded in run.json.
+    /// </summary>
+    public double? Sample { get; init; }
+
+    /// <summary><c>oversample</c>: top every class of the training split up to the largest by random duplication (single-label).</summary>
+    public bool Oversample { get; init; }
+
     /// <summary>Reads the section.</summary>
     public static DataSettings Read(ConfigReader s)
     {
@@ -288,8 +297,14 @@ public sealed record DataSettings
             LabelNamesFile = s.String("labels_file"),
             Labels = s.StringList("labels"),
         };
+        var sample = s.NullableDouble("sample");
+        if (sample is { } v && !(v > 0 && (v < 1 || (v == Math.Floor(v) && v <= int.MaxValue))))
+            throw s.Error("sample", $"a fraction between 0 and 1 (exclusive) or a whole number of examples, got {v}");
+        var oversample = s.Bool("oversample", false);
+        if (oversample && options.IsMultilabel)
+            throw s.Error("oversample", "random oversampling duplicates examples of the rarer classes, which multi-label data does not have; use class weights (pos_weight)");
         s.EnsureOnlyKnownKeys();
-        return new DataSettings { Path = path, Options = options };
+        return new DataSettings { Path = path, Options = options, Sample = sample, Oversample = oversample };
     }
 
     // A rule tree of the section, its errors pointed at the file and line of the key they name.

@@ -29,6 +29,12 @@ public sealed record DatasetStats
     /// <summary>Single-label rows skipped because <see cref="DatasetOptions.LabelMap"/> dropped their label.</summary>
     [JsonPropertyName("label_dropped")] public long LabelDropped { get; init; }
 
+    /// <summary>The <c>data.sample</c> asked for (a fraction or a count as written), or null for all the data.</summary>
+    [JsonPropertyName("sample"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Sample { get; init; }
+
+    /// <summary>Examples before <c>data.sample</c> took its slice (<see cref="RowsUsed"/> is the slice), or null.</summary>
+    [JsonPropertyName("rows_before_sample"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public long? RowsBeforeSample { get; init; }
+
     /// <summary>Rows dropped because an earlier row had the same text and the same labels.</summary>
     [JsonPropertyName("duplicates_dropped")] public long DuplicatesDropped { get; init; }
 

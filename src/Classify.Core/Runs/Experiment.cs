@@ -91,7 +91,7 @@ public sealed class Experiment
         var clock = Stopwatch.StartNew();
         var trainer = _trainer ?? ModelEngines.TrainerFor(_config.Engine, _config.SourceOf("engine"), _config.LineOf("engine"));
         ExistingRuns.Check(new RunLayout(Path.Combine(_config.RunsDirectory, _config.Name)), PolicyFor(_config));
-        var dataset = DatasetLoader.Load(_config.Data.Path, _config.DatasetOptions(), cancellationToken);
+        var dataset = Sampled(DatasetLoader.Load(_config.Data.Path, _config.DatasetOptions(), cancellationToken));
         var schema = dataset.Schema;
         var stats = dataset.Stats;
         Log?.Invoke($"data: {stats.RowsUsed:N0} examples from {stats.RowsRead:N0} rows ({stats.EmptyDropped} empty, " +
@@ -108,6 +108,20 @@ public sealed class Experiment
         CheckCalibration(_config, schema, split);
         trainer.CheckTrainingData(options, schema, split.Train, split.Val.Count, Log);
         return new PreparedExperiment(this, _config, trainer, options, dataset, split, summary, clock.Elapsed.TotalSeconds);
+    }
+
+    // data.sample: a stratified slice, chosen before the split so that val and test shrink with it.
+    private Dataset Sampled(Dataset dataset)
+    {
+        if (_config.Data.Sample is not { } sample) return dataset;
+        double fraction = sample < 1 ? sample : Math.Min(1, sample / dataset.Count);
+        var kept = Splitting.DatasetSplitter.Sample(dataset.Examples, dataset.Schema, fraction, (ulong)_config.Seed);
+        Log?.Invoke($"data.sample {sample.ToString(System.Globalization.CultureInfo.InvariantCulture)}: {kept.Count:N0} of {dataset.Count:N0} examples (stratified)");
+        var stats = dataset.Stats with
+        {
+            Sample = sample.ToString(System.Globalization.CultureInfo.InvariantCulture), RowsBeforeSample = dataset.Count, RowsUsed = kept.Count,
+        };
+        return new Dataset(kept, dataset.Schema, stats);
     }
 
     /// <summary>
@@ -324,6 +338,14 @@ public sealed class Experiment
             var log = _owner.Log;
             var cleaner = Config.Cleaning.Any ? new TextCleaner(Config.Cleaning) : null;
             var train = Clean(Split.Train, cleaner);
+            if (Config.Data.Oversample)
+            {
+                int before = train.Count;
+                train = DatasetSplitter.Oversample(train, schema, (ulong)Config.Seed);
+                log?.Invoke($"data.oversample: {train.Count - before:N0} copies added to the {before:N0} training examples (every class as large as the largest)");
+                info = info with { Data = info.Data is { } d ? d with { OversampledRows = train.Count - before } : null };
+                info.Save(layout);
+            }
             var val = Clean(Split.Val, cleaner);
             var test = Clean(Split.Test, cleaner);
 

@@ -128,13 +128,19 @@ public sealed record RunDataInfo
     [JsonPropertyName("filtered_out")] public long FilteredOut { get; init; }
     /// <summary>Single-label rows skipped because <c>data.label_map</c> dropped their label.</summary>
     [JsonPropertyName("label_dropped")] public long LabelDropped { get; init; }
+    /// <summary>The <c>data.sample</c> asked for, or null (all the data).</summary>
+    [JsonPropertyName("sample"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Sample { get; init; }
+    /// <summary>Examples before the sample (rows_used is the sample), or null.</summary>
+    [JsonPropertyName("rows_before_sample"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public long? RowsBeforeSample { get; init; }
+    /// <summary>Copies added to the training split by <c>data.oversample</c> (0 without it).</summary>
+    [JsonPropertyName("oversampled_rows")] public long OversampledRows { get; init; }
 
     /// <summary>The run.json record of what loading a data file did.</summary>
     public static RunDataInfo From(Data.DatasetStats s) => new()
     {
         Path = s.Path, Sha256 = s.Sha256, RowsRead = s.RowsRead, RowsUsed = s.RowsUsed, EmptyDropped = s.EmptyDropped,
         DuplicatesDropped = s.DuplicatesDropped, ConflictingDuplicates = s.ConflictingDuplicates, InvalidUtf8Replaced = s.InvalidUtf8Replaced,
-        FilteredOut = s.FilteredOut, LabelDropped = s.LabelDropped,
+        FilteredOut = s.FilteredOut, LabelDropped = s.LabelDropped, Sample = s.Sample, RowsBeforeSample = s.RowsBeforeSample,
     };
 }
 

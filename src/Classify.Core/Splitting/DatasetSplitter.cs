@@ -51,6 +51,42 @@ public static class DatasetSplitter
         return split;
     }
 
+    /// <summary>
+    /// A stratified slice of <paramref name="examples"/> (the tweet workflow's "fast mode", <c>data.sample</c>): the
+    /// fraction <paramref name="fraction"/> of them, chosen as the split chooses its parts (single-label: every class
+    /// within one example of its share; multi-label: iterative stratification; with groups: whole groups), seeded, in
+    /// input order. The same seed and data give the same slice.
+    /// </summary>
+    public static IReadOnlyList<Example> Sample(IReadOnlyList<Example> examples, LabelSchema schema, double fraction, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(examples);
+        ArgumentNullException.ThrowIfNull(schema);
+        if (!(fraction > 0 && fraction <= 1)) throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "a fraction in (0, 1]");
+        if (fraction >= 1) return examples;
+        var part = AssignParts(examples, schema, [fraction, 1 - fraction], SeededRandom.ForPurpose(seed, "data-sample"));
+        return examples.Where((_, i) => part[i] == 0).ToList();
+    }
+
+    /// <summary>
+    /// Random oversampling of a single-label training split (<c>data.oversample</c>): each class is topped up, by
+    /// drawing its own examples with replacement, to the count of the largest class. Copies follow the originals; the
+    /// draw is seeded.
+    /// </summary>
+    public static IReadOnlyList<Example> Oversample(IReadOnlyList<Example> train, LabelSchema schema, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        if (schema.IsMultilabel) throw new ArgumentException("random oversampling is single-label only", nameof(schema));
+        var byClass = new List<Example>[schema.Count];
+        for (int c = 0; c < byClass.Length; c++) byClass[c] = [];
+        foreach (var e in train) byClass[e.Label].Add(e);
+        int largest = byClass.Max(l => l.Count);
+        var random = SeededRandom.ForPurpose(seed, "oversample");
+        var result = new List<Example>(train);
+        foreach (var members in byClass)
+            for (int k = members.Count; k < largest && members.Count > 0; k++) result.Add(members[random.NextInt(members.Count)]);
+        return result;
+    }
+
     private static SplitStrategy Strategy(IReadOnlyList<Example> examples, LabelSchema schema) =>
         HasGroups(examples) ? SplitStrategy.Grouped
         : schema.IsMultilabel ? SplitStrategy.IterativeStratified

@@ -44,6 +44,21 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_sample_and_oversampling_are_recorded_in_run_json()
+    {
+        CliRunner.Ok("train", "--data", DataSlices.Tweets, "--text-col", "text", "--label-col", "sentiment", "--id-col", "textID",
+            "--name", "sampled", "--runs-dir", _ws.RunsDir, "--no-report", "--set", "data.sample=300", "--set", "data.oversample=true",
+            "--set", "linear.tfidf.max_features=2000");
+        var data = ReadJson(Path.Combine(_ws.RunsDir, "sampled", "run.json"))["data"]!;
+        Assert.Equal("300", (string?)data["sample"]);
+        Assert.Equal(300, (int?)data["rows_used"]);
+        Assert.True((int?)data["rows_before_sample"] > 1000);
+        Assert.True((int?)data["oversampled_rows"] > 0);
+        var sizes = new[] { "train", "val", "test" }.Sum(s => File.ReadAllLines(Path.Combine(_ws.RunsDir, "sampled", "splits", $"{s}_ids.csv")).Length - 1);
+        Assert.Equal(300, sizes);   // the split ids hold the sample once, without the copies
+    }
+
+    [Fact]
     public void Flags_replace_a_config_file()
     {
         CliRunner.Ok("train", "--data", DataSlices.Tweets, "--text-col", "text", "--label-col", "sentiment", "--id-col", "textID",
