@@ -296,6 +296,7 @@ public sealed record DataSettings
             LabelDelimiter = s.String("label_delimiter", ",")!,
             LabelNamesFile = s.String("labels_file"),
             Labels = s.StringList("labels"),
+            DropDuplicates = s.Bool("drop_duplicates", true),
         };
         var sample = s.NullableDouble("sample");
         if (sample is { } v && !(v > 0 && (v < 1 || (v == Math.Floor(v) && v <= int.MaxValue))))
