@@ -23,7 +23,7 @@ public sealed record AbstainRule
     /// <summary>
     /// The score used when the config names none: <see cref="MaxProbabilityScore"/> for single-label tasks,
     /// <see cref="MarginScore"/> for multi-label ones (it knows the tuned thresholds, and on GoEmotions keeps more right
-    /// label sets at every coverage; docs/uncertainty.md).
+    /// label sets at 50 % and 90 % coverage; docs/uncertainty.md).
     /// </summary>
     public static string DefaultScore(TaskKind task) => task == TaskKind.Multilabel ? MarginScore : MaxProbabilityScore;
 
@@ -33,7 +33,7 @@ public sealed record AbstainRule
     /// </summary>
     [JsonPropertyName("score")] public string Score { get; init; } = MaxProbabilityScore;
 
-    /// <summary>A prediction is abstained when its confidence is below this value (a probability in [0, 1]; 0 never abstains).</summary>
+    /// <summary>A prediction is abstained when its confidence is below this value (≥ 0; 0 never abstains).</summary>
     [JsonPropertyName("threshold")] public required double Threshold { get; init; }
 
     /// <summary>The asked validation coverage (<c>decision.abstain.coverage</c>), or null when the target was an accuracy.</summary>
@@ -53,7 +53,8 @@ public sealed record AbstainRule
     public double? ValidationAccuracy { get; init; }
 
     /// <summary>
-    /// The confidence of one row of probabilities under <paramref name="score"/>, a value in [0, 1]:
+    /// The confidence of one row of probabilities under <paramref name="score"/> (higher = surer), in [0, 1] except the
+    /// margin of a binary model with a tuned threshold, in [0, 2]:
     /// <list type="bullet">
     /// <item><see cref="MaxProbabilityScore"/>: single-label (binary, multiclass), the largest probability; multi-label,
     /// the least sure label decision, minⱼ max(pⱼ, 1 − pⱼ).</item>
@@ -97,7 +98,8 @@ public sealed record AbstainRule
         static string N(double v) => v.ToString(CultureInfo.InvariantCulture);
         if (!Scores.Contains(Score))
             return ("score", $"unknown abstain score '{Score}' (this Classify knows {string.Join(", ", Scores)}); upgrade Classify to load this model");
-        if (!(Threshold is >= 0 and <= 1)) return ("threshold", $"the abstain threshold is {N(Threshold)}; it is a confidence in [0, 1]");
+        if (!(Threshold >= 0) || double.IsInfinity(Threshold))
+            return ("threshold", $"the abstain threshold is {N(Threshold)}; it is a confidence, a finite number of at least 0");
         if (Coverage is null == TargetAccuracy is null)
             return ("coverage", "an abstain rule records exactly one target: coverage or target_accuracy");
         if (AbstainTarget.FractionProblem(Coverage ?? TargetAccuracy!.Value) is { } bad) return (Coverage is null ? "target_accuracy" : "coverage", bad);

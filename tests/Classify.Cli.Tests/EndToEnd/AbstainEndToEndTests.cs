@@ -32,7 +32,7 @@ public sealed class AbstainEndToEndTests : IDisposable
     {
         var result = CliRunner.Ok("train", "--data", DataSlices.Tweets, "--label-col", "sentiment", "--id-col", "textID", "--name", "abstain",
             "--runs-dir", _ws.RunsDir, "--set", "linear.tfidf.max_features=3000", "--set", "decision.abstain.coverage=0.8");
-        Assert.Contains("abstain: threshold", result.StderrUnwrapped);
+        Assert.Contains("abstain: max_probability threshold", result.StderrUnwrapped);
         var runDir = Path.Combine(_ws.RunsDir, "abstain");
         var model = Path.Combine(runDir, "model");
 

@@ -164,7 +164,7 @@ public sealed class AbstainTests : IDisposable
 
     [Theory]
     [InlineData("score", "\"epistemic\"", "abstain.score", "unknown abstain score")]
-    [InlineData("threshold", "1.5", "abstain.threshold", "[0, 1]")]
+    [InlineData("threshold", "-0.5", "abstain.threshold", "at least 0")]
     [InlineData("coverage", "0", "abstain.coverage", "greater than 0")]
     [InlineData("target_accuracy", "0.9", "abstain.coverage", "exactly one target")]
     [InlineData("validation_accuracy", "-0.1", "abstain.validation_accuracy", "[0, 1]")]
