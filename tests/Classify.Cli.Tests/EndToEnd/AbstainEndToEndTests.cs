@@ -58,7 +58,9 @@ public sealed class AbstainEndToEndTests : IDisposable
         Assert.Equal(rows.Count(r => r[^1] == "false" && r[2] == r[3]) / kept, Number(abstention["selective_accuracy"]), 12);
         Assert.NotNull(ReadJson(Path.Combine(runDir, "metrics", "test.json"))["abstention"]);
         Assert.True((bool)ReadJson(Path.Combine(runDir, "run.json"))["abstain"]!["reached"]!);
-        Assert.True(File.Exists(Path.Combine(runDir, "report.html")));   // the report reads the predictions with their new column
+        // The report reads the predictions with their new column and shows the selective metrics; the model card the rule.
+        Assert.Contains("abstention: selective_accuracy", File.ReadAllText(Path.Combine(runDir, "report.html")));
+        Assert.Contains("abstains (no labels) when the max_probability confidence is below", File.ReadAllText(Path.Combine(model, "MODEL_CARD.md")));
 
         // predict: the same texts abstain as in the run's file, with no labels; --no-abstain gives the decision back.
         var abstainedText = rows.First(r => r[^1] == "true")[1];
