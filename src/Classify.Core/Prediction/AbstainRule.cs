@@ -126,11 +126,6 @@ public sealed record AbstainTarget
     public static string? FractionProblem(double value) => value is > 0 and <= 1
         ? null
         : $"must be a fraction greater than 0 and at most 1, got {value.ToString(CultureInfo.InvariantCulture)}";
-
-    /// <summary>How the target is written in messages: <c>coverage 0.9</c> or <c>target_accuracy 0.95</c>.</summary>
-    public override string ToString() => Coverage is { } c
-        ? $"coverage {c.ToString(CultureInfo.InvariantCulture)}"
-        : $"target_accuracy {TargetAccuracy?.ToString(CultureInfo.InvariantCulture)}";
 }
 
 /// <summary>What <see cref="AbstainTuner.Fit"/> found on the validation split.</summary>
