@@ -23,11 +23,12 @@ internal sealed class PredictCommand : ICommandFactory
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Where --input results go: .csv or .jsonl (written atomically)." };
         var textCol = new Option<string>("--text-col") { Description = "Text column of --input.", DefaultValueFactory = _ => "text" };
         var idCol = new Option<string?>("--id-col") { Description = "Id column of --input (default: the row number)." };
+        var noAbstain = new Option<bool>("--no-abstain") { Description = "Ignore the package's abstain rule: every text gets the labels of the decision rule." };
         var texts = new Argument<string[]>("texts") { Description = "Texts to classify (or one per line on standard input).", Arity = ArgumentArity.ZeroOrMore };
 
         var uncertainty = new UncertaintyFlags();
         var conversation = new ConversationFlags();
-        var command = new Command("predict", "Predict labels for texts or a file.") { model, format, batchSize, input, output, textCol, idCol, texts };
+        var command = new Command("predict", "Predict labels for texts or a file.") { model, format, batchSize, input, output, textCol, idCol, noAbstain, texts };
         conversation.AddTo(command);
         uncertainty.AddTo(command);
         command.SetAction(parse =>
@@ -38,6 +39,7 @@ internal sealed class PredictCommand : ICommandFactory
             var mcFlags = uncertainty.Parse(parse);
             using var classifier = TextClassifier.Load(parse.GetValue(model)!, Engines.SourceOptions(ui), ct);
             var mc = UncertaintyFlags.Resolve(mcFlags, classifier.Predictor);
+            classifier.ApplyAbstention = !parse.GetValue(noAbstain);
             if (parse.GetValue(input) is { } inFile)
             {
                 var outFile = parse.GetValue(output) ?? throw new InputException("--input needs --output FILE (.csv or .jsonl)", field: "--output");
@@ -91,7 +93,8 @@ internal sealed class PredictCommand : ICommandFactory
         foreach (var p in predictions)
         {
             var text = p.Text.Length > 60 ? p.Text[..57] + "…" : p.Text;
-            var row = new List<string> { Markup.Escape(text), p.Labels.Count == 0 ? "[grey](none)[/]" : $"[bold]{Markup.Escape(string.Join(", ", p.Labels))}[/]" };
+            var decided = p.Abstained ? "[yellow]abstained[/]" : p.Labels.Count == 0 ? "[grey](none)[/]" : $"[bold]{Markup.Escape(string.Join(", ", p.Labels))}[/]";
+            var row = new List<string> { Markup.Escape(text), decided };
             if (allColumns) row.AddRange(labels.Select(l => p.Probabilities[l].ToString("0.000", CultureInfo.InvariantCulture)));
             else row.Add(Markup.Escape(string.Join("  ", p.Probabilities.OrderByDescending(kv => kv.Value).Take(3)
                 .Select(kv => $"{kv.Key} {kv.Value.ToString("0.000", CultureInfo.InvariantCulture)}"))));

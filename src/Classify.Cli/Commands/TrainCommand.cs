@@ -109,6 +109,14 @@ internal sealed class TrainCommand : ICommandFactory
             if (!present.Any(r => r.TryGet(key, out _))) continue;
             table.AddRow([key, .. present.Select(r => r.TryGet(key, out var v) ? v.ToString("0.0000", CultureInfo.InvariantCulture) : "–")]);
         }
+        // A model with an abstain rule: the metrics above are on every example; these on the kept ones.
+        if (present.Any(r => r.Abstention is not null))
+        {
+            static string Cell(double? v) => v?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "–";
+            table.AddRow(["coverage (abstain)", .. present.Select(r => Cell(r.Abstention?.Coverage))]);
+            table.AddRow(["selective accuracy", .. present.Select(r => Cell(r.Abstention?.SelectiveAccuracy))]);
+            table.AddRow(["selective macro_f1", .. present.Select(r => Cell(r.Abstention?.SelectiveMacroF1))]);
+        }
         ui.Out.Write(table);
     }
 }

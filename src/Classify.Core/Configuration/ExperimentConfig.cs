@@ -43,6 +43,7 @@ public sealed class ExperimentConfig
         Context = ReadContext(root.Section("context"));
         var decision = root.Section("decision");
         TuneThresholds = decision.Bool("tune_thresholds", false);
+        Abstain = ReadAbstain(decision);
         decision.EnsureOnlyKnownKeys();
         Uncertainty = ReadUncertainty(root);
         Calibration = ReadCalibration(root.Section("calibration"));
@@ -80,6 +81,11 @@ public sealed class ExperimentConfig
     public ContextOptions? Context { get; }
     /// <summary>Tune per-label decision thresholds on the validation split (multilabel and binary).</summary>
     public bool TuneThresholds { get; }
+    /// <summary>
+    /// <c>decision.abstain</c>: the validation coverage or accuracy the abstain threshold is chosen for, or null when the
+    /// model always decides (see <see cref="AbstainTuner"/>).
+    /// </summary>
+    public AbstainTarget? Abstain { get; }
     /// <summary>
     /// The <c>uncertainty:</c> section (<c>mc_samples</c>, <c>mc_batch_size</c>), or null when the config has none:
     /// evaluation then writes no uncertainty columns. Saved in the package as <c>predict</c>'s default.
@@ -218,6 +224,26 @@ public sealed class ExperimentConfig
         s.EnsureOnlyKnownKeys();
         if (options.FindProblem() is { } problem) throw s.Error(problem.Key, problem.Reason);
         return options;
+    }
+
+    // decision.abstain: {coverage: c} or {target_accuracy: a}, each in (0, 1], and an optional score (default: the task's).
+    private static AbstainTarget? ReadAbstain(ConfigReader decision)
+    {
+        if (decision.Node("abstain") is null) return null;
+        var s = decision.Section("abstain");
+        var target = new AbstainTarget
+        {
+            Coverage = s.NullableDouble("coverage"), TargetAccuracy = s.NullableDouble("target_accuracy"),
+            Score = s.String("score") is null ? null : s.Choice("score", "", [.. AbstainRule.Scores]),
+        };
+        s.EnsureOnlyKnownKeys();
+        if (target.Coverage is not null && target.TargetAccuracy is not null)
+            throw s.Error("target_accuracy", "give decision.abstain.coverage or decision.abstain.target_accuracy, not both");
+        if (target.Coverage is null && target.TargetAccuracy is null)
+            throw decision.Error("abstain", "decision.abstain needs coverage: (a fraction to keep, e.g. 0.9) or target_accuracy: (e.g. 0.95)");
+        foreach (var (key, value) in new[] { ("coverage", target.Coverage), ("target_accuracy", target.TargetAccuracy) })
+            if (value is { } v && AbstainTarget.FractionProblem(v) is { } problem) throw s.Error(key, problem);
+        return target;
     }
 
     private static CalibrationSettings ReadCalibration(ConfigReader s)

@@ -105,6 +105,13 @@ public sealed class MetricReport
     public CalibrationSummary? Calibration { get; init; }
 
     /// <summary>
+    /// Coverage and the metrics of the kept examples when the model has an abstain rule (<c>decision.abstain</c>);
+    /// absent otherwise. Every other metric of the report is computed on all examples.
+    /// </summary>
+    [JsonPropertyName("abstention"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public AbstentionMetrics? Abstention { get; init; }
+
+    /// <summary>
     /// Per-label metrics keyed by label name, in schema order, for the labels with at least one gold or predicted
     /// example in this split; every other label has precision, recall and F1 0, support 0 and no AUC (<see cref="ForLabel"/>).
     /// </summary>
@@ -169,10 +176,12 @@ public sealed class MetricReport
     /// number (possibly none) for multi-label, where the prediction is the thresholded label set.
     /// <paramref name="probabilities"/> holds one row of <c>schema.Count</c> probabilities per example (softmax
     /// outputs for single-label tasks, independent sigmoid outputs for multi-label). <paramref name="calibration"/> is
-    /// stored as <see cref="Calibration"/> when the run fitted a temperature.
+    /// stored as <see cref="Calibration"/> when the run fitted a temperature, <paramref name="abstention"/> as
+    /// <see cref="Abstention"/> when the model abstains.
     /// </summary>
     public static MetricReport Compute(string split, LabelSchema schema, IReadOnlyList<int[]> goldLabelIndices,
-        IReadOnlyList<int[]> predictedLabelIndices, double[][] probabilities, CalibrationSummary? calibration = null)
+        IReadOnlyList<int[]> predictedLabelIndices, double[][] probabilities, CalibrationSummary? calibration = null,
+        AbstentionMetrics? abstention = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(split);
         ArgumentNullException.ThrowIfNull(schema);
@@ -259,6 +268,7 @@ public sealed class MetricReport
             Ece = CalibrationError.Compute(schema, goldLabelIndices, probabilities),
             HammingLoss = hamming,
             Calibration = calibration,
+            Abstention = abstention,
             PerClass = perClassReport,
             ConfusionMatrix = confusion,
         };

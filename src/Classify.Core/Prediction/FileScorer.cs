@@ -31,12 +31,19 @@ public sealed record FileScoringOptions
 /// <summary>
 /// Scores a whole file: rows stream in, are predicted a batch at a time and stream out, so memory stays constant
 /// whatever the file size. The output (<c>.csv</c>: id, text, labels, p_&lt;label&gt; …, then the
-/// <see cref="UncertaintyColumns"/>; <c>.jsonl</c>: the <see cref="PredictionJson"/> lines with ids and uncertainty)
+/// <see cref="UncertaintyColumns"/>, then <see cref="AbstainedColumn"/> for a model with an abstain rule; <c>.jsonl</c>:
+/// the <see cref="PredictionJson"/> lines with ids and uncertainty)
 /// appears atomically, only when every row is done. The rows' uncertainty is estimated as <see cref="FileScoringOptions.Uncertainty"/>
 /// says; with the same seed the output is the same whatever the batch sizes.
 /// </summary>
 public static class FileScorer
 {
+    /// <summary>
+    /// The last CSV column when the model has an abstain rule (<see cref="TextClassifier.ActiveAbstainRule"/>):
+    /// <c>true</c> when the row was abstained (its <c>labels</c> cell is then empty), else <c>false</c>.
+    /// </summary>
+    public const string AbstainedColumn = "abstained";
+
     /// <summary>Scores <paramref name="inputPath"/> into <paramref name="outputPath"/> and returns the row count.</summary>
     /// <exception cref="InputException">Bad input file, an output that is not .csv/.jsonl, or the output is the input.</exception>
     /// <exception cref="NotSupportedException">More than one MC sample for a model without dropout (checked before anything is read).</exception>
@@ -66,8 +73,11 @@ public static class FileScorer
         {
             var csv = new CsvWriter(writer);
             var uncertaintyHeader = UncertaintyColumns.Header(classifier.Schema);
-            if (!jsonl) csv.WriteRow(["id", "text", "labels", .. labels.Select(l => "p_" + l), .. uncertaintyHeader]);
-            var row = new object?[3 + labels.Count + uncertaintyHeader.Length];
+            // Read once: the column is there for every row or for none.
+            bool abstains = classifier.ActiveAbstainRule is not null;
+            string[] abstainHeader = abstains ? [AbstainedColumn] : [];
+            if (!jsonl) csv.WriteRow(["id", "text", "labels", .. labels.Select(l => "p_" + l), .. uncertaintyHeader, .. abstainHeader]);
+            var row = new object?[3 + labels.Count + uncertaintyHeader.Length + abstainHeader.Length];
             var batch = new List<Example>(batchSize);
             void Flush()
             {
@@ -88,6 +98,7 @@ public static class FileScorer
                     row[2] = string.Join("|", p.Labels);
                     for (int k = 0; k < labels.Count; k++) row[3 + k] = probabilities[i][k];
                     UncertaintyColumns.Fill(uncertainty[i], row, 3 + labels.Count);
+                    if (abstains) row[^1] = p.Abstained ? "true" : "false";
                     csv.WriteValues(row);
                 }
                 count += batch.Count;

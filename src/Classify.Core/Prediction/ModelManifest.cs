@@ -17,13 +17,18 @@ public sealed record ModelManifest
     /// <summary>File name of the manifest inside a model package.</summary>
     public const string FileName = "classify.json";
     /// <summary>The newest manifest format version this build reads.</summary>
-    public const int CurrentFormatVersion = 2;
+    public const int CurrentFormatVersion = 3;
     /// <summary>
     /// The version a package with <see cref="LabelTemperatures"/> or a <see cref="ContextOptions.CurrentSpeaker"/> context
     /// is written with, so that an older Classify (which would ignore the field and compute other probabilities) refuses
     /// it instead; every other package is written as 1.
     /// </summary>
     public const int LabelTemperaturesFormatVersion = 2;
+    /// <summary>
+    /// The version a package with an <see cref="Abstain"/> rule is written with, so that an older Classify (which would
+    /// ignore the rule and give labels where the package abstains) refuses it instead.
+    /// </summary>
+    public const int AbstainFormatVersion = 3;
 
     /// <summary>Always <c>classify-model</c>; lets tools recognise the file.</summary>
     [JsonPropertyName("format")] public string Format { get; init; } = "classify-model";
@@ -57,6 +62,12 @@ public sealed record ModelManifest
     [JsonPropertyName("uncertainty")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Uncertainty.UncertaintyOptions? Uncertainty { get; init; }
+    /// <summary>
+    /// Selective prediction: predictions less confident than the rule's threshold are abstained (no labels). Null (absent
+    /// from the file, as in every package written before it existed) when the model always decides.
+    /// </summary>
+    [JsonPropertyName("abstain"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public AbstainRule? Abstain { get; init; }
     /// <summary>Classify version that wrote the package.</summary>
     [JsonPropertyName("classify_version")] public string ClassifyVersion { get; init; } = ClassifyInfo.Version;
     /// <summary>UTC creation time.</summary>
@@ -123,7 +134,8 @@ public sealed record ModelManifest
     /// non-empty names and as many as the task needs, <c>thresholds</c> (if any) are one probability in [0, 1] per label,
     /// <c>temperature</c> is a positive finite number, <c>label_temperatures</c> (if any) are one positive finite number per
     /// label of a multilabel task, <c>context.turns</c> is not negative, and <c>uncertainty</c> (if any) has 1 to
-    /// <see cref="MonteCarloDropout.MaxPasses"/> samples and an MC batch size of at least 1.
+    /// <see cref="MonteCarloDropout.MaxPasses"/> samples and an MC batch size of at least 1, and <c>abstain</c> (if any) is a
+    /// rule this build applies (<see cref="AbstainRule.FindProblem"/>).
     /// </summary>
     /// <param name="file">The manifest file, for the message.</param>
     /// <exception cref="InputException">The first invalid field, named.</exception>
@@ -166,6 +178,7 @@ public sealed record ModelManifest
         if (Context is { Turns: < 0 } c) throw Bad("context.turns", $"context.turns must be 0 or more, found {c.Turns}");
         if (Context is { Separator: null }) throw Bad("context.separator", "context.separator is null");
         if (Uncertainty?.FindProblem() is { } u) throw Bad($"uncertainty.{u.Key}", u.Reason);
+        if (Abstain?.FindProblem() is { } a) throw Bad($"abstain.{a.Field}", a.Reason);
     }
 
     /// <summary>
@@ -186,12 +199,20 @@ public sealed record ModelManifest
     }
 
     /// <summary>
-    /// Writes <c>classify.json</c> atomically into <paramref name="modelDirectory"/>, with format_version
-    /// <see cref="LabelTemperaturesFormatVersion"/> when it holds <see cref="LabelTemperatures"/> or a current-speaker context.
+    /// Writes <c>classify.json</c> atomically into <paramref name="modelDirectory"/>, with the oldest format_version that
+    /// readers must understand to predict as this package does (<see cref="RequiredFormatVersion"/>).
     /// </summary>
     public void Save(string modelDirectory) => AtomicFile.WriteJson(Path.Combine(modelDirectory, FileName),
-        (LabelTemperatures is null && Context?.CurrentSpeaker != true) || FormatVersion >= LabelTemperaturesFormatVersion
-            ? this : this with { FormatVersion = LabelTemperaturesFormatVersion });
+        FormatVersion >= RequiredFormatVersion ? this : this with { FormatVersion = RequiredFormatVersion });
+
+    /// <summary>
+    /// The lowest format version whose readers predict as this package does: <see cref="AbstainFormatVersion"/> with an
+    /// <see cref="Abstain"/> rule, else <see cref="LabelTemperaturesFormatVersion"/> with <see cref="LabelTemperatures"/>
+    /// or a current-speaker context, else 1 (so a package without them stays readable by every Classify).
+    /// </summary>
+    [JsonIgnore]
+    public int RequiredFormatVersion => Abstain is not null ? AbstainFormatVersion
+        : LabelTemperatures is not null || Context?.CurrentSpeaker == true ? LabelTemperaturesFormatVersion : 1;
 }
 
 /// <summary>

@@ -7,7 +7,7 @@ namespace Classify.Core.Prediction;
 
 /// <summary>A prediction for one text: the chosen labels and every label's probability.</summary>
 /// <param name="Text">The input text as given (before cleaning).</param>
-/// <param name="Labels">Predicted label names (one for binary/multiclass; zero or more for multilabel).</param>
+/// <param name="Labels">Predicted label names (one for binary/multiclass; zero or more for multilabel; none when <see cref="Abstained"/>).</param>
 /// <param name="Probabilities">Probability per label name, in schema order.</param>
 public sealed record Prediction(string Text, IReadOnlyList<string> Labels, IReadOnlyDictionary<string, double> Probabilities)
 {
@@ -21,6 +21,20 @@ public sealed record Prediction(string Text, IReadOnlyList<string> Labels, IRead
     /// for a prediction built without it.
     /// </summary>
     public ExampleUncertainty? Uncertainty { get; init; }
+
+    /// <summary>
+    /// True when the model's abstain rule (<see cref="ModelManifest.Abstain"/>) held the prediction back: its
+    /// <see cref="Confidence"/> is under the rule's threshold, <see cref="Labels"/> is empty, and
+    /// <see cref="Probabilities"/> are still given. Always false for a model without an abstain rule.
+    /// </summary>
+    public bool Abstained { get; init; }
+
+    /// <summary>
+    /// The confidence the abstain rule compared with its threshold (<see cref="AbstainRule.Score"/>), or null when no
+    /// rule was applied (the model has none, or <see cref="TextClassifier.ApplyAbstention"/> is off). The JSON and CSV
+    /// outputs have their <c>abstained</c> field exactly when this is set.
+    /// </summary>
+    public double? Confidence { get; init; }
 }
 
 /// <summary>
@@ -43,6 +57,15 @@ public sealed class TextClassifier : IDisposable
         Schema = predictor.Manifest.Schema;
         _cleaner = predictor.Manifest.Cleaning.Any ? new TextCleaner(predictor.Manifest.Cleaning) : null;
     }
+
+    /// <summary>
+    /// Whether predictions apply the package's abstain rule (<see cref="ModelManifest.Abstain"/>; default true). Off, every
+    /// prediction gets the labels of the decision rule, as from a package without the rule (<c>predict --no-abstain</c>).
+    /// </summary>
+    public bool ApplyAbstention { get; set; } = true;
+
+    /// <summary>The abstain rule predictions apply: the package's, or null when it has none or <see cref="ApplyAbstention"/> is off.</summary>
+    public AbstainRule? ActiveAbstainRule => ApplyAbstention ? Manifest.Abstain : null;
 
     /// <summary>The model's task and labels.</summary>
     public LabelSchema Schema { get; }
@@ -133,17 +156,24 @@ public sealed class TextClassifier : IDisposable
     }
 
     /// <summary>
-    /// Applies the package's decision rule to one row of probabilities. <paramref name="uncertainty"/> defaults to the
-    /// row's single-pass uncertainty (predictive entropy = aleatoric, epistemic 0).
+    /// Applies the package's decision rule to one row of probabilities, then its abstain rule (<see cref="ActiveAbstainRule"/>):
+    /// a prediction under the threshold is <see cref="Prediction.Abstained"/>, without labels. <paramref name="uncertainty"/>
+    /// defaults to the row's single-pass uncertainty (predictive entropy = aleatoric, epistemic 0).
     /// </summary>
     public Prediction ToPrediction(string text, double[] probabilities, ExampleUncertainty? uncertainty = null)
     {
-        var picked = DecisionRule.Apply(Schema, probabilities, Manifest.Thresholds);
+        ArgumentNullException.ThrowIfNull(probabilities);
+        var rule = ActiveAbstainRule;
+        double? confidence = rule?.Confidence(Schema, probabilities, Manifest.Thresholds);
+        bool abstained = confidence < rule?.Threshold;
+        var picked = abstained ? [] : DecisionRule.Apply(Schema, probabilities, Manifest.Thresholds);
         var map = new Dictionary<string, double>(Schema.Count);
         for (int k = 0; k < Schema.Count; k++) map[Schema.Labels[k]] = probabilities[k];
         return new Prediction(text, picked.Select(k => Schema.Labels[k]).ToArray(), map)
         {
             Uncertainty = uncertainty ?? UncertaintyCalculator.ForExample([probabilities], Schema.Kind),
+            Abstained = abstained,
+            Confidence = confidence,
         };
     }
 

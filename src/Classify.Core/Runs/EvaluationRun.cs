@@ -23,7 +23,8 @@ public static class EvaluationRun
     /// checked before the data is read. With <paramref name="uncertainty"/> (the package's <c>uncertainty</c> defaults or
     /// flags), or for an ensemble (<see cref="IEnsemblePredictor"/>), the predictions gain the uncertainty columns, from
     /// Monte-Carlo dropout passes seeded by <paramref name="seed"/> when it samples or from the ensemble's members;
-    /// metrics/rejection_&lt;split&gt;.csv is written either way.
+    /// metrics/rejection_&lt;split&gt;.csv is written either way. A package with an abstain rule (applied unless
+    /// <see cref="TextClassifier.ApplyAbstention"/> is off) adds the <c>abstained</c> column and the metrics' <c>abstention</c> object.
     /// </summary>
     /// <exception cref="InputException">Bad data, or the run folder is taken (see <see cref="ExistingRuns.Check"/>).</exception>
     public static SplitEvaluation Execute(TextClassifier classifier, string modelDirectory, string dataPath, DatasetOptions options,
@@ -42,7 +43,7 @@ public static class EvaluationRun
         var inputs = dataset.Examples.Select(e => new TextInput(e.Text, e.Context)).ToArray();
         var scores = classifier.PredictScores(inputs, batchSize, ForwardMode.Deterministic, progress, cancellationToken);
         var probabilities = LinkFunction.Apply(scores, classifier.Predictor.Link, classifier.Manifest);
-        var evaluation = Evaluator.Score(split, schema, dataset.Examples, probabilities, classifier.Manifest.Thresholds);
+        var evaluation = Evaluator.Score(split, schema, dataset.Examples, probabilities, classifier.Manifest.Thresholds, abstain: classifier.ActiveAbstainRule);
         if (uncertainty is not null || classifier.Predictor.EnsembleMembers() > 0)   // an ensemble's members always give uncertainty
             evaluation = evaluation with { Uncertainty = classifier.PredictUncertainty(inputs, probabilities, uncertainty, seed, cancellationToken) };
         var report = evaluation.Report;

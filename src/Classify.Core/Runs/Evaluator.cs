@@ -18,6 +18,13 @@ public sealed record SplitEvaluation(string Split, double[][] Probabilities, int
     /// <see cref="Evaluator.WithUncertainty"/>): written as columns of predictions/&lt;split&gt;.csv. Null otherwise.
     /// </summary>
     public IReadOnlyList<ExampleUncertainty>? Uncertainty { get; init; }
+
+    /// <summary>
+    /// Per example, whether the model's abstain rule held it back (<see cref="ModelManifest.Abstain"/>); null for a model
+    /// without one. <see cref="Predicted"/> keeps the decision the model would have made, so metrics on all examples and
+    /// on the kept ones both follow from it.
+    /// </summary>
+    public IReadOnlyList<bool>? Abstained { get; init; }
 }
 
 /// <summary>Scores labelled examples with a predictor and writes metrics/&lt;split&gt;.json and predictions/&lt;split&gt;.csv.</summary>
@@ -36,14 +43,20 @@ public static class Evaluator
     /// <summary>
     /// Applies the decision rule to computed probabilities and scores them against the examples' labels;
     /// <paramref name="calibration"/> (the split's calibration summary, or null when the run did not calibrate) is stored
-    /// in the report.
+    /// in the report. With an <paramref name="abstain"/> rule each example is also marked abstained or kept, and the report
+    /// gains its <see cref="MetricReport.Abstention"/> (coverage and the metrics of the kept examples).
     /// </summary>
     public static SplitEvaluation Score(string split, LabelSchema schema, IReadOnlyList<Example> examples, double[][] probabilities,
-        IReadOnlyList<double>? thresholds, Calibration.CalibrationSummary? calibration = null)
+        IReadOnlyList<double>? thresholds, Calibration.CalibrationSummary? calibration = null, AbstainRule? abstain = null)
     {
+        ArgumentNullException.ThrowIfNull(examples);
         var predicted = probabilities.Select(p => DecisionRule.Apply(schema, p, thresholds)).ToArray();
-        var report = MetricReport.Compute(split, schema, examples.Select(e => e.Labels).ToArray(), predicted, probabilities, calibration);
-        return new SplitEvaluation(split, probabilities, predicted, report);
+        var gold = examples.Select(e => e.Labels).ToArray();
+        bool[]? abstained = abstain is null ? null : probabilities.Select(p => abstain.Abstains(schema, p, thresholds)).ToArray();
+        var abstention = abstained is null || examples.Count == 0 ? null
+            : AbstentionMetrics.Compute(schema, gold, predicted, abstained, abstain!.Threshold);
+        var report = MetricReport.Compute(split, schema, gold, predicted, probabilities, calibration, abstention);
+        return new SplitEvaluation(split, probabilities, predicted, report) { Abstained = abstained };
     }
 
     /// <summary>Probabilities for every example (texts already cleaned), <paramref name="batchSize"/> at a time.</summary>
@@ -91,7 +104,7 @@ public static class Evaluator
 
     /// <summary>
     /// Writes the metrics JSON, the predictions CSV (with the uncertainty columns when the evaluation has
-    /// <see cref="SplitEvaluation.Uncertainty"/>) and metrics/rejection_&lt;split&gt;.csv of an evaluation into a run
+    /// <see cref="SplitEvaluation.Uncertainty"/>, the <c>abstained</c> column when it has <see cref="SplitEvaluation.Abstained"/>) and metrics/rejection_&lt;split&gt;.csv of an evaluation into a run
     /// folder. The rejection curves rank by <see cref="SplitEvaluation.Uncertainty"/>, or by the single-pass uncertainty
     /// of the probabilities (epistemic 0) when there is none; <paramref name="seed"/> seeds their random ranker.
     /// </summary>
@@ -104,7 +117,7 @@ public static class Evaluator
         ArgumentNullException.ThrowIfNull(evaluation);
         evaluation.Report.Save(layout.Metrics(evaluation.Split));
         PredictionsFile.Write(layout.Predictions(evaluation.Split), schema, examples, evaluation.Predicted, evaluation.Probabilities, originalTexts,
-            evaluation.Uncertainty);
+            evaluation.Uncertainty, evaluation.Abstained);
         if (examples.Count == 0) return;
         var uncertainty = evaluation.Uncertainty ?? UncertaintyCalculator.FromProbabilities(evaluation.Probabilities, schema.Kind);
         var path = Path.Combine(Path.GetDirectoryName(layout.Metrics(evaluation.Split))!, RejectionCsv.FileName(evaluation.Split));

@@ -106,6 +106,7 @@ public sealed class Experiment
         SplitReady?.Invoke(summary);
         if (split.Train.Count == 0) throw new InputException("the training split is empty", _config.Data.Path);
         CheckCalibration(_config, schema, split);
+        CheckAbstain(_config, split);
         trainer.CheckTrainingData(options, schema, split.Train, split.Val.Count, Log);
         return new PreparedExperiment(this, _config, trainer, options, dataset, split, summary, clock.Elapsed.TotalSeconds);
     }
@@ -174,6 +175,14 @@ public sealed class Experiment
                 "calibration.method: temperature is fitted on the validation split, which is empty (give split.val a fraction above 0, or validation rows in the split column)");
         if (TemperatureScaling.FindProblem(schema, split.Val.Select(e => e.Labels).ToArray()) is { } problem)
             throw config.Error("calibration.method", $"calibration.method: temperature cannot be fitted on the validation split: {problem}");
+    }
+
+    // The abstain threshold is chosen on the validation split: refuse before anything is written when there is none.
+    private static void CheckAbstain(ExperimentConfig config, DatasetSplit split)
+    {
+        if (config.Abstain is not null && split.Val.Count == 0)
+            throw config.Error("decision.abstain",
+                "decision.abstain chooses its threshold on the validation split, which is empty (give split.val a fraction above 0, or validation rows in the split column)");
     }
 
     private DatasetSplit MakeSplit(RunLayout layout, Dataset dataset)
@@ -263,6 +272,7 @@ public sealed class Experiment
                 throw new ArgumentException("a trial shares the data, split, seed and engine of the prepared experiment", nameof(trial));
             CheckDecision(trial, Schema);
             CheckCalibration(trial, Schema, Split);
+            CheckAbstain(trial, Split);
             var options = ParseEngineOptions(trial, Trainer, Schema);
             Trainer.CheckTrainingData(options, Schema, Split.Train, Split.Val.Count, _owner.Log);
             return new PreparedExperiment(_owner, trial, Trainer, options, Dataset, Split, Summary, _prepareSeconds);
@@ -389,10 +399,22 @@ public sealed class Experiment
                     throw Config.Error("decision.tune_thresholds", "decision.tune_thresholds needs a validation split");
                 thresholds = ThresholdTuner.Tune(schema, valGold, valProbabilities);
             }
+            // Last of the validation fits: the abstain rule ranks the probabilities and decisions the package will produce.
+            RunAbstainInfo? abstainInfo = null;
+            AbstainRule? abstain = null;
+            if (Config.Abstain is { } target)
+            {
+                if (valProbabilities is null) throw Config.Error("decision.abstain", "decision.abstain needs a validation split");
+                (abstain, abstainInfo) = FitAbstain(target, valGold, valProbabilities, thresholds);
+            }
             // The package is written once, whole, with its final manifest.
-            var packaged = predictor.Manifest with { Thresholds = thresholds, Temperature = temperature, LabelTemperatures = labelTemperatures };
+            var packaged = predictor.Manifest with
+            {
+                Thresholds = thresholds, Temperature = temperature, LabelTemperatures = labelTemperatures, Abstain = abstain,
+            };
             AtomicFile.WriteDirectory(layout.ModelDirectory, dir => model.Save(dir, packaged));
             if (Config.TuneThresholds) log?.Invoke("decision thresholds tuned on validation and saved in model/classify.json");
+            if (abstainInfo is not null) log?.Invoke(AbstainMessage(abstainInfo, valGold.Length));
 
             var originals = Dataset.Examples.ToDictionary(e => e.Id, e => e.Text);
             MetricReport? valReport = null, testReport = null;
@@ -402,7 +424,7 @@ public sealed class Experiment
             {
                 var gold = examples.Select(e => e.Labels).ToArray();
                 var evaluation = Evaluator.Score(split, schema, examples, probabilities, thresholds,
-                    calibrated is null ? null : CalibrationSummary.Compute(schema, gold, scores, predictor.Link, temperature, labelTemperatures));
+                    calibrated is null ? null : CalibrationSummary.Compute(schema, gold, scores, predictor.Link, temperature, labelTemperatures), abstain);
                 evaluation = Evaluator.WithUncertainty(evaluation, predictor, examples, Config.Uncertainty, mcSeed, log, packaged, ct);
                 Evaluator.Write(layout, schema, examples, evaluation, examples.Select(e => originals[e.Id]).ToArray(), mcSeed);
                 return evaluation.Report;
@@ -417,7 +439,7 @@ public sealed class Experiment
 
             var done = info with
             {
-                Calibration = calibrated,
+                Calibration = calibrated, Abstain = abstainInfo,
                 Status = RunStatus.Completed, FinishedUtc = DateTime.UtcNow, Best = outcome.Best?.DeepClone(), Training = outcome.Summary?.DeepClone(),
                 Timings = new Dictionary<string, double>
                 {
@@ -456,6 +478,38 @@ public sealed class Experiment
             if (shared.AtBound)
                 log?.Invoke($"warning: the fitted temperature is at the end of the searched range ({range}); the validation NLL kept falling towards it (is the validation split separable, or tiny?)");
             return new RunCalibrationInfo { Method = "temperature", Temperature = shared.Temperature, NllBefore = shared.NllBefore, NllAfter = shared.NllAfter };
+        }
+
+        /// <summary>
+        /// Fits the abstain threshold on the validation probabilities and the decisions they give; an unreachable accuracy
+        /// target gives no rule (<see cref="AbstainMessage"/> then warns, and run.json says so).
+        /// </summary>
+        private (AbstainRule? Rule, RunAbstainInfo Info) FitAbstain(AbstainTarget target, int[][] valGold, double[][] valProbabilities,
+            IReadOnlyList<double>? thresholds)
+        {
+            var predicted = valProbabilities.Select(p => DecisionRule.Apply(Schema, p, thresholds)).ToArray();
+            var score = target.Score ?? AbstainRule.DefaultScore(Schema.Kind);
+            var confidence = valProbabilities.Select(p => AbstainRule.Confidence(score, Schema, p, thresholds)).ToArray();
+            var fit = AbstainTuner.Fit(target, confidence, AbstainTuner.Correct(valGold, predicted));
+            var info = new RunAbstainInfo
+            {
+                Score = score, Coverage = target.Coverage, TargetAccuracy = target.TargetAccuracy, Reached = fit.Reached, Threshold = fit.Threshold,
+                ValidationCoverage = fit.Coverage, ValidationAccuracy = fit.Accuracy,
+            };
+            return (fit.ToRule(target, score), info);
+        }
+
+        /// <summary>The log line of an abstain fit: what was stored, or a warning that the target was not reached and nothing was.</summary>
+        private static string AbstainMessage(RunAbstainInfo fit, int validationCount)
+        {
+            var kept = (int)Math.Round(fit.ValidationCoverage * validationCount);   // coverage is kept / count
+            var target = fit.Coverage is { } c ? $"coverage {c:0.####}" : $"target_accuracy {fit.TargetAccuracy:0.####}";
+            return fit.Reached
+                ? $"abstain: {fit.Score} threshold {fit.Threshold:0.####} for {target} keeps {kept:N0} of {validationCount:N0} validation examples " +
+                  $"(coverage {fit.ValidationCoverage:0.####}, accuracy {fit.ValidationAccuracy:0.####}); saved in model/classify.json"
+                : $"warning: decision.abstain.target_accuracy {fit.TargetAccuracy:0.####} is not reached on validation: the best is accuracy {fit.ValidationAccuracy:0.####} " +
+                  $"at coverage {fit.ValidationCoverage:0.####} ({kept:N0} examples); NO abstain rule is stored, the model always decides " +
+                  "(lower the target, or use decision.abstain.coverage)";
         }
 
         private string ReportNames(IReadOnlyList<int> labels) =>

@@ -33,24 +33,38 @@ public static class PredictionsFile
     /// <summary>True when a schema of <paramref name="labelCount"/> labels is written with the sparse <see cref="ProbabilitiesColumn"/>.</summary>
     public static bool IsSparse(int labelCount) => labelCount > DenseLimit;
 
-    /// <summary>Header for a schema, with the <see cref="UncertaintyColumns"/> when <paramref name="withUncertainty"/>.</summary>
-    public static string[] Header(LabelSchema schema, bool withUncertainty = false)
+    /// <summary>
+    /// The last column of a run whose model abstains: <c>true</c> when the abstain rule held the row back, else
+    /// <c>false</c>. <c>pred</c> keeps the decision the model would have made either way.
+    /// </summary>
+    public const string AbstainedColumn = "abstained";
+
+    /// <summary>
+    /// Header for a schema, with the <see cref="UncertaintyColumns"/> when <paramref name="withUncertainty"/> and
+    /// <see cref="AbstainedColumn"/> last when <paramref name="withAbstained"/>.
+    /// </summary>
+    public static string[] Header(LabelSchema schema, bool withUncertainty = false, bool withAbstained = false)
     {
         ArgumentNullException.ThrowIfNull(schema);
         bool sparse = IsSparse(schema.Count);
         string[] header = sparse
             ? ["id", "text", "gold", "pred", ProbabilitiesColumn]
             : ["id", "text", "gold", "pred", .. schema.Labels.Select(l => "p_" + l)];
-        return withUncertainty ? [.. header, .. UncertaintyColumns.Header(schema, perLabel: !sparse)] : header;
+        if (withUncertainty) header = [.. header, .. UncertaintyColumns.Header(schema, perLabel: !sparse)];
+        return withAbstained ? [.. header, AbstainedColumn] : header;
     }
 
     /// <summary>
     /// Writes the file atomically. <paramref name="originalTexts"/> are shown instead of the cleaned texts when given;
-    /// <paramref name="uncertainty"/> (one per example) adds the uncertainty columns.
+    /// <paramref name="uncertainty"/> (one per example) adds the uncertainty columns, <paramref name="abstained"/> (one per
+    /// example) the <see cref="AbstainedColumn"/>.
     /// </summary>
     public static void Write(string path, LabelSchema schema, IReadOnlyList<Example> examples, IReadOnlyList<int[]> predicted,
-        double[][] probabilities, IReadOnlyList<string>? originalTexts = null, IReadOnlyList<ExampleUncertainty>? uncertainty = null)
+        double[][] probabilities, IReadOnlyList<string>? originalTexts = null, IReadOnlyList<ExampleUncertainty>? uncertainty = null,
+        IReadOnlyList<bool>? abstained = null)
     {
+        if (abstained is not null && abstained.Count != examples.Count)
+            throw new ArgumentException($"{abstained.Count} abstain flags for {examples.Count} examples", nameof(abstained));
         bool sparse = IsSparse(schema.Count);
         if (uncertainty is not null && uncertainty.Count != examples.Count)
             throw new ArgumentException($"{uncertainty.Count} uncertainties for {examples.Count} examples", nameof(uncertainty));
@@ -59,7 +73,7 @@ public static class PredictionsFile
         AtomicFile.WriteText(path, w =>
         {
             var csv = new CsvWriter(w);
-            var header = Header(schema, uncertainty is not null);
+            var header = Header(schema, uncertainty is not null, abstained is not null);
             csv.WriteRow(header);
             int fixedCount = sparse ? 5 : 4 + schema.Count;
             var row = new object?[header.Length];
@@ -72,6 +86,7 @@ public static class PredictionsFile
                 if (sparse) row[4] = SparseCell(jsonNames!, probabilities[i], examples[i].Labels, predicted[i]);
                 else for (int k = 0; k < schema.Count; k++) row[4 + k] = probabilities[i][k];
                 if (uncertainty is not null) UncertaintyColumns.Fill(uncertainty[i], row, fixedCount, perLabel: !sparse);
+                if (abstained is not null) row[^1] = abstained[i] ? "true" : "false";
                 csv.WriteValues(row);
             }
         });

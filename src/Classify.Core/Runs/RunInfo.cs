@@ -53,6 +53,10 @@ public sealed record RunInfo
     [JsonPropertyName("calibration"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public RunCalibrationInfo? Calibration { get; init; }
 
+    /// <summary>What the abstain threshold fit found on validation (<c>decision.abstain</c>), or null when the config has none.</summary>
+    [JsonPropertyName("abstain"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public RunAbstainInfo? Abstain { get; init; }
+
     /// <summary>Writes run.json atomically.</summary>
     public void Save(RunLayout layout) => AtomicFile.WriteJson(layout.RunJson, this);
 
@@ -158,4 +162,29 @@ public sealed record RunCalibrationInfo
     [JsonPropertyName("val_nll_before")] public double NllBefore { get; init; }
     /// <summary>Validation NLL at the fitted temperature.</summary>
     [JsonPropertyName("val_nll_after")] public double NllAfter { get; init; }
+}
+
+/// <summary>
+/// The <c>abstain</c> object of run.json: the <c>decision.abstain</c> target, whether validation reached it, and the
+/// threshold stored in model/classify.json. An unreached <c>target_accuracy</c> stores no rule: <see cref="Threshold"/> is
+/// null and the validation figures are those of the best cut (the highest accuracy any threshold reaches).
+/// </summary>
+public sealed record RunAbstainInfo
+{
+    /// <summary>The confidence score ranked by (<see cref="Prediction.AbstainRule.Scores"/>).</summary>
+    [JsonPropertyName("score")] public required string Score { get; init; }
+    /// <summary>The asked coverage, or null.</summary>
+    [JsonPropertyName("coverage"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? Coverage { get; init; }
+    /// <summary>The asked accuracy of the kept examples, or null.</summary>
+    [JsonPropertyName("target_accuracy"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? TargetAccuracy { get; init; }
+    /// <summary>Whether validation reached the target (always for a coverage); when false the package has no abstain rule.</summary>
+    [JsonPropertyName("reached")] public required bool Reached { get; init; }
+    /// <summary>The stored abstain threshold, or null when the target was not reached.</summary>
+    [JsonPropertyName("threshold")] public double? Threshold { get; init; }
+    /// <summary>Validation coverage of the threshold (unreached: of the best cut).</summary>
+    [JsonPropertyName("val_coverage")] public required double ValidationCoverage { get; init; }
+    /// <summary>Validation accuracy of the kept examples (unreached: the best any cut reaches).</summary>
+    [JsonPropertyName("val_accuracy")] public required double ValidationAccuracy { get; init; }
 }

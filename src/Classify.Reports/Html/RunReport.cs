@@ -164,8 +164,17 @@ public static class RunReport
             var row = new List<string> { k + (!MetricKeys.GreaterIsBetter(k) ? " (lower is better)" : "") };
             row.AddRange(splits.Select(s => Html.Number(run.Metrics[s].Get(k))));
             return (IReadOnlyList<string>)row;
-        });
+        }).ToList();
+        // A model with an abstain rule: the metrics above are on every example, these on the ones it kept.
+        bool abstains = splits.Any(s => run.Metrics[s].Abstention is not null);
+        if (abstains)
+            foreach (var key in SplitMetrics.AbstentionKeys)
+                rows.Add([$"abstention: {key}", .. splits.Select(s => Html.Number(run.Metrics[s].Abstention?.GetValueOrDefault(key)))]);
         Html.Table(html, header, rows, Enumerable.Range(1, splits.Count).ToHashSet());
+        if (abstains)
+            html.Append("<p>The model abstains (gives no labels) when its confidence is below the threshold chosen on validation: ")
+                .Append("the metrics are those of every example; the <code>abstention</code> rows are the share kept and the metrics of the kept examples ")
+                .Append("(accuracy: the whole label set must match).</p>\n");
     }
 
     private static void PerClass(StringBuilder html, RunFolder run)

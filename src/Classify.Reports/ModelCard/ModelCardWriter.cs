@@ -146,6 +146,9 @@ public static class ModelCardWriter
         if (manifest is { Temperature: not 1.0 } m) parts.Add($"calibration temperature {m.Temperature.ToString("0.###", CultureInfo.InvariantCulture)}");
         if (manifest?.LabelTemperatures is { } lt)
             parts.Add("per-label calibration temperatures: " + ReportLimits.JoinNames(run.Labels.Zip(lt, (l, v) => $"{l} {v.ToString("0.###", CultureInfo.InvariantCulture)}").ToList()));
+        if (manifest?.Abstain is { } a)
+            parts.Add($"abstains (no labels) when the {a.Score} confidence is below {a.Threshold.ToString("0.####", CultureInfo.InvariantCulture)}" +
+                      (a.ValidationCoverage is { } c ? $", which kept {c.ToString("P1", CultureInfo.InvariantCulture)} of the validation examples" : ""));
         return string.Join("; ", parts);
     }
 

@@ -129,9 +129,11 @@ internal sealed class PredictionTable
                 throw new InputException($"column {c + 1} should be '{fixedColumns[c]}'", path, 1, header.Count > c ? header[c] : fixedColumns[c]);
         bool sparse = header.Count >= 5 && header[4] == PredictionsFile.ProbabilitiesColumn;
         // The probability columns end where the uncertainty columns (if any) begin.
-        int end = header.Count;
+        // A model with an abstain rule adds its "abstained" column last; the reports do not read it.
+        int columns = header.Count > 4 && header[^1] == PredictionsFile.AbstainedColumn ? header.Count - 1 : header.Count;
+        int end = columns;
         while (end > 4 && Core.Uncertainty.UncertaintyColumns.IsUncertaintyColumn(header[end - 1])) end--;
-        var uncertaintyColumns = UncertaintyLayout.Find(header, end, path);
+        var uncertaintyColumns = UncertaintyLayout.Find(columns == header.Count ? header : header.Take(columns).ToArray(), end, path);
         List<string> names;
         if (sparse)
         {

@@ -36,6 +36,13 @@ internal sealed class SplitMetrics
     /// <summary>The <c>calibration</c> object (temperature, scores and reliability bins before and after), or null when the run did not calibrate.</summary>
     public SplitCalibration? Calibration { get; init; }
 
+    /// <summary>
+    /// The <c>abstention</c> object's figures keyed as in the file (<c>threshold</c>, <c>coverage</c>,
+    /// <c>selective_accuracy</c>, <c>selective_macro_f1</c>; a null value when none was kept), or null for a model
+    /// without an abstain rule.
+    /// </summary>
+    public IReadOnlyDictionary<string, double?>? Abstention { get; init; }
+
     /// <summary>True for multi-label tasks.</summary>
     public bool IsMultilabel => Task == "multilabel";
 
@@ -107,8 +114,18 @@ internal sealed class SplitMetrics
                 Confusion = matrix,
                 PerLabelConfusion = perLabel,
                 Calibration = root.TryGetProperty("calibration", out var cal) && cal.ValueKind == JsonValueKind.Object ? SplitCalibration.Read(cal, path) : null,
+                Abstention = root.TryGetProperty("abstention", out var ab) ? ReadAbstention(ab, path) : null,
             };
         }
+    }
+
+    /// <summary>The figures the report shows of an <c>abstention</c> object, in display order.</summary>
+    public static readonly IReadOnlyList<string> AbstentionKeys = ["coverage", "selective_accuracy", "selective_macro_f1", "threshold"];
+
+    private static Dictionary<string, double?> ReadAbstention(JsonElement e, string path)
+    {
+        if (e.ValueKind != JsonValueKind.Object) throw new InputException("expected an object", path, field: "abstention");
+        return AbstentionKeys.ToDictionary(k => k, k => e.TryGetProperty(k, out var v) ? Json.NullableNumber(v, $"abstention.{k}", path) : null);
     }
 
     private static ConfusionCells ReadCells(JsonElement e, int labelCount, string field, string path)

@@ -57,3 +57,26 @@ public class CurveAndCsvTests
         Assert.Contains("unknown label 'c'", e.Message);
     }
 }
+
+/// <summary>The predictions file of a model with an abstain rule ends with its <c>abstained</c> column; the reports skip it.</summary>
+public class AbstainedColumnTests
+{
+    [Fact]
+    public void The_abstained_column_after_the_uncertainty_columns_is_skipped()
+    {
+        using var tmp = new TempDirectory("abstained");
+        var path = Path.Combine(tmp.Path, "val.csv");
+        var schema = new Classify.Core.Labels.LabelSchema(Classify.Core.Labels.TaskKind.Multiclass, ["a", "b", "c"]);
+        Classify.Core.Data.Example[] examples = [new("1", "hi", [0]), new("2", "yo", [2])];
+        double[][] probabilities = [[0.7, 0.2, 0.1], [0.4, 0.35, 0.25]];
+        Classify.Core.Runs.PredictionsFile.Write(path, schema, examples, [[0], [0]], probabilities,
+            uncertainty: Classify.Core.Uncertainty.UncertaintyCalculator.FromProbabilities(probabilities, schema.Kind), abstained: [false, true]);
+        Assert.EndsWith(",std_c,abstained", File.ReadLines(path).First());
+
+        var table = PredictionTable.Load(path, "val", multilabel: false);
+        Assert.Equal(["a", "b", "c"], table.Labels);
+        Assert.Equal(0.35, table.Probability(1, 1));
+        Assert.Equal(2, table.Uncertainty!.PredictiveEntropy.Length);
+        Assert.Equal(3 * 2, table.Uncertainty.Std!.Length);
+    }
+}
