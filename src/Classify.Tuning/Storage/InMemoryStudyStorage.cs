@@ -116,6 +116,7 @@ internal sealed class InMemoryStudyStorage : IStudyStorage
         }
     }
 
+    /// <summary>Nothing to release: the studies live as long as the object (the process-wide <c>memory:</c> store outlives its sessions).</summary>
     public void Dispose() { }
 
     // Only running trials change (a heartbeat, a value, the end); anything else is a caller's mistake.

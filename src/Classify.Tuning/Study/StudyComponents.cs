@@ -21,8 +21,13 @@ public static class StudyComponents
     // successive_halving from Pruners/.
     private static readonly ConcurrentDictionary<string, Func<PrunerSettings, IPruner>> Pruners = new(StringComparer.Ordinal);
 
-    /// <summary>The storage URL scheme of a study kept in this process's memory only (tests, throw-away studies).</summary>
+    /// <summary>
+    /// The storage URL of studies kept in this process's memory only (tests, throw-away studies): one store per process,
+    /// so a second session in the same process continues a study, and everything is gone when the process ends.
+    /// </summary>
     public const string MemoryStorage = "memory:";
+
+    private static readonly Lazy<InMemoryStudyStorage> ProcessMemory = new(() => new InMemoryStudyStorage());
 
     /// <summary>Adds or replaces the sampler called <paramref name="name"/>.</summary>
     public static void RegisterSampler(string name, Func<SamplerSettings, ISampler> create)
@@ -63,13 +68,13 @@ public static class StudyComponents
 
     /// <summary>
     /// Opens the study storage at <paramref name="url"/>, or the SQLite file <paramref name="defaultSqlitePath"/> when the
-    /// URL is null. <c>memory:</c> keeps the study in this process only (it ends with the process).
+    /// URL is null. <c>memory:</c> keeps the study in this process only (<see cref="MemoryStorage"/>).
     /// </summary>
     /// <exception cref="InputException">A URL no storage of this build understands, or a storage that cannot be opened.</exception>
     public static IStudyStorage OpenStorage(string? url, string defaultSqlitePath)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(defaultSqlitePath);
-        if (url is not null && url.Trim() == MemoryStorage) return new InMemoryStudyStorage();
+        if (url is not null && url.Trim() == MemoryStorage) return ProcessMemory.Value;   // disposing it keeps the studies
         // Wiring point: SQLite (a path or sqlite:///path, and the default file) and PostgreSQL URLs open through
         // StudyStorages.Open(url, defaultSqlitePath).
         throw new InputException($"no study storage for '{WithoutSecrets(url ?? defaultSqlitePath)}' in this build (available: {MemoryStorage})", field: "tune.storage");

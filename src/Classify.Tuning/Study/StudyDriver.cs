@@ -197,7 +197,11 @@ public sealed class StudyDriver
 
     private StudyTrial RunTrial(StudyTrial trial, ITrialObjective objective, CancellationToken ct)
     {
-        TrialStarted?.Invoke(new TrialProgress(trial, Best(Trials()), CountFinished(Trials()), _settings.Trials, null));
+        if (TrialStarted is { } started)
+        {
+            var before = Trials();
+            started(new TrialProgress(trial, Best(before), CountFinished(before), _settings.Trials, null));
+        }
         var reporter = new TrialReporter((step, value) =>
         {
             IReadOnlyList<StudyTrial> trials;

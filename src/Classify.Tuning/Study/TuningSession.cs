@@ -35,6 +35,8 @@ public sealed record TuningResult(TuningLayout Layout, StudyRunOutcome Outcome, 
 public sealed class TuningSession
 {
     private readonly ExperimentConfig _config;
+    // The config as recorded in run.json and the ledger: a password in tune.storage is replaced by ***.
+    private readonly ExperimentConfig _recorded;
     private readonly TuneSettings _settings;
 
     /// <summary>A session for <paramref name="config"/>, whose <c>tune:</c> section is read (and checked) here.</summary>
@@ -43,6 +45,9 @@ public sealed class TuningSession
     {
         _config = config ?? throw new ArgumentNullException(nameof(config));
         _settings = TuneSettings.Read(config);
+        _recorded = _settings.Storage is { } url && StudyComponents.WithoutSecrets(url) is var shown && shown != url
+            ? config.With([$"{ExperimentConfig.TuneSection}.storage={ParameterValues.ToJson(shown)}"])
+            : config;
     }
 
     /// <summary>The <c>tune:</c> section as read.</summary>
@@ -155,7 +160,7 @@ public sealed class TuningSession
         var overrides = ExperimentObjective.Overrides(best.Parameters).ToList();
         overrides.Add($"name={ParameterValues.ToJson(TuningLayout.BestRunName)}");
         overrides.Add($"runs_dir={ParameterValues.ToJson(layout.Root)}");
-        return _config.With(overrides);
+        return _recorded.With(overrides);
     }
 
     private ExperimentResult RetrainBest(ExperimentObjective objective, StudyTrial best, TuningLayout layout, CancellationToken ct)
@@ -217,7 +222,7 @@ public sealed class TuningSession
             Seed = _config.Seed, NTrain = sizes.GetValueOrDefault("train"), NVal = sizes.GetValueOrDefault("val"), NTest = sizes.GetValueOrDefault("test"),
             Metrics = bestRun is null ? new Dictionary<string, double?>() : Experiment.ToRecord(bestRun.Info, bestRun.Layout, bestRun.Validation, bestRun.Test).Metrics,
             TotalSeconds = TuningOutputs.ComparisonRow(snapshot).TrialSeconds, RunDirectory = layout.Root,
-            ConfigJson = _config.Resolved.ToJsonString(),
+            ConfigJson = _recorded.Resolved.ToJsonString(),
         };
         using var ledger = OpenLedger(LedgerPath);
         ledger.RecordRun(record);

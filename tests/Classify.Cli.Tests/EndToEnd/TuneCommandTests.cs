@@ -103,6 +103,34 @@ public sealed class TuneCommandTests : IDisposable
     }
 
     [Fact]
+    public void Rerunning_continues_the_study_without_losing_or_duplicating_trials()
+    {
+        var config = Config(ThreePointGrid, name: "tweets-resume");
+        var layout = new TuningLayout(Path.Combine(_ws.RunsDir, "tweets-resume-grid"));
+        CliRunner.Ok("tune", "--config", config, "--runs-dir", _ws.RunsDir, "--n-trials", "2");
+        Assert.Equal(["0", "1"], Rows(layout.TrialsCsv).Select(r => r.Split(',')[0]));
+        Assert.Equal(RunStatus.Completed, RunInfo.Load(new RunLayout(layout.BestRunDirectory)).Status);
+
+        var second = CliRunner.Ok("tune", "--config", config, "--runs-dir", _ws.RunsDir, "--n-trials", "3");
+        Assert.Contains("2 trials so far", second.Stderr);
+        var rows = Rows(layout.TrialsCsv);
+        Assert.Equal(["0", "1", "2"], rows.Select(r => r.Split(',')[0]));
+        Assert.Equal(3, rows.Select(r => r.Split(',')[2]).Distinct().Count());   // the third grid point, not a repeat
+
+        var third = CliRunner.Ok("tune", "--config", config, "--runs-dir", _ws.RunsDir, "--n-trials", "3");
+        Assert.Contains("this worker ran 0 trials", third.Stderr);
+        Assert.Equal(3, Rows(layout.TrialsCsv).Length);
+
+        using var ledger = Ledger.Open(Path.Combine(_ws.RunsDir, RunLayout.LedgerFileName));
+        var trials = ledger.ReadTables().Single(t => t.Name == "trials");
+        Assert.Equal(3, trials.Rows.Count(r => (string?)r[Column(trials, "run_id")] == "tweets-resume-grid-study"));
+        var studyRows = ledger.ReadRuns().Rows.Count(r => (string?)r[Column(ledger.ReadRuns(), "run_id")] == "tweets-resume-grid-study");
+        Assert.Equal(1, studyRows);
+        // best/ was retrained only when the best trial changed: by the third run it holds the study's best already.
+        Assert.Contains(third.Stderr.Split('\n'), l => l.Contains("best configuration not retrained") && l.Contains("already holds"));
+    }
+
+    [Fact]
     public void Cross_validated_trials_report_each_fold_and_a_pruned_trial_keeps_its_running_mean()
     {
         var config = Config("""
@@ -122,6 +150,28 @@ public sealed class TuneCommandTests : IDisposable
         Assert.Equal(("complete", "3", "3"), (rows[0][1], rows[0][4], rows[0][5]));
         Assert.All(rows.Skip(1), r => Assert.Equal(("pruned", "2", "2"), (r[1], r[4], r[5])));
         Assert.False(Directory.Exists(Path.Combine(_ws.RunsDir, "cv-study", TuningLayout.BestRunName)));   // retrain_best: false
+    }
+
+    [Fact]
+    public void Transformer_evaluations_are_intermediate_values_and_a_pruned_trial_stops_at_its_step()
+    {
+        var config = _ws.Write("bert-tune.yaml", ScratchTransformer.Config("bert-tune", maxSteps: 20, transformerExtra: "  eval_strategy: steps\n  eval_steps: 10") + """
+
+            tune:
+              sampler: grid
+              pruner: median
+              storage: "memory:"
+              retrain_best: false
+              space:
+                transformer.learning_rate: {choice: [0.001, 0.003]}
+            """);
+        CliRunner.Ok("tune", "--config", config, "--runs-dir", _ws.RunsDir);
+        var rows = Rows(new TuningLayout(Path.Combine(_ws.RunsDir, "bert-tune-grid")).TrialsCsv).Select(r => r.Split(',')).ToArray();
+        // number,state,learning_rate,value,intermediate_count,last_step,…: trial 0 evaluated at steps 10 and 20; trial 1
+        // was pruned at its first evaluation (step 10) and keeps that value.
+        Assert.Equal(("complete", "2", "20"), (rows[0][1], rows[0][4], rows[0][5]));
+        Assert.Equal(("pruned", "1", "10"), (rows[1][1], rows[1][4], rows[1][5]));
+        Assert.InRange(double.Parse(rows[1][3], System.Globalization.CultureInfo.InvariantCulture), 0.0, 1.0);
     }
 
     [Fact]
