@@ -131,6 +131,35 @@ public sealed class TuneCommandTests : IDisposable
     }
 
     [Fact]
+    public void Cancelling_a_session_marks_the_running_trial_and_still_writes_the_tables_and_ledger()
+    {
+        Engines.RegisterAll();
+        var config = Core.Configuration.ExperimentConfig.Load(Config(ThreePointGrid, name: "tweets-cancel"), [$"runs_dir={_ws.RunsDir}"]);
+        using var cancellation = new CancellationTokenSource();
+        var session = new TuningSession(config)
+        {
+            // Ctrl+C as trial 1 starts: the experiment sees the token while it trains.
+            TrialStarted = p => { if (p.Trial.Number == 1) cancellation.Cancel(); },
+        };
+        var result = session.Run(cancellation.Token);
+
+        Assert.Equal(StudyStopReason.Interrupted, result.Outcome.Reason);
+        Assert.Equal([TrialState.Complete, TrialState.Failed, TrialState.Waiting], result.Snapshot.Trials.Select(t => t.State));
+        Assert.StartsWith("interrupted", result.Snapshot.Trials[1].Error);
+        Assert.Equal(1, result.Snapshot.Trials[2].RetryOf);
+        Assert.Null(result.BestRun);
+        Assert.Equal("the session was cancelled", result.BestRunNote);
+        var rows = Rows(result.Layout.TrialsCsv);
+        Assert.Equal(3, rows.Length);
+        Assert.Contains(",failed,", rows[1]);
+        using var ledger = Ledger.Open(Path.Combine(_ws.RunsDir, RunLayout.LedgerFileName));
+        var runs = ledger.ReadRuns();
+        var row = runs.Rows.Single(r => (string?)r[Column(runs, "run_id")] == "tweets-cancel-grid-study");
+        Assert.Equal(RunStatus.Cancelled, row[Column(runs, "status")]);
+        Assert.False(Directory.Exists(result.Layout.TrialRunsDirectory), "the interrupted trial's scratch folder is gone");
+    }
+
+    [Fact]
     public void Cross_validated_trials_report_each_fold_and_a_pruned_trial_keeps_its_running_mean()
     {
         var config = Config("""
