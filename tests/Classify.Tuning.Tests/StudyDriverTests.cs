@@ -252,9 +252,15 @@ public sealed class StudyDriverTests
         DateTime? started = null, lastBeat = null;
         var objective = new Objective((t, _, _) =>
         {
-            Thread.Sleep(400);
-            var stored = storage.GetTrials(study.Id).Single(x => x.Id == t.Id);
-            (started, lastBeat) = (stored.StartedUtc, stored.HeartbeatUtc);
+            // The trial "trains" until a heartbeat lands (every 50 ms; up to 20 s on a machine too busy to run timers).
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+            do
+            {
+                Thread.Sleep(20);
+                var stored = storage.GetTrials(study.Id).Single(x => x.Id == t.Id);
+                (started, lastBeat) = (stored.StartedUtc, stored.HeartbeatUtc);
+            }
+            while (!(lastBeat > started) && DateTime.UtcNow < deadline);
             return 1;
         });
         new StudyDriver(storage, study, Settings(LineSpace, 1, heartbeatSeconds: 0.05), new CountingSampler(), null).Optimize(objective);
