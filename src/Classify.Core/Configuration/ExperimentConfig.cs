@@ -11,10 +11,14 @@ namespace Classify.Core.Configuration;
 /// A resolved experiment configuration: the YAML file (if any) with command-line overrides applied, read into
 /// typed settings. Unknown keys are errors, so a typo never silently falls back to a default.
 /// <para>Top-level keys: <c>name</c>, <c>seed</c>, <c>runs_dir</c>, <c>data</c>, <c>split</c>, <c>cleaning</c>,
-/// <c>context</c>, <c>decision</c>, <c>calibration</c>, <c>uncertainty</c>, <c>engine</c>, and one section per engine (<c>linear</c>, <c>transformer</c>).</para>
+/// <c>context</c>, <c>decision</c>, <c>calibration</c>, <c>uncertainty</c>, <c>engine</c>, one section per engine (<c>linear</c>, <c>transformer</c>),
+/// and <c>tune</c> (the search of <c>classify tune</c>, read by Classify.Tuning; other verbs leave it alone).</para>
 /// </summary>
 public sealed class ExperimentConfig
 {
+    /// <summary>The section <c>classify tune</c> reads (a study over this config); kept, unread, by every other verb.</summary>
+    public const string TuneSection = "tune";
+
     /// <summary>Sections of the engines Classify ships; they may stay in a config that uses another engine.</summary>
     public static readonly string[] EngineSections = ["linear", "transformer"];
 
@@ -58,6 +62,7 @@ public sealed class ExperimentConfig
             _ => throw root.Error(Engine, "expected a mapping of engine settings"),
         };
         foreach (var other in EngineSections.Where(e => e != Engine)) root.Node(other);
+        if (root.Node(TuneSection) is not (null or JsonObject)) throw root.Error(TuneSection, "expected a mapping of tuning settings (study, metric, sampler, space …)");
         root.EnsureOnlyKnownKeys();
     }
 
@@ -151,6 +156,10 @@ public sealed class ExperimentConfig
         var (source, line) = Locate(key);
         return new InputException(reason, source, line, key, inner);
     }
+
+    /// <summary>A reader over a top-level section (<c>tune</c> …; empty when absent) whose errors name the file, line and key.</summary>
+    public ConfigReader Section(string key) =>
+        new(Resolved[key] as JsonObject, key, Source, LineOf, SourceOf);
 
     /// <summary>A reader over the engine's section (<c>linear:</c>, <c>transformer:</c>) whose errors name the file, line and key.</summary>
     public ConfigReader EngineSection() => new(EngineOptions, Engine, Source, LineOf, SourceOf);

@@ -63,6 +63,22 @@ public sealed class ExperimentConfigTests : IDisposable
     }
 
     [Fact]
+    public void A_tune_section_is_kept_for_classify_tune_and_read_with_file_lines()
+    {
+        var path = _dir.Write("c.yaml", Yaml + "\ntune:\n  n_trials: 5\n  space:\n    linear.logreg.C: {choice: [1, 2]}\n");
+        var config = ExperimentConfig.Load(path);
+        var tune = config.Section(ExperimentConfig.TuneSection);
+        Assert.Equal(5, tune.Int("n_trials", 0));
+        var e = tune.Section("space").Error("linear.logreg.C", "bad");
+        Assert.Equal((path, 16L, "tune.space.linear.logreg.C"), (e.File, e.Line, e.Field));
+        Assert.Empty(config.Section("absent").Raw);
+
+        var scalar = Assert.Throws<InputException>(() => ExperimentConfig.Load(_dir.Write("s.yaml", Yaml + "\ntune: 5\n")));
+        Assert.Equal(("tune", 13L), (scalar.Field, scalar.Line));
+        Assert.Contains("mapping", scalar.Reason);
+    }
+
+    [Fact]
     public void With_applies_overrides_to_a_copy()
     {
         var config = ExperimentConfig.Load(_dir.Write("c.yaml", Yaml));
