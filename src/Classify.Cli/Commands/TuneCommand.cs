@@ -33,7 +33,7 @@ internal sealed class TuneCommand : ICommandFactory
             ["tune.study"] = new("--study") { Description = "Study name (default <name>-<sampler>); the tuning run folder is runs_dir/<study>." },
             ["tune.sampler.name"] = new("--sampler") { Description = "grid, random or tpe." },
             ["tune.n_trials"] = new("--n-trials") { Description = "Trials the study aims at, across all workers." },
-            ["tune.storage"] = new("--storage") { Description = "Study storage URL (default: the SQLite file runs_dir/studies.db)." },
+            ["tune.storage"] = new("--storage") { Description = "Study storage: a SQLite path or sqlite:///path, or postgresql://user@host/db (default: the runs ledger, runs_dir/ledger.db)." },
             ["runs_dir"] = new("--runs-dir") { Description = "Parent folder of runs and the ledger (default runs)." },
         };
         var command = new Command("tune", "Tune hyperparameters: run trials of a study, then retrain the best configuration.") { config, set, noReport };

@@ -14,12 +14,20 @@ namespace Classify.Tuning.Study;
 /// </summary>
 public static class StudyComponents
 {
-    // Built-in samplers by name (wiring point: grid, random and tpe from Samplers/).
-    private static readonly ConcurrentDictionary<string, Func<SamplerSettings, ISampler>> Samplers = new(StringComparer.Ordinal);
+    // Built-in samplers by name, each seeded from the settings (the config's seed unless tune.sampler.seed is given).
+    private static readonly ConcurrentDictionary<string, Func<SamplerSettings, ISampler>> Samplers = new(StringComparer.Ordinal)
+    {
+        ["grid"] = s => new GridSampler(),   // config order; a seed would shuffle the visiting order (not exposed in YAML)
+        ["random"] = s => new RandomSampler(new RandomSamplerOptions { Seed = s.Seed }),
+        ["tpe"] = s => new TpeSampler(new TpeSamplerOptions { Seed = s.Seed, NStartupTrials = s.StartupTrials, NEiCandidates = s.EiCandidates }),
+    };
 
-    // Built-in pruners by name; "none" needs no object (the driver never asks). Wiring point: median and
-    // successive_halving from Pruners/.
-    private static readonly ConcurrentDictionary<string, Func<PrunerSettings, IPruner>> Pruners = new(StringComparer.Ordinal);
+    // Built-in pruners by name; "none" needs no object (the driver never asks).
+    private static readonly ConcurrentDictionary<string, Func<PrunerSettings, IPruner>> Pruners = new(StringComparer.Ordinal)
+    {
+        ["median"] = p => new MedianPruner(new MedianPrunerOptions { NStartupTrials = p.StartupTrials, NWarmupSteps = p.WarmupSteps }),
+        ["successive_halving"] = p => new SuccessiveHalvingPruner(new SuccessiveHalvingPrunerOptions { MinResource = p.MinResource, ReductionFactor = p.ReductionFactor }),
+    };
 
     /// <summary>
     /// The storage URL of studies kept in this process's memory only (tests, throw-away studies): one store per process,
@@ -75,9 +83,9 @@ public static class StudyComponents
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(defaultSqlitePath);
         if (url is not null && url.Trim() == MemoryStorage) return ProcessMemory.Value;   // disposing it keeps the studies
-        // Wiring point: SQLite (a path or sqlite:///path, and the default file) and PostgreSQL URLs open through
-        // StudyStorages.Open(url, defaultSqlitePath).
-        throw new InputException($"no study storage for '{WithoutSecrets(url ?? defaultSqlitePath)}' in this build (available: {MemoryStorage})", field: "tune.storage");
+        // The storage names its setting as a flag; here it is the config key tune.storage (which --storage also sets).
+        try { return StudyStorages.Open(url, defaultSqlitePath); }
+        catch (InputException e) when (e.Field is "--storage") { throw new InputException(e.Reason, e.File, e.Line, "tune.storage", e); }
     }
 
     /// <summary>A storage URL fit for messages and outputs: a password in it is replaced by <c>***</c>.</summary>

@@ -72,7 +72,7 @@ public sealed record TuneSettings
     public int MaxRetries { get; init; } = 2;
     /// <summary>Retrain the best configuration as a normal run in <c>best/</c> when the study ends (<c>retrain_best</c>, default true).</summary>
     public bool RetrainBest { get; init; } = true;
-    /// <summary>Study storage URL (<c>storage</c>; default: the SQLite file <c>&lt;runs_dir&gt;/studies.db</c>).</summary>
+    /// <summary>Study storage URL (<c>storage</c>; default: the runs ledger, the SQLite file <c>&lt;runs_dir&gt;/ledger.db</c>).</summary>
     public string? Storage { get; init; }
     /// <summary>The search space.</summary>
     public required SearchSpace Space { get; init; }

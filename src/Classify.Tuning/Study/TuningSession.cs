@@ -91,7 +91,7 @@ public sealed class TuningSession
         var pruner = StudyComponents.CreatePruner(_settings.Pruner);
         var definition = _settings.Definition(_config);
 
-        using var storage = StudyComponents.OpenStorage(_settings.Storage, Path.Combine(_config.RunsDirectory, "studies.db"));
+        using var storage = StudyComponents.OpenStorage(_settings.Storage, Path.Combine(_config.RunsDirectory, "ledger.db"));   // the runs ledger holds the studies
         var study = storage.CreateOrLoadStudy(definition);
         StudyOpened?.Invoke(storage.Description, storage.GetTrials(study.Id));
         RemoveAbandonedTrialFolders(layout);
