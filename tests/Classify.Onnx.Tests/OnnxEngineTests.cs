@@ -34,6 +34,43 @@ public class OnnxEngineTests
     }
 
     [Fact]
+    public void Exporting_a_classify_transformer_package_keeps_its_decisions_and_drops_its_Monte_Carlo_default()
+    {
+        var dir = TestPaths.NewTempDirectory("classify-onnx-");
+        try
+        {
+            var source = Path.Combine(dir, "transformer");
+            Directory.CreateDirectory(source);
+            foreach (var file in Directory.GetFiles(TestPaths.Fixture("tiny-bert")).Where(f => Path.GetFileName(f) != "golden.json"))
+                File.Copy(file, Path.Combine(source, Path.GetFileName(file)));
+            new ModelManifest
+            {
+                Engine = "transformer", Task = "multiclass", Labels = ["negative", "neutral", "positive"], Temperature = 1.5,
+                Uncertainty = new Core.Uncertainty.UncertaintyOptions { McSamples = 10 },
+                EngineOptions = new JsonObject { ["max_length"] = 24, ["family"] = "bert" },
+            }.Save(source);
+
+            var target = Path.Combine(dir, "onnx");
+            OnnxExporter.Export(source, target);
+            var manifest = ModelManifest.Load(target);
+            Assert.Equal("onnx", manifest.Engine);
+            Assert.Equal(1.5, manifest.Temperature);
+            Assert.Null(manifest.Uncertainty);
+            Assert.Equal(24, manifest.EngineOptions!["max_length"]!.GetValue<int>());
+
+            // The temperature is applied to the ONNX logits like to any engine's: softmax(z / 1.5).
+            using var predictor = OnnxPredictor.Load(target);
+            var logits = predictor.PredictScores(["Hello world!"])[0];
+            var expected = FixtureGolden.Probabilities(logits.Select(z => z / 1.5).ToArray(), sigmoid: false);
+            Assert.True(FixtureGolden.MaxAbsDiff(expected, predictor.PredictProbabilities(["Hello world!"])[0]) < 1e-12);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Optimum_style_folder_without_classify_json_loads_through_TextClassifier_with_id2label_and_problem_type()
     {
         var dir = TestPaths.NewTempDirectory("classify-onnx-");

@@ -113,6 +113,9 @@ public static class OnnxExporter
         {
             Engine = Engine.OnnxEngine.EngineName,
             EngineOptions = engineOptions,
+            // The package's Monte-Carlo default (training's uncertainty: section) cannot run on a graph without dropout;
+            // kept, it would make every default predict of the package fail.
+            Uncertainty = null,
             ClassifyVersion = Core.ClassifyInfo.Version,
             CreatedUtc = DateTime.UtcNow,
         }).Save(target);
