@@ -15,7 +15,8 @@ namespace Classify.Onnx.Export;
 /// <c>W</c> becomes int8, symmetric per output column (<c>scaleₙ = max|W[:, n]| / 127</c>, zero point 0). The node becomes
 /// <c>DynamicQuantizeLinear(x)</c> (uint8, one scale and zero point per tensor, computed per call) →
 /// <c>MatMulInteger</c> → <c>Cast</c> to float → <c>Mul</c> by <c>x_scale · scaleₙ</c>. ONNX Runtime fuses this pattern into
-/// its <c>MatMulIntegerToFloat</c> kernel when it optimises the session; the file itself holds only standard operators.</item>
+/// its <c>DynamicQuantizeMatMul</c> / <c>MatMulIntegerToFloat</c> kernels when it optimises the session; the file itself
+/// holds only standard operators.</item>
 /// <item>Every <c>Gather</c> from a 2-D float initializer (embedding tables, a quarter of a BERT-base file): the table
 /// becomes int8 with one symmetric scale per row; the graph gathers the int8 rows and their scales and multiplies.</item>
 /// </list>

@@ -15,8 +15,8 @@ namespace Classify.Onnx.Export;
 /// </summary>
 /// <remarks>
 /// Standard ONNX operators only (opset <see cref="Opset"/>, IR version <see cref="IrVersion"/>): no contrib operator is
-/// written. ONNX Runtime fuses the LayerNormalization, Erf-GELU and MatMul + Add patterns into its own kernels when
-/// the session optimises the graph, and any ONNX runtime (or <c>onnx.checker</c>) can read the file.
+/// written. ONNX Runtime fuses the Erf-GELU, scaled MatMul and int8 patterns into its own kernels when the session
+/// optimises the graph (docs/deploy.md), and any ONNX runtime (or <c>onnx.checker</c>) can read the file.
 /// </remarks>
 internal sealed class OnnxGraph
 {
@@ -192,9 +192,10 @@ internal sealed class OnnxGraph
         {
             case "gelu":
             {
+                // x/√2 → Erf → +1 → ·x → ·0.5: the order PyTorch's exporter writes, which ONNX Runtime's GELU fusion recognises.
                 var erf = Node("Erf", [Node("Div", [x, FloatScalar(MathF.Sqrt(2f))], scope + "/gelu_scaled")], scope + "/gelu_erf");
                 var onePlus = Node("Add", [erf, FloatScalar(1f)], scope + "/gelu_one_plus");
-                return Node("Mul", [Node("Mul", [x, FloatScalar(0.5f)], scope + "/gelu_half"), onePlus], scope + "/gelu");
+                return Node("Mul", [Node("Mul", [x, onePlus], scope + "/gelu_x"), FloatScalar(0.5f)], scope + "/gelu");
             }
             case "gelu_new" or "gelu_pytorch_tanh" or "gelu_fast":
             {
