@@ -24,6 +24,16 @@ if [ "$(id -u)" = 0 ] || command -v initdb >/dev/null 2>&1 || compgen -G "/usr/l
   [ "$(id -u)" = 0 ] || export CLASSIFY_POSTGRES_OPTIONAL=1
 fi
 
+# Debian's python3-onnx (onnx.checker) validates the exported ONNX graphs in Classify.Onnx.Tests.
+if ! /usr/bin/python3 -c "import onnx" >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing python3-onnx for the ONNX graph checker test…"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-onnx >/dev/null
+  else
+    echo "warning: python3-onnx is missing and cannot be installed here; the onnx.checker test will be skipped" >&2
+  fi
+fi
+
 filter="Category!=Slow"
 [ "${CLASSIFY_SLOW_TESTS:-0}" = 1 ] && filter=""
 log=$(mktemp)

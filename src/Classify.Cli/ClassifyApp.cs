@@ -34,7 +34,7 @@ public static class ClassifyApp
         root.Options.Add(verbose);
         foreach (var command in new ICommandFactory[]
                  {
-                     new TrainCommand(), new TuneCommand(), new EvalCommand(), new PredictCommand(), new SuggestCommand(), new RunsCommand(), new ReportCommand(), new CompareCommand(),
+                     new TrainCommand(), new TuneCommand(), new EvalCommand(), new PredictCommand(), new SuggestCommand(), new RunsCommand(), new ReportCommand(), new CompareCommand(), new ExportCommand(),
                  })
             root.Subcommands.Add(command.Create(context));
 

@@ -3,11 +3,12 @@ using Classify.Core.Prediction;
 using Classify.Core.Training;
 using Classify.HuggingFace.Hub;
 using Classify.Linear.Engine;
+using Classify.Onnx.Engine;
 using Classify.Transformers.Engine;
 
 namespace Classify.Cli;
 
-/// <summary>What the CLI ships: the linear and transformer engines and the hub and scratch model sources.</summary>
+/// <summary>What the CLI ships: the linear, transformer and onnx engines and the hub and scratch model sources.</summary>
 internal static class Engines
 {
     /// <summary>Registers every engine and model source (idempotent).</summary>
@@ -15,6 +16,7 @@ internal static class Engines
     {
         LinearEngine.Register();
         TransformerEngine.Register();
+        OnnxEngine.Register();
         HubModelSource.Register();
     }
 
