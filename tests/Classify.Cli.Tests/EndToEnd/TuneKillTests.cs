@@ -1,0 +1,73 @@
+using System.Globalization;
+using Classify.Cli.Tests.Infrastructure;
+using Classify.Core.Data;
+using Classify.Tuning.Study;
+
+namespace Classify.Cli.Tests.EndToEnd;
+
+/// <summary>
+/// Issue 13 acceptance, SQLite: a <c>classify tune</c> worker killed with SIGKILL mid-trial, then run again, completes
+/// the study with no lost and no duplicated trial — with the real grid sampler and the default storage (the runs
+/// ledger), in child processes.
+/// </summary>
+public sealed class TuneKillTests : IDisposable
+{
+    private readonly Workspace _ws = new();
+
+    public void Dispose() => _ws.Dispose();
+
+    [Fact]
+    public void A_worker_killed_mid_trial_loses_and_duplicates_nothing_when_the_study_is_run_again()
+    {
+        var config = _ws.Write("kill.yaml", $$"""
+            name: kill
+            seed: 42
+            data:
+              path: {{DataSlices.Tweets}}
+              text_col: text
+              label_col: sentiment
+              id_col: textID
+            engine: linear
+            linear:
+              tfidf: {ngram_range: [1, 2], min_df: 1}
+            tune:
+              sampler: grid
+              on: cv
+              folds: 5
+              n_trials: 50
+              space:
+                linear.logreg.C: {choice: [0.03, 0.1, 0.3, 1, 3, 10]}
+                linear.tfidf.sublinear_tf: {choice: [true, false]}
+            """);
+        var layout = new TuningLayout(Path.Combine(_ws.RunsDir, "kill-grid"));
+        bool killed = false;
+        // Kill -9 while trial 2 (or a later one) is running: its scratch folder exists only while it runs.
+        var first = CliRunner.RunProcess(["tune", "--config", config, "--runs-dir", _ws.RunsDir, "--no-report"], timeout: TimeSpan.FromMinutes(5),
+            whileRunning: process =>
+            {
+                if (killed || !Directory.Exists(layout.TrialRunsDirectory)) return;
+                if (Directory.GetDirectories(layout.TrialRunsDirectory).Any(d => int.Parse(Path.GetFileName(d)[6..], CultureInfo.InvariantCulture) >= 2))
+                {
+                    process.Kill(entireProcessTree: true);   // SIGKILL: no handler runs
+                    killed = true;
+                }
+            }, pollMilliseconds: 20);
+        Assert.True(killed, $"the worker finished before it could be killed: {first}");
+
+        var second = CliRunner.RunProcess(["tune", "--config", config, "--runs-dir", _ws.RunsDir, "--no-report"], timeout: TimeSpan.FromMinutes(5));
+        Assert.True(second.ExitCode == 0, second.ToString());
+
+        var table = CsvTable.Read(layout.TrialsCsv);
+        int State(string name) => table.Header.IndexOf(name);
+        var complete = table.Rows.Where(r => r[State("state")] == "complete").ToList();
+        var points = complete.Select(r => $"{r[State("linear.logreg.C")]}|{r[State("linear.tfidf.sublinear_tf")]}").ToList();
+        Assert.Equal(12, points.Count);                     // every grid point evaluated …
+        Assert.Equal(12, points.Distinct().Count());        // … exactly once
+        var failed = table.Rows.Where(r => r[State("state")] == "failed").ToList();
+        Assert.NotEmpty(failed);                            // the killed trial, found dead on the next start
+        Assert.All(failed, f => Assert.Contains(table.Rows, r => r[State("retry_of")] == f[State("number")]));   // and retried
+        var numbers = table.Rows.Select(r => int.Parse(r[State("number")]!, CultureInfo.InvariantCulture)).Order().ToArray();
+        Assert.Equal(Enumerable.Range(0, numbers.Length), numbers);   // dense: nothing lost
+        Assert.DoesNotContain(table.Rows, r => r[State("state")] is "running" or "waiting");
+    }
+}
