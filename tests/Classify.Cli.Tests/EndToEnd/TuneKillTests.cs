@@ -70,4 +70,59 @@ public sealed class TuneKillTests : IDisposable
         Assert.Equal(Enumerable.Range(0, numbers.Length), numbers);   // dense: nothing lost
         Assert.DoesNotContain(table.Rows, r => r[State("state")] is "running" or "waiting");
     }
+
+    [SkippableFact]
+    public void Three_postgresql_workers_share_one_grid_and_survive_a_worker_killed_mid_trial()
+    {
+        var url = Environment.GetEnvironmentVariable("CLASSIFY_TEST_POSTGRES");
+        Skip.If(string.IsNullOrEmpty(url), "CLASSIFY_TEST_POSTGRES is unset: run under tests/postgres/with-postgres.sh (./test.sh does when it can)");
+        var name = $"pg{Guid.NewGuid():N}"[..12];   // one study per run of this test in the shared test database
+        var config = _ws.Write("pg.yaml", $$"""
+            name: {{name}}
+            seed: 42
+            data:
+              path: {{DataSlices.Tweets}}
+              text_col: text
+              label_col: sentiment
+              id_col: textID
+            engine: linear
+            linear:
+              tfidf: {ngram_range: [1, 2], min_df: 1}
+            tune:
+              sampler: grid
+              on: cv
+              folds: 5
+              n_trials: 50
+              heartbeat_interval: 0.5
+              space:
+                linear.logreg.C: {choice: [0.03, 0.1, 0.3, 1, 3, 10]}
+                linear.tfidf.sublinear_tf: {choice: [true, false]}
+            """);
+        var layout = new TuningLayout(Path.Combine(_ws.RunsDir, $"{name}-grid"));
+        string[] Worker(int i) => ["tune", "--config", config, "--runs-dir", _ws.RunsDir, "--no-report", "--storage", url!];
+        bool killed = false;
+        var victim = Task.Run(() => CliRunner.RunProcess(Worker(0), timeout: TimeSpan.FromMinutes(5), whileRunning: process =>
+        {
+            // Its own trial folder names its worker only in the storage; kill it once two trials have started anywhere.
+            if (killed || !Directory.Exists(layout.TrialRunsDirectory) || Directory.GetDirectories(layout.TrialRunsDirectory).Length < 2) return;
+            process.Kill(entireProcessTree: true);
+            killed = true;
+        }, pollMilliseconds: 20));
+        var others = Enumerable.Range(1, 2).Select(i => Task.Run(() => CliRunner.RunProcess(Worker(i), timeout: TimeSpan.FromMinutes(5)))).ToArray();
+        victim.Wait();
+        Task.WaitAll(others);
+        Assert.True(killed, "the first worker finished before it could be killed");
+        Assert.All(others, o => Assert.True(o.Result.ExitCode == 0, o.Result.ToString()));
+
+        var table = CsvTable.Read(layout.TrialsCsv);
+        int Column(string c) => table.Header.IndexOf(c);
+        var points = table.Rows.Where(r => r[Column("state")] == "complete")
+            .Select(r => $"{r[Column("linear.logreg.C")]}|{r[Column("linear.tfidf.sublinear_tf")]}").ToList();
+        Assert.Equal(12, points.Count);
+        Assert.Equal(12, points.Distinct().Count());
+        Assert.All(table.Rows.Where(r => r[Column("state")] == "failed"), f => Assert.Contains(table.Rows, r => r[Column("retry_of")] == f[Column("number")]));
+        var numbers = table.Rows.Select(r => int.Parse(r[Column("number")]!, CultureInfo.InvariantCulture)).Order().ToArray();
+        Assert.Equal(Enumerable.Range(0, numbers.Length), numbers);
+        Assert.True(table.Rows.Select(r => r[Column("worker")]).Distinct().Count() >= 2, "the trials were shared by the workers");
+    }
 }
