@@ -145,12 +145,7 @@ public sealed class GridSampler : ISampler
             // Fisher–Yates with the seed's stream: every worker derives the same permutation.
             order = new long[size];
             for (long i = 0; i < size; i++) order[i] = i;
-            var rng = new SeededRandom(seed, -1);
-            for (long i = size - 1; i > 0; i--)
-            {
-                long j = (long)(rng.NextUInt64() % (ulong)(i + 1));
-                (order[i], order[j]) = (order[j], order[i]);
-            }
+            Core.Randomness.SeededRandom.ForPurpose(unchecked((ulong)seed), "tuning-grid-order").Shuffle(order.AsSpan());
         }
         return _prepared = new Prepared(space, space.Parameters.Select(Axis).ToArray(), order);
     }

@@ -14,7 +14,7 @@ public sealed class RandomSampler : ISampler
     private readonly long _seed;
 
     /// <summary>A random sampler with <paramref name="options"/> (default: no seed).</summary>
-    public RandomSampler(RandomSamplerOptions? options = null) => _seed = options?.Seed ?? SeededRandom.NewSeed();
+    public RandomSampler(RandomSamplerOptions? options = null) => _seed = options?.Seed ?? TrialRandom.NewSeed();
 
     /// <inheritdoc />
     public string Name => "random";
@@ -23,7 +23,7 @@ public sealed class RandomSampler : ISampler
     public TrialProposal? Propose(SearchSpace space, IReadOnlyList<StudyTrial> trials, int trialNumber, StudyDirection direction)
     {
         ArgumentNullException.ThrowIfNull(space);
-        var rng = new SeededRandom(_seed, trialNumber);
+        var rng = new TrialRandom(_seed, trialNumber);
         var parameters = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var p in space.Parameters) parameters[p.Key] = Sample(p, rng);
         return new TrialProposal(parameters);
@@ -31,7 +31,7 @@ public sealed class RandomSampler : ISampler
 
     /// <summary>One uniform draw from <paramref name="distribution"/> (Optuna's <c>_SearchSpaceTransform</c> bounds and
     /// <c>untransform</c>), as an external value.</summary>
-    internal static object? Sample(ParameterDistribution distribution, SeededRandom rng)
+    internal static object? Sample(ParameterDistribution distribution, TrialRandom rng)
     {
         if (ParameterCoding.IsSingle(distribution, out var only)) return only;
         switch (distribution)

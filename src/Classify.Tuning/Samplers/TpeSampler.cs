@@ -24,7 +24,7 @@ public sealed class TpeSampler : ISampler
     {
         Options = options ?? new TpeSamplerOptions();
         if (Options.FindProblem() is var (key, reason)) throw new ArgumentException($"tpe sampler: {key} {reason}", nameof(options));
-        _seed = Options.Seed ?? SeededRandom.NewSeed();
+        _seed = Options.Seed ?? TrialRandom.NewSeed();
     }
 
     /// <summary>The settings.</summary>
@@ -38,7 +38,7 @@ public sealed class TpeSampler : ISampler
     {
         ArgumentNullException.ThrowIfNull(space);
         ArgumentNullException.ThrowIfNull(trials);
-        var rng = new SeededRandom(_seed, trialNumber);
+        var rng = new TrialRandom(_seed, trialNumber);
         var observed = Observations(trials, direction);
         var parameters = new Dictionary<string, object?>(StringComparer.Ordinal);
         if (observed.Count < Options.NStartupTrials)
@@ -56,7 +56,7 @@ public sealed class TpeSampler : ISampler
 
     /// <summary>Optuna's <c>sample_independent</c> past the startup: candidates from l, the best by log l − log g
     /// (the first on ties, as <c>argmax</c>).</summary>
-    internal double SampleParameter(ParameterDistribution distribution, IReadOnlyList<double> below, IReadOnlyList<double> above, SeededRandom rng)
+    internal double SampleParameter(ParameterDistribution distribution, IReadOnlyList<double> below, IReadOnlyList<double> above, TrialRandom rng)
     {
         var good = new ParzenEstimator(distribution, below, Options);
         var bad = new ParzenEstimator(distribution, above, Options);

@@ -172,7 +172,7 @@ internal sealed class ParzenEstimator
     /// <c>p</c>: inverse cdf of a uniform), then one uniform per draw mapped through the chosen component — the truncated
     /// normal's inverse cdf for numbers, the row's cumulative probabilities for choices — in that order, as Optuna.
     /// </summary>
-    public double[] Sample(SeededRandom rng, int count)
+    public double[] Sample(TrialRandom rng, int count)
     {
         var cumulative = new double[Weights.Length];
         double total = 0;
