@@ -357,39 +357,9 @@ public sealed class PostgreSqlStudyStorage : IStudyStorage
         return WithValues(trials, values).Single();
     }
 
-    private static List<StudyTrial> ReadTrials(NpgsqlCommand select)
-    {
-        var trials = new List<StudyTrial>();
-        using var r = select.ExecuteReader();
-        while (r.Read())
-            trials.Add(new StudyTrial(
-                Id: r.GetInt64(0),
-                Number: r.GetInt32(1),
-                State: StudyTrialRules.ParseState(r.GetString(2)),
-                Parameters: ParameterValues.ParametersFromJson(r.GetString(3)),
-                Value: r.IsDBNull(4) ? null : r.GetDouble(4),
-                IntermediateValues: new Dictionary<long, double>(),
-                StartedUtc: r.IsDBNull(5) ? null : r.GetDateTime(5),
-                FinishedUtc: r.IsDBNull(6) ? null : r.GetDateTime(6),
-                HeartbeatUtc: r.IsDBNull(7) ? null : r.GetDateTime(7),
-                Worker: r.IsDBNull(8) ? null : r.GetString(8),
-                RetryOf: r.IsDBNull(9) ? null : r.GetInt32(9),
-                GridKey: r.IsDBNull(10) ? null : r.GetString(10),
-                Error: r.IsDBNull(11) ? null : r.GetString(11)));
-        return trials;
-    }
+    private static List<StudyTrial> ReadTrials(NpgsqlCommand select) => StudyTrialRules.ReadTrials(select, (r, i) => r.GetDateTime(i));
 
-    private static List<StudyTrial> WithValues(List<StudyTrial> trials, NpgsqlCommand values)
-    {
-        var byTrial = new Dictionary<long, SortedDictionary<long, double>>();
-        using (var r = values.ExecuteReader())
-            while (r.Read())
-            {
-                if (!byTrial.TryGetValue(r.GetInt64(0), out var steps)) byTrial[r.GetInt64(0)] = steps = [];
-                steps[r.GetInt64(1)] = r.GetDouble(2);
-            }
-        return trials.Select(t => byTrial.TryGetValue(t.Id, out var v) ? t with { IntermediateValues = v } : t).ToList();
-    }
+    private static List<StudyTrial> WithValues(List<StudyTrial> trials, NpgsqlCommand values) => StudyTrialRules.WithIntermediateValues(trials, values);
 
     // READ COMMITTED (PostgreSQL's default) suffices: every read-modify-write here either locks its rows first (the
     // counter, SKIP LOCKED) or is a single conditional UPDATE that re-checks its WHERE after waiting for a lock.

@@ -182,9 +182,9 @@ public sealed class StudyDriverTests
         // kill -9: the trial is running, its heartbeat is fresh, but no process has that id.
         var orphan = storage.CreateRunningTrial(study.Id, new Dictionary<string, object?> { ["linear.tfidf.min_df"] = 7L }, null,
             $"{Environment.MachineName}:{int.MaxValue}:dead00")!;
-        Assert.True(StudyDriver.IsDeadLocalWorker(orphan.Worker));
-        Assert.False(StudyDriver.IsDeadLocalWorker($"{Environment.MachineName}:{Environment.ProcessId}:live00"));
-        Assert.False(StudyDriver.IsDeadLocalWorker($"another-host:{int.MaxValue}:x"));   // not ours to judge: the heartbeat rule decides
+        Assert.True(StudyWorkers.IsDeadOnThisMachine(orphan.Worker));
+        Assert.False(StudyWorkers.IsDeadOnThisMachine($"{Environment.MachineName}:{Environment.ProcessId}:live00"));
+        Assert.False(StudyWorkers.IsDeadOnThisMachine($"another-host:{int.MaxValue}:x"));   // not ours to judge: the heartbeat rule decides
 
         new StudyDriver(storage, study, Settings(LineSpace, 2), new CountingSampler(), null).Optimize(new Objective((t, _, _) => MinDf(t)));
         var trials = storage.GetTrials(study.Id);

@@ -8,6 +8,50 @@ namespace Classify.Tuning.Storage;
 /// </summary>
 public static class StudyTrialRules
 {
+    /// <summary>
+    /// The trials of a <c>SELECT id, number, state, params_json, value, started, finished, heartbeat, worker, retry_of,
+    /// grid_key, error</c>, in row order, without intermediate values; <paramref name="time"/> reads a timestamp column
+    /// (each database stores them its own way).
+    /// </summary>
+    public static List<StudyTrial> ReadTrials(System.Data.Common.DbCommand select, Func<System.Data.Common.DbDataReader, int, DateTime> time)
+    {
+        ArgumentNullException.ThrowIfNull(select);
+        ArgumentNullException.ThrowIfNull(time);
+        var trials = new List<StudyTrial>();
+        using var r = select.ExecuteReader();
+        while (r.Read())
+            trials.Add(new StudyTrial(
+                Id: r.GetInt64(0),
+                Number: r.GetInt32(1),
+                State: ParseState(r.GetString(2)),
+                Parameters: Space.ParameterValues.ParametersFromJson(r.GetString(3)),
+                Value: r.IsDBNull(4) ? null : r.GetDouble(4),
+                IntermediateValues: new Dictionary<long, double>(),
+                StartedUtc: r.IsDBNull(5) ? null : time(r, 5),
+                FinishedUtc: r.IsDBNull(6) ? null : time(r, 6),
+                HeartbeatUtc: r.IsDBNull(7) ? null : time(r, 7),
+                Worker: r.IsDBNull(8) ? null : r.GetString(8),
+                RetryOf: r.IsDBNull(9) ? null : r.GetInt32(9),
+                GridKey: r.IsDBNull(10) ? null : r.GetString(10),
+                Error: r.IsDBNull(11) ? null : r.GetString(11)));
+        return trials;
+    }
+
+    /// <summary>The trials with their intermediate values from a <c>SELECT trial_id, step, value</c>.</summary>
+    public static List<StudyTrial> WithIntermediateValues(List<StudyTrial> trials, System.Data.Common.DbCommand values)
+    {
+        ArgumentNullException.ThrowIfNull(trials);
+        ArgumentNullException.ThrowIfNull(values);
+        var byTrial = new Dictionary<long, SortedDictionary<long, double>>();
+        using (var r = values.ExecuteReader())
+            while (r.Read())
+            {
+                if (!byTrial.TryGetValue(r.GetInt64(0), out var steps)) byTrial[r.GetInt64(0)] = steps = [];
+                steps[r.GetInt64(1)] = r.GetDouble(2);
+            }
+        return trials.Select(t => byTrial.TryGetValue(t.Id, out var v) ? t with { IntermediateValues = v } : t).ToList();
+    }
+
     /// <summary>The state's name as stored (lower case: waiting, running, complete, pruned, failed).</summary>
     public static string StateName(TrialState state) => state switch
     {

@@ -281,39 +281,12 @@ public sealed class StudyDriver
     /// </summary>
     private void FailDeadLocalWorkers()
     {
-        foreach (var trial in Trials().Where(t => t.State == TrialState.Running))
+        IReadOnlyList<StudyTrial> failed;
+        lock (_storageGate) failed = StudyWorkers.FailTrialsOfDeadLocalWorkers(_storage, _study.Id);
+        foreach (var trial in failed)
         {
-            if (!IsDeadLocalWorker(trial.Worker)) continue;
-            try
-            {
-                Finish(trial, TrialState.Failed, null, $"interrupted: its worker {trial.Worker} (this machine) is no longer running");
-            }
-            catch (InvalidOperationException)
-            {
-                continue;   // another worker ended it first (the stale check on another machine)
-            }
-            Log?.Invoke($"trial {trial.Number}: its worker {trial.Worker} died; marked failed");
+            Log?.Invoke($"trial {trial.Number}: its worker {trial.Worker} (this machine) is no longer running; marked failed");
             QueueRetry(trial);
-        }
-    }
-
-    internal static bool IsDeadLocalWorker(string? worker)
-    {
-        var parts = worker?.Split(':');
-        if (parts is not { Length: >= 3 } || parts[0] != Environment.MachineName || !int.TryParse(parts[1], out var pid)) return false;
-        if (pid == Environment.ProcessId) return false;   // this process: a driver of this process is still running it
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return true;   // no such process
-        }
-        catch (InvalidOperationException)
-        {
-            return true;
         }
     }
 
@@ -328,7 +301,17 @@ public sealed class StudyDriver
             return;
         }
         StudyTrial retry;
-        lock (_storageGate) retry = _storage.EnqueueTrial(_study.Id, failed.Parameters, failed.GridKey, failed.Number);
+        try
+        {
+            lock (_storageGate) retry = _storage.EnqueueTrial(_study.Id, failed.Parameters, failed.GridKey, failed.Number);
+        }
+        catch (InvalidOperationException e)
+        {
+            // Another worker retried it first, or its grid point, freed by the failure, was already taken again by a
+            // new trial: either way the point is being evaluated, and a second retry would be a duplicate.
+            Log?.Invoke($"trial {failed.Number} is not queued again: {e.Message}");
+            return;
+        }
         Log?.Invoke($"trial {failed.Number} queued again as trial {retry.Number}");
     }
 }

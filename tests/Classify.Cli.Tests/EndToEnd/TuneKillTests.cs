@@ -16,29 +16,33 @@ public sealed class TuneKillTests : IDisposable
 
     public void Dispose() => _ws.Dispose();
 
+    /// <summary>A 12-point grid (C × sublinear_tf) on 1,500 tweets, each trial a 5-fold CV, the study named <c>&lt;name&gt;-grid</c>.</summary>
+    private string GridStudy(string name, string extraTuneLine = "") => _ws.Write($"{name}.yaml", $$"""
+        name: {{name}}
+        seed: 42
+        data:
+          path: {{DataSlices.Tweets}}
+          text_col: text
+          label_col: sentiment
+          id_col: textID
+        engine: linear
+        linear:
+          tfidf: {ngram_range: [1, 2], min_df: 1}
+        tune:
+          sampler: grid
+          on: cv
+          folds: 5
+          n_trials: 50
+          {{extraTuneLine}}
+          space:
+            linear.logreg.C: {choice: [0.03, 0.1, 0.3, 1, 3, 10]}
+            linear.tfidf.sublinear_tf: {choice: [true, false]}
+        """);
+
     [Fact]
     public void A_worker_killed_mid_trial_loses_and_duplicates_nothing_when_the_study_is_run_again()
     {
-        var config = _ws.Write("kill.yaml", $$"""
-            name: kill
-            seed: 42
-            data:
-              path: {{DataSlices.Tweets}}
-              text_col: text
-              label_col: sentiment
-              id_col: textID
-            engine: linear
-            linear:
-              tfidf: {ngram_range: [1, 2], min_df: 1}
-            tune:
-              sampler: grid
-              on: cv
-              folds: 5
-              n_trials: 50
-              space:
-                linear.logreg.C: {choice: [0.03, 0.1, 0.3, 1, 3, 10]}
-                linear.tfidf.sublinear_tf: {choice: [true, false]}
-            """);
+        var config = GridStudy("kill");
         var layout = new TuningLayout(Path.Combine(_ws.RunsDir, "kill-grid"));
         bool killed = false;
         // Kill -9 while trial 2 (or a later one) is running: its scratch folder exists only while it runs.
@@ -77,27 +81,7 @@ public sealed class TuneKillTests : IDisposable
         var url = Environment.GetEnvironmentVariable("CLASSIFY_TEST_POSTGRES");
         Skip.If(string.IsNullOrEmpty(url), "CLASSIFY_TEST_POSTGRES is unset: run under tests/postgres/with-postgres.sh (./test.sh does when it can)");
         var name = $"pg{Guid.NewGuid():N}"[..12];   // one study per run of this test in the shared test database
-        var config = _ws.Write("pg.yaml", $$"""
-            name: {{name}}
-            seed: 42
-            data:
-              path: {{DataSlices.Tweets}}
-              text_col: text
-              label_col: sentiment
-              id_col: textID
-            engine: linear
-            linear:
-              tfidf: {ngram_range: [1, 2], min_df: 1}
-            tune:
-              sampler: grid
-              on: cv
-              folds: 5
-              n_trials: 50
-              heartbeat_interval: 0.5
-              space:
-                linear.logreg.C: {choice: [0.03, 0.1, 0.3, 1, 3, 10]}
-                linear.tfidf.sublinear_tf: {choice: [true, false]}
-            """);
+        var config = GridStudy(name, "heartbeat_interval: 0.5");
         var layout = new TuningLayout(Path.Combine(_ws.RunsDir, $"{name}-grid"));
         string[] Worker(int i) => ["tune", "--config", config, "--runs-dir", _ws.RunsDir, "--no-report", "--storage", url!];
         bool killed = false;

@@ -99,8 +99,10 @@ public sealed class SqliteStudyStorageTests : IDisposable
     {
         var path = Path.Combine(_dir, "runs", "ledger.db");
         var study = WorkerScenario.NewStudyName();
-        const int Grid = 120;
-        using (var victim = WorkerScenario.Worker(path, study, Grid, trialMs: 0, staleAfterMs: 300, "victim"))
+        // 300 trials of at least 9 ms (three 3 ms steps): seconds of work, so a busy machine's polling thread still sees
+        // 20 of them end long before the worker would finish.
+        const int Grid = 300;
+        using (var victim = WorkerScenario.Worker(path, study, Grid, trialMs: 9, staleAfterMs: 300, "victim"))
         {
             var done = 0;
             victim.OutputDataReceived += (_, e) => { if (e.Data?.StartsWith("done ", StringComparison.Ordinal) == true) Interlocked.Increment(ref done); };
