@@ -159,6 +159,63 @@ static class LongInputs
         }
     }
 
+    // One local layer's attention at ModernBERT-base's shapes (12 heads of 64, window 128), batch 1: the full
+    // seq × seq mask through scaled_dot_product_attention vs SlidingWindowAttention, forward alone and forward +
+    // backward. The two are timed alternately, so a change of load hits both; medians of --iterations.
+    public static void WindowAttention(BenchOptions o)
+    {
+        TorchRuntime.EnsureInitialized(o.Threads);
+        set_num_threads(o.Threads);
+        string loadBefore = string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ')[..3]);
+        const int heads = 12, dim = 64, half = 64;
+        Console.WriteLine("| tokens | pass | full mask CPU ms | blocked CPU ms | blocked / full (CPU) | full wall ms | blocked wall ms |");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|");
+        foreach (var length in o.Lengths)
+        {
+            manual_seed(0);
+            using var mask = ones([1, length], dtype: ScalarType.Int64);
+            foreach (var backward in new[] { false, true })
+            {
+                Action full = () =>
+                {
+                    using var scope = NewDisposeScope();
+                    var (q, k, v) = Inputs(backward);
+                    var padding = (1.0 - mask.to_type(ScalarType.Float32).unsqueeze(1).unsqueeze(2)) * finfo(ScalarType.Float32).min;
+                    var positions = arange(length, dtype: ScalarType.Int64);
+                    var outside = (positions.unsqueeze(0) - positions.unsqueeze(1)).abs().gt(half);
+                    var bias = padding.expand(-1, -1, length, -1).masked_fill(outside, finfo(ScalarType.Float32).min);
+                    var y = nn.functional.scaled_dot_product_attention(q, k, v, bias);
+                    if (backward) y.sum().backward();
+                };
+                Action blocked = () =>
+                {
+                    using var scope = NewDisposeScope();
+                    var (q, k, v) = Inputs(backward);
+                    var y = SlidingWindowAttention.For(mask, half, ScalarType.Float32)!.Attention(q, k, v);
+                    if (backward) y.sum().backward();
+                };
+                full(); blocked();
+                var times = new List<(double Wall, double Cpu)>[] { [], [] };
+                for (int i = 0; i < o.Iterations; i++)
+                    foreach (var (action, side) in new[] { (full, 0), (blocked, 1) })
+                    {
+                        var clock = Clock.Start();
+                        action();
+                        times[side].Add((clock.Wall, clock.Cpu));
+                    }
+                double Median(IEnumerable<double> x) { var a = x.Order().ToArray(); return a[a.Length / 2]; }
+                double fc = Median(times[0].Select(t => t.Cpu)) * 1e3, bc = Median(times[1].Select(t => t.Cpu)) * 1e3;
+                double fw = Median(times[0].Select(t => t.Wall)) * 1e3, bw = Median(times[1].Select(t => t.Wall)) * 1e3;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {length} | {(backward ? "forward + backward" : "forward")} | {fc:F1} | {bc:F1} | {bc / fc:F2} | {fw:F1} | {bw:F1} |"));
+            }
+
+            (Tensor Q, Tensor K, Tensor V) Inputs(bool grad) =>
+                (randn([1, heads, length, dim]).requires_grad_(grad), randn([1, heads, length, dim]).requires_grad_(grad), randn([1, heads, length, dim]).requires_grad_(grad));
+        }
+        Console.WriteLine($"load average {loadBefore} before, {string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ')[..3])} after; medians of {o.Iterations}");
+    }
+
     private static (double Wall, double Cpu) Time(int warmup, int iterations, Action action)
     {
         for (int i = 0; i < warmup; i++) action();

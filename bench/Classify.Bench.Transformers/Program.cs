@@ -13,6 +13,8 @@
 //                                         --batch-size) and a training step (--accumulation micro-batches of --train-rows rows,
 //                                         forward + backward + AdamW), each length and phase in a child process so peak
 //                                         RSS (VmHWM) does not mix; prints a Markdown table for docs/benchmarks.md
+//   window-attention [--lengths 512,1024,3000] [--iterations 5]
+//                                         one local layer's attention (base shapes): full mask vs block by block, timed alternately
 //   padding-waste [--batch-size 16]       AnnoMI with 3 turns of context (ModernBERT tokenizer): padded vs real tokens
 //                                         of the training batches, with and without group_by_length
 //
@@ -48,6 +50,9 @@ switch (command)
         break;
     case "long-inputs":
         LongInputs.Run(options, args);
+        break;
+    case "window-attention":
+        LongInputs.WindowAttention(options);
         break;
     case "padding-waste":
         LongInputs.PaddingWaste(options);

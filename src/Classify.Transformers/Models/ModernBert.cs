@@ -216,8 +216,8 @@ internal sealed class ModernBertModel : nn.Module
         var dtype = hidden.dtype;
         var seq = inputIds.shape[1];
 
-        // Global layers mask padding keys; local layers also mask keys farther than local_attention/2. Past a few
-        // windows, local layers attend block by block (SlidingWindowAttention) instead of through a seq×seq mask.
+        // Global layers mask padding keys; local layers also mask keys farther than local_attention/2. From
+        // eight windows, local layers attend block by block (SlidingWindowAttention) instead of through a seq×seq mask.
         var globalBias = SequenceClassificationModel.PaddingBias(attentionMask, dtype);
         var window = BandedLocalAttention ? SlidingWindowAttention.For(attentionMask, _localWindow / 2, dtype) : null;
         Tensor localBias;

@@ -31,13 +31,20 @@ internal sealed class SlidingWindowAttention
     private long Span => 3L * _half;
 
     /// <summary>
-    /// The blocked form for <paramref name="attentionMask"/> <c>[batch, seq]</c>, or null when it would not save work
-    /// (sequence no longer than a block's span, or a window under 16 tokens) and the full mask should be used.
+    /// Sequences shorter than this many half-windows keep the full mask. Measured on CPU at ModernBERT-base's head
+    /// shapes (<c>window-attention</c> benchmark, docs/benchmarks.md): the blocked form's copies and small products
+    /// cost more than they save below 16 half-windows (1,024 tokens at the window of 128), and 5× less at 3,000.
+    /// </summary>
+    public const int MinimumHalfWindows = 16;
+
+    /// <summary>
+    /// The blocked form for <paramref name="attentionMask"/> <c>[batch, seq]</c>, or null when it would not pay
+    /// (fewer than <see cref="MinimumHalfWindows"/> half-windows, or a window under 16 tokens) and the full mask should be used.
     /// </summary>
     public static SlidingWindowAttention? For(Tensor attentionMask, int half, ScalarType dtype)
     {
         long batch = attentionMask.shape[0], seq = attentionMask.shape[1];
-        if (half < 16 || seq <= 3L * half) return null;
+        if (half < 16 || seq < (long)MinimumHalfWindows * half) return null;
         long blocks = (seq + half - 1) / half;
         long span = 3L * half;
         // Key slot t of block b is position b·half + t − half; query r of the block is b·half + r; allowed when

@@ -21,9 +21,9 @@ public class SlidingWindowAttentionTests
     }
 
     [Theory]
-    [InlineData(16, 100)]   // not a multiple of the block
-    [InlineData(16, 160)]   // a multiple
-    [InlineData(32, 97)]    // just past 3·half
+    [InlineData(16, 300)]   // not a multiple of the block
+    [InlineData(16, 256)]   // a multiple, and the shortest blocked length
+    [InlineData(32, 533)]
     public void Blocked_attention_equals_the_full_mask_at_real_positions(int half, int seq)
     {
         using var scope = NewDisposeScope();
@@ -53,17 +53,19 @@ public class SlidingWindowAttentionTests
     [Fact]
     public void Short_sequences_and_small_windows_keep_the_full_mask()
     {
-        using var mask = ones([1, 96], dtype: ScalarType.Int64);
-        Assert.Null(SlidingWindowAttention.For(mask, 32, ScalarType.Float32));
-        Assert.Null(SlidingWindowAttention.For(mask, 8, ScalarType.Float32));
+        using var shorter = ones([1, 16 * 32 - 1], dtype: ScalarType.Int64);
+        using var enough = ones([1, 16 * 32], dtype: ScalarType.Int64);
+        Assert.Null(SlidingWindowAttention.For(shorter, 32, ScalarType.Float32));
+        Assert.NotNull(SlidingWindowAttention.For(enough, 32, ScalarType.Float32));
+        Assert.Null(SlidingWindowAttention.For(enough, 8, ScalarType.Float32));
     }
 
     [Fact]
     public void ModernBert_logits_hidden_states_and_gradients_match_the_full_mask()
     {
         var config = (ModernBertConfig)ScratchConfigs.Create("modernbert-tiny");
-        config.LocalAttention = 32;   // half 16: blocked from 49 tokens on
-        int seq = 150, real = 110;
+        config.LocalAttention = 32;   // half 16: blocked from 256 tokens on
+        int seq = 300, real = 261;
         using var ids = randint(5, 1000, [2, seq], generator: new Generator(3), dtype: ScalarType.Int64);
         using var mask = ones([2, seq], dtype: ScalarType.Int64);
         mask[1, TensorIndex.Slice(real)] = 0;
