@@ -2,6 +2,8 @@
 # Transformer engine vs PyTorch, side by side on the same shapes (see docs/benchmarks.md).
 #   bench/run-transformer-bench.sh [--threads 2] [--iterations 5] [--warmup 2] [--pad128-tweets 128]
 # Prints a Markdown section; append it to docs/benchmarks.md.
+# Classify-only modes run directly (see the header of bench/Classify.Bench.Transformers/Program.cs): mc-dropout,
+# long-inputs (ModernBERT at 512–3,000 tokens), window-attention (blocked vs full local attention), padding-waste.
 #
 # PyTorch side: Debian's python3-torch 1.13.1 (apt-get install -y python3-torch libopenblas0-pthread).
 # Debian builds torch with BLAS_INFO=generic, i.e. it calls whatever libblas.so.3 the alternatives system points to;

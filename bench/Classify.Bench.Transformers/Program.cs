@@ -7,6 +7,16 @@
 //   mc-dropout [--model bert-mini] [--passes 10] [--rows 256] [--batch-size 32] [--mc-batch-size 320] [--threads 2] [--iterations 5] [--warmup 1]
 //                                         N Monte-Carlo-dropout passes fused (MonteCarloDropout.PredictPasses) vs N deterministic
 //                                         passes of the same tweets; prints a Markdown section for docs/benchmarks.md
+//   long-inputs [--model modernbert-mini] [--lengths 512,1024,3000] [--batch-size 4] [--accumulation 2] [--train-rows 1]
+//               [--iterations 2] [--warmup 1] [--threads 2] [--attention banded|full]
+//                                         scratch ModernBERT at long sequence lengths: inference per example (batch 1 and
+//                                         --batch-size) and a training step (--accumulation micro-batches of --train-rows rows,
+//                                         forward + backward + AdamW), each length and phase in a child process so peak
+//                                         RSS (VmHWM) does not mix; prints a Markdown table for docs/benchmarks.md
+//   window-attention [--lengths 512,1024,3000] [--iterations 5]
+//                                         one local layer's attention (base shapes): full mask vs block by block, timed alternately
+//   padding-waste [--batch-size 16]       AnnoMI with 3 turns of context (ModernBERT tokenizer): padded vs real tokens
+//                                         of the training batches, with and without group_by_length
 //
 // Model: a randomly initialised BERT-base (scratch:bert-base — 12 layers, hidden 768, 12 heads, fp32, 2 labels).
 // Measured: inference sentences/s at 32×128 and 32×32, training samples/s at 16×64 (forward + backward + AdamW),
@@ -37,6 +47,18 @@ switch (command)
         break;
     case "mc-dropout":
         McDropout(options, args);
+        break;
+    case "long-inputs":
+        LongInputs.Run(options, args);
+        break;
+    case "window-attention":
+        LongInputs.WindowAttention(options);
+        break;
+    case "padding-waste":
+        LongInputs.PaddingWaste(options);
+        break;
+    case "long-inputs-child":
+        LongInputs.Child(options);
         break;
     default:
         Console.Error.WriteLine("usage: prepare-tweets <ids.json> [--count 2048] | run <ids.json> <results.json> [--threads 2] [--iterations 5] [--warmup 2] [--pad128-tweets 128] | gemm [--threads 2] [--iterations 20] | mc-dropout [--model bert-mini] [--passes 10] [--rows 256] [--batch-size 32] [--mc-batch-size N] [--threads 2] [--iterations 5] [--warmup 1]");
@@ -350,6 +372,13 @@ static BenchOptions ParseOptions(string[] args)
             case "--mc-batch-size": o.McBatchSize = int.Parse(args[++i]); break;
             case "--count": o.Count = int.Parse(args[++i]); break;
             case "--pad128-tweets": o.Pad128Tweets = int.Parse(args[++i]); break;
+            case "--lengths": o.Lengths = args[++i].Split(',').Select(int.Parse).ToArray(); break;
+            case "--length": o.Lengths = [int.Parse(args[++i])]; break;
+            case "--accumulation": o.Accumulation = int.Parse(args[++i]); break;
+            case "--phase": o.Phase = args[++i]; break;
+            case "--attention": o.Attention = args[++i]; break;
+            case "--train-rows": o.TrainRows = int.Parse(args[++i]); break;
+            case "--steps": o.Steps = int.Parse(args[++i]); break;
             default: o.Positional.Add(args[i]); break;
         }
     }
@@ -370,5 +399,11 @@ sealed class BenchOptions
     public int Rows { get; set; } = 256;
     public int BatchSize { get; set; } = 32;
     public int? McBatchSize { get; set; }
+    public int[] Lengths { get; set; } = [512, 1024, 3000];
+    public int Accumulation { get; set; } = 2;
+    public string Phase { get; set; } = "";
+    public string Attention { get; set; } = "banded";
+    public int? Steps { get; set; }
+    public int TrainRows { get; set; } = 1;
     public List<string> Positional { get; } = [];
 }

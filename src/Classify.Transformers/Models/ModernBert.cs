@@ -98,15 +98,22 @@ internal sealed class ModernBertAttention : nn.Module
     /// <summary>The rotary base of this layer: <c>global_rope_theta</c> or <c>local_rope_theta</c>.</summary>
     public double RopeTheta { get; }
 
-    /// <summary>Attention output; <paramref name="bias"/> is the additive <c>[batch, 1, seq, seq]</c> mask for this layer's kind.</summary>
-    public Tensor forward(Tensor hidden, Tensor bias, Tensor cos, Tensor sin)
+    /// <summary>
+    /// Attention output; <paramref name="bias"/> is the additive <c>[batch, 1, seq, seq]</c> mask for this layer's kind,
+    /// or, for a local layer, <paramref name="window"/> (when not null and the layer has no attention dropout) computes
+    /// the same sliding-window attention block by block.
+    /// </summary>
+    public Tensor forward(Tensor hidden, Tensor bias, Tensor cos, Tensor sin, SlidingWindowAttention? window = null)
     {
         var (batch, seq, width) = (hidden.shape[0], hidden.shape[1], hidden.shape[2]);
         // [batch, seq, 3·hidden] → [3, batch, heads, seq, head_dim]: rows 0…h−1 of Wqkv are Q, then K, then V.
         var qkv = Wqkv.forward(hidden).view(batch, seq, 3, _heads, _headDim).permute(2, 0, 3, 1, 4);
         var query = ModernBertRotary.Apply(qkv[0], cos, sin);
         var key = ModernBertRotary.Apply(qkv[1], cos, sin);
-        var context = RowDropout.Attention(query, key, qkv[2], bias, _dropout, training);
+        // Banded only without attention dropout (ModernBERT's default 0): dropout sites see the full score matrix.
+        var context = window is not null && !IsGlobal && _dropout == 0
+            ? window.Attention(query, key, qkv[2])
+            : RowDropout.Attention(query, key, qkv[2], bias, _dropout, training);
         return RowDropout.Apply(out_drop, Wo.forward(context.transpose(1, 2).reshape(batch, seq, width)));
     }
 }
@@ -162,10 +169,10 @@ internal sealed class ModernBertEncoderLayer : nn.Module
     /// <summary>The layer's rotary base.</summary>
     public double RopeTheta => attn.RopeTheta;
 
-    /// <summary>The layer output.</summary>
-    public Tensor forward(Tensor hidden, Tensor bias, Tensor cos, Tensor sin)
+    /// <summary>The layer output (<paramref name="window"/>: see <see cref="ModernBertAttention.forward"/>).</summary>
+    public Tensor forward(Tensor hidden, Tensor bias, Tensor cos, Tensor sin, SlidingWindowAttention? window = null)
     {
-        hidden = hidden + attn.forward(attn_norm.forward(hidden), bias, cos, sin);
+        hidden = hidden + attn.forward(attn_norm.forward(hidden), bias, cos, sin, window);
         return hidden + mlp.forward(mlp_norm.forward(hidden));
     }
 }
@@ -178,6 +185,7 @@ internal sealed class ModernBertModel : nn.Module
     private readonly LayerNorm final_norm;
     private readonly int _headDim;
     private readonly int _localWindow;
+    private readonly double _localDropout;
 
     /// <summary>Creates the encoder of <paramref name="config"/>.</summary>
     public ModernBertModel(ModernBertConfig config) : base(nameof(ModernBertModel))
@@ -187,8 +195,18 @@ internal sealed class ModernBertModel : nn.Module
         final_norm = nn.LayerNorm(config.HiddenSize, config.NormEps, bias: config.NormBias);
         _headDim = config.HeadDim;
         _localWindow = config.LocalAttention;
+        _localDropout = config.AttentionDropout;
         RegisterComponents();
     }
+
+    /// <summary>
+    /// Whether local layers attend block by block (<see cref="SlidingWindowAttention"/>, the default) rather than
+    /// through a full <c>[batch, 1, seq, seq]</c> mask; the two agree to float rounding. For benchmarks and tests.
+    /// </summary>
+    internal static bool BandedLocalAttention { get => !t_fullLocalMask; set => t_fullLocalMask = !value; }
+
+    // Per thread, so that a test comparing the two ways does not switch them for tests running beside it.
+    [ThreadStatic] private static bool t_fullLocalMask;
 
     /// <summary>The last hidden state after <c>final_norm</c>; <paramref name="hiddenStates"/> gets the embedding output and each layer's output (before <c>final_norm</c>).</summary>
     public Tensor forward(Tensor inputIds, Tensor attentionMask, List<Tensor>? hiddenStates)
@@ -198,11 +216,18 @@ internal sealed class ModernBertModel : nn.Module
         var dtype = hidden.dtype;
         var seq = inputIds.shape[1];
 
-        // Global layers mask padding keys; local layers also mask keys farther than local_attention/2.
+        // Global layers mask padding keys; local layers also mask keys farther than local_attention/2. From
+        // eight windows, local layers attend block by block (SlidingWindowAttention) instead of through a seq×seq mask.
         var globalBias = SequenceClassificationModel.PaddingBias(attentionMask, dtype);
-        var positions = arange(seq, dtype: ScalarType.Int64, device: inputIds.device);
-        var outsideWindow = (positions.unsqueeze(0) - positions.unsqueeze(1)).abs().gt(_localWindow / 2);
-        var localBias = globalBias.expand(-1, -1, seq, -1).masked_fill(outsideWindow, finfo(dtype).min);
+        var window = BandedLocalAttention ? SlidingWindowAttention.For(attentionMask, _localWindow / 2, dtype) : null;
+        Tensor localBias;
+        if (window is not null && _localDropout == 0) localBias = globalBias;   // unused by local layers
+        else
+        {
+            var positions = arange(seq, dtype: ScalarType.Int64, device: inputIds.device);
+            var outsideWindow = (positions.unsqueeze(0) - positions.unsqueeze(1)).abs().gt(_localWindow / 2);
+            localBias = globalBias.expand(-1, -1, seq, -1).masked_fill(outsideWindow, finfo(dtype).min);
+        }
 
         // One cos/sin table per distinct theta (all global layers share one, all local layers another).
         var tables = layers.Select(l => l.RopeTheta).Distinct()
@@ -210,7 +235,7 @@ internal sealed class ModernBertModel : nn.Module
         var last = SequenceClassificationModel.RunLayers(layers, hidden, (layer, h) =>
         {
             var (cos, sin) = tables[layer.RopeTheta];
-            return layer.forward(h, layer.IsGlobal ? globalBias : localBias, cos, sin);
+            return layer.forward(h, layer.IsGlobal ? globalBias : localBias, cos, sin, window);
         }, hiddenStates);
         return final_norm.forward(last);
     }

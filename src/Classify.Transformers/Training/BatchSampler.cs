@@ -43,6 +43,32 @@ internal sealed class BatchSampler
         return order.Chunk(BatchSize).ToArray();
     }
 
+    /// <summary>
+    /// The forward passes of <paramref name="batch"/> under a budget of <paramref name="maxTokens"/> rows × padded
+    /// length (null: the batch whole). Rows are taken longest first (stable: ties keep their batch order) and a
+    /// micro-batch grows while its row count times its longest row stays within the budget; a row longer than the
+    /// budget forms a micro-batch alone. Every row of the batch is in exactly one micro-batch, and the cut depends on
+    /// the batch and the lengths alone, so it is as deterministic as the batch order.
+    /// </summary>
+    public static IReadOnlyList<int[]> Split(int[] batch, IReadOnlyList<int> lengths, int? maxTokens)
+    {
+        if (maxTokens is not int budget || batch.Length <= 1) return [batch];
+        ArgumentOutOfRangeException.ThrowIfLessThan(budget, 1, nameof(maxTokens));
+        var longestFirst = batch.OrderByDescending(i => lengths[i]).ToArray();
+        if ((long)longestFirst.Length * lengths[longestFirst[0]] <= budget) return [batch];
+        var parts = new List<int[]>();
+        int start = 0;
+        while (start < longestFirst.Length)
+        {
+            // Rows are in descending length, so the first row of a micro-batch is its padded length.
+            long longest = Math.Max(1, lengths[longestFirst[start]]);
+            int count = (int)Math.Clamp(budget / longest, 1, longestFirst.Length - start);
+            parts.Add(longestFirst[start..(start + count)]);
+            start += count;
+        }
+        return parts;
+    }
+
     /// <summary>HF's <c>get_length_grouped_indices</c> applied to a permutation.</summary>
     public static int[] LengthGroupedIndices(int[] permutation, IReadOnlyList<int> lengths, int batchSize)
     {

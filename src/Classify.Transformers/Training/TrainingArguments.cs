@@ -86,6 +86,14 @@ public sealed record TrainingArguments
     /// <summary><c>group_by_length</c>: batches of similar length (HF's <c>LengthGroupedSampler</c>) to cut padding.</summary>
     public bool GroupByLength { get; init; }
     /// <summary>
+    /// <c>max_tokens_per_batch</c>: a cap on rows × padded length per forward pass; null (the default) = none. Each
+    /// batch of <see cref="PerDeviceTrainBatchSize"/> rows is cut, longest rows first, into micro-batches within the cap
+    /// (a row longer than the cap goes alone), and their gradients are accumulated into the same optimizer step, so
+    /// the effective batch and the schedule do not change — only the activation memory, which is proportional to the
+    /// tokens of a forward pass.
+    /// </summary>
+    public int? MaxTokensPerBatch { get; init; }
+    /// <summary>
     /// <c>class_weight</c> (single-label): <c>balanced</c> or a map label → weight; null = unweighted. The weights enter
     /// the training loss and <c>eval_loss</c>, not the metrics' <c>log_loss</c> (see <see cref="EvalLossKey"/>).
     /// </summary>
@@ -175,6 +183,7 @@ public sealed record TrainingArguments
             Seed = r.NullableInt("seed"),
             MaxLength = OptionalPositive(r, "max_length"),
             GroupByLength = r.Bool("group_by_length", false),
+            MaxTokensPerBatch = OptionalPositive(r, "max_tokens_per_batch"),
             ClassWeight = LossWeighting.Read(r, "class_weight", LossWeighting.Balanced),
             PosWeight = LossWeighting.Read(r, "pos_weight", LossWeighting.Balanced, LossWeighting.LogScaled),
             ResumeFromCheckpoint = r.Node("resume_from_checkpoint") switch

@@ -143,7 +143,8 @@ public sealed class TransformerTrainer : ClassifierTrainer<TransformerOptions>
             var weighting = schema.IsMultilabel ? _args.PosWeight : _args.ClassWeight;
             using var loss = new TrainingLoss(schema, weighting?.Resolve(schema, _request.Train));
 
-            var sampler = new BatchSampler(trainEncodings.Select(e => e.Length).ToArray(), _args.PerDeviceTrainBatchSize, _args.GroupByLength, _seed);
+            var trainLengths = trainEncodings.Select(e => e.Length).ToArray();
+            var sampler = new BatchSampler(trainLengths, _args.PerDeviceTrainBatchSize, _args.GroupByLength, _seed);
             int accumulation = _args.GradientAccumulationSteps;
             int stepsPerEpoch = Math.Max(1, (sampler.BatchesPerEpoch + accumulation - 1) / accumulation);
             int totalSteps = _args.MaxSteps > 0 ? _args.MaxSteps : (int)Math.Ceiling(_args.NumTrainEpochs * stepsPerEpoch);
@@ -176,7 +177,9 @@ public sealed class TransformerTrainer : ClassifierTrainer<TransformerOptions>
                     random.manual_seed(StepSeed(_seed, _state.GlobalStep));
                     optimizer.ZeroGrad();
                     double stepLoss = 0;
-                    foreach (var batchIndices in micro)
+                    // max_tokens_per_batch cuts each batch into forward passes within the token budget; they
+                    // accumulate like micro-batches, so the step's gradient is the same.
+                    foreach (var batchIndices in micro.SelectMany(b => BatchSampler.Split(b, trainLengths, _args.MaxTokensPerBatch)))
                     {
                         if (_ct.IsCancellationRequested) Cancel(optimizer, schedule, ref lastSaved);
                         using var scope = NewDisposeScope();

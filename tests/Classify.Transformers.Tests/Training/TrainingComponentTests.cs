@@ -194,11 +194,11 @@ public class TrainingComponentTests
             "num_train_epochs", "max_steps", "weight_decay", "adam_beta1", "adam_beta2", "adam_epsilon", "lr_scheduler_type", "warmup_ratio",
             "warmup_steps", "max_grad_norm", "eval_strategy", "eval_steps", "logging_steps", "save_strategy", "save_steps", "save_total_limit",
             "load_best_model_at_end", "metric_for_best_model", "greater_is_better", "early_stopping_patience", "early_stopping_threshold",
-            "seed", "max_length", "group_by_length", "class_weight", "pos_weight", "resume_from_checkpoint",
+            "seed", "max_length", "group_by_length", "max_tokens_per_batch", "class_weight", "pos_weight", "resume_from_checkpoint",
         ];
         Assert.Equal(keys.Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
         // Each of them is accepted (none is known to the message but refused by the reader, or the other way round).
-        foreach (var key in new[] { "early_stopping_patience", "save_total_limit", "max_length" })
+        foreach (var key in new[] { "early_stopping_patience", "save_total_limit", "max_length", "max_tokens_per_batch" })
             Parse(new JsonObject { ["model"] = "m", [key] = 2 });
     }
 
@@ -237,6 +237,50 @@ public class TrainingComponentTests
                 Assert.True(lengths[flat[i]] <= lengths[flat[i - 1]]);
         Assert.Equal(batches.Select(b => b.ToArray()), sampler.Batches(0).Select(b => b.ToArray()));
         Assert.NotEqual(batches[0], sampler.Batches(1)[0]);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Token_budget_cuts_every_batch_within_the_budget_and_keeps_every_example_once(bool groupByLength)
+    {
+        var random = new Classify.Core.Randomness.SeededRandom(9);
+        var lengths = Enumerable.Range(0, 500).Select(_ => 1 + random.NextInt(3000)).ToArray();
+        lengths[17] = 5000;   // longer than the budget: alone
+        const int budget = 6000;
+        var sampler = new BatchSampler(lengths, 16, groupByLength, seed: 4);
+        foreach (var epoch in new[] { 0, 1 })
+        {
+            var batches = sampler.Batches(epoch);
+            var forwards = new List<int[]>();
+            foreach (var batch in batches)
+            {
+                var parts = BatchSampler.Split(batch, lengths, budget);
+                // The batch's rows, each exactly once, in its micro-batches.
+                Assert.Equal(batch.Order(), parts.SelectMany(p => p).Order());
+                foreach (var part in parts)
+                    Assert.True(part.Length == 1 || (long)part.Length * part.Max(i => lengths[i]) <= budget,
+                        $"{part.Length} rows of up to {part.Max(i => lengths[i])} tokens exceed {budget}");
+                // Deterministic: the same cut again.
+                Assert.Equal(parts, BatchSampler.Split(batch, lengths, budget));
+                forwards.AddRange(parts);
+            }
+            Assert.Equal(Enumerable.Range(0, lengths.Length), forwards.SelectMany(p => p).Order());
+            Assert.Contains(forwards, p => p.Length == 1 && p[0] == 17);
+            Assert.True(forwards.Count > batches.Count, "nothing was cut");
+        }
+    }
+
+    [Fact]
+    public void Token_budget_keeps_a_batch_that_fits_whole_and_in_order()
+    {
+        int[] lengths = [10, 30, 20, 30];
+        int[] batch = [0, 1, 2, 3];
+        Assert.Same(batch, Assert.Single(BatchSampler.Split(batch, lengths, null)));
+        Assert.Same(batch, Assert.Single(BatchSampler.Split(batch, lengths, 120)));
+        // 119: longest first, ties in batch order — [1, 3, 2] (3 × 30 = 90 ≤ 119), then [0].
+        Assert.Equal([[1, 3, 2], [0]], BatchSampler.Split(batch, lengths, 119));
+        Assert.Equal([[1], [3], [2], [0]], BatchSampler.Split(batch, lengths, 5));
     }
 
     private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>

@@ -99,6 +99,31 @@ public class TransformerTrainerTests
     }
 
     [Fact]
+    public void Token_budget_splits_batches_without_changing_the_steps()
+    {
+        var model = TrainingFixture.WithoutDropout("tiny-bert");
+        var train = TrainingFixture.ToyExamples(16, 3);
+        (double[] Losses, float[] Weights) Run(int? maxTokens)
+        {
+            var run = TrainingFixture.TempRun($"tokens-{maxTokens}");
+            var options = TrainingFixture.Options(model, ("learning_rate", 1e-3), ("per_device_train_batch_size", 8),
+                ("num_train_epochs", 2), ("logging_steps", 1), ("eval_strategy", "no"), ("group_by_length", true),
+                ("max_tokens_per_batch", maxTokens));
+            var trainer = new TransformerTrainer();
+            using (var outcome = Train(trainer, TrainingFixture.Request(run, options, train, [])).Model)
+                TrainingFixture.SavePackage(new TrainingOutcome(outcome, null, []), run);
+            using var weights = SafeTensorsCheckpoint.Open(Path.Combine(run, "model"));
+            return (TrainingFixture.Losses(trainer.LogHistory), weights.ReadFloat32("bert.encoder.layer.0.attention.self.query.weight"));
+        }
+        var whole = Run(null);
+        var split = Run(20);   // the toy texts are a few tokens each: a budget of 20 cuts each batch of 8 into several
+        Assert.Equal(4, whole.Losses.Length);
+        Assert.Equal(whole.Losses.Length, split.Losses.Length);
+        for (int i = 0; i < whole.Losses.Length; i++) Assert.Equal(whole.Losses[i], split.Losses[i], 1e-5);
+        Assert.True(whole.Weights.Zip(split.Weights).Max(p => Math.Abs(p.First - p.Second)) < 1e-5);
+    }
+
+    [Fact]
     public void Cancelled_training_checkpoints_and_resumes_with_identical_losses()
     {
         var train = TrainingFixture.ToyExamples(48, 4);
