@@ -69,6 +69,7 @@ public sealed record LinearOptions
     {
         var tfidf = Bind<TfidfVectorizerOptions>(root, "tfidf", schema: null);
         var logreg = Bind<LogisticRegressionOptions>(root, "logreg", schema);
+        (tfidf, logreg) = WithRecipeDefaults(tfidf, logreg, root.Raw["tfidf"] as JsonObject, root.Raw["logreg"] as JsonObject);
         // Measured default (docs/benchmarks.md): liblinear's objective, one-vs-rest, is ~3x faster than sklearn's
         // liblinear and as accurate as multinomial L-BFGS on tweets; sklearn's own default (lbfgs) stays one key away.
         if ((root.Raw["logreg"] as JsonObject)?.ContainsKey("solver") != true) logreg = logreg with { Solver = LogisticSolver.Liblinear };
@@ -103,6 +104,35 @@ public sealed record LinearOptions
         CheckDocumentFrequencies(tfidf, root);
         CheckLogReg(logreg, grid, root);
         return new LinearOptions { Tfidf = tfidf, LogReg = logreg, Grid = grid, Folds = folds, Scoring = scoringKey, Ensemble = ensemble ?? 0, Location = root };
+    }
+
+    /// <summary>The zero-config recipe's n-gram range (a key left out of <c>linear.tfidf</c> takes it): word 1–2-grams.</summary>
+    public static readonly NgramRange DefaultNgramRange = new(1, 2);
+    /// <summary>The zero-config recipe's <c>min_df</c>: terms in at least 2 training documents.</summary>
+    public static readonly DocumentFrequency DefaultMinDf = DocumentFrequency.Count(2);
+    /// <summary>The zero-config recipe's <c>sublinear_tf</c>: 1 + log(tf).</summary>
+    public const bool DefaultSublinearTf = true;
+    /// <summary>The zero-config recipe's inverse regularisation strength <c>C</c>.</summary>
+    public const double DefaultC = 2.0;
+    /// <summary>The zero-config recipe's <c>class_weight</c>: balanced.</summary>
+    public static ClassWeight DefaultClassWeight => ClassWeight.Balanced;
+
+    /// <summary>
+    /// The zero-config recipe, key by key: each of <c>tfidf.ngram_range</c>, <c>tfidf.min_df</c>, <c>tfidf.sublinear_tf</c>,
+    /// <c>logreg.C</c> and <c>logreg.class_weight</c> that the config leaves out takes the recipe's value instead of
+    /// scikit-learn's; a key the config gives keeps the value given (<c>ngram_range: [1, 1]</c> is unigrams, as written).
+    /// A grid over <c>C</c> or <c>class_weight</c> still decides those for the final model.
+    /// </summary>
+    private static (TfidfVectorizerOptions, LogisticRegressionOptions) WithRecipeDefaults(TfidfVectorizerOptions tfidf, LogisticRegressionOptions logreg,
+        JsonObject? tfidfSection, JsonObject? logregSection)
+    {
+        bool Given(JsonObject? section, string key) => section?.ContainsKey(key) == true;
+        if (!Given(tfidfSection, "ngram_range")) tfidf = tfidf with { NgramRange = DefaultNgramRange };
+        if (!Given(tfidfSection, "min_df")) tfidf = tfidf with { MinDf = DefaultMinDf };
+        if (!Given(tfidfSection, "sublinear_tf")) tfidf = tfidf with { SublinearTf = DefaultSublinearTf };
+        if (!Given(logregSection, "C")) logreg = logreg with { C = DefaultC };
+        if (!Given(logregSection, "class_weight")) logreg = logreg with { ClassWeight = DefaultClassWeight };
+        return (tfidf, logreg);
     }
 
     /// <summary>The selection metric, known and meaningful for the task (samples_f1 and hamming_loss exist only for multilabel).</summary>

@@ -147,7 +147,14 @@ public sealed class LinearTrainer : ClassifierTrainer<LinearOptions>
             },
         };
         if (members.Length > 0) manifest.EngineOptions!["ensemble"] = members.Length;
-        return new TrainingOutcome(new TrainedModel(new LinearPredictor(manifest, vectorizer, classifier, members)), best, trials);
+        // run.json's training key: the resolved options (the zero-config recipe's values where the config left keys out)
+        var summary = new JsonObject
+        {
+            ["tfidf"] = JsonSerializer.SerializeToNode(options.Tfidf with { Vocabulary = null }),
+            ["logreg"] = JsonSerializer.SerializeToNode(options.LogReg),
+            ["features"] = vectorizer.FeatureCount,
+        };
+        return new TrainingOutcome(new TrainedModel(new LinearPredictor(manifest, vectorizer, classifier, members)), best, trials, summary);
     }
 
     /// <summary>A fitted linear model: in memory until the experiment saves it.</summary>

@@ -74,6 +74,24 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void Train_with_only_data_flags_fits_the_zero_config_recipe()
+    {
+        CliRunner.Ok("train", "--data", DataSlices.Tweets, "--text-col", "text", "--label-col", "sentiment", "--id-col", "textID",
+            "--name", "zero-config", "--runs-dir", _ws.RunsDir, "--no-report");
+        var run = ReadJson(Path.Combine(_ws.RunsDir, "zero-config", "run.json"));
+        Assert.Equal("completed", (string?)run["status"]);
+        Assert.Null(run["config"]!["linear"]);   // nothing configured …
+        var training = run["training"]!;         // … and the recipe of docs/defaults.md resolved
+        Assert.Equal("[1,2]", training["tfidf"]!["ngram_range"]!.ToJsonString());
+        Assert.Equal(2, (int?)training["tfidf"]!["min_df"]);
+        Assert.True((bool?)training["tfidf"]!["sublinear_tf"]);
+        Assert.Equal(2.0, (double?)training["logreg"]!["C"]);
+        Assert.Equal("balanced", (string?)training["logreg"]!["class_weight"]);
+        Assert.Equal("liblinear", (string?)training["logreg"]!["solver"]);
+        Assert.Null(run["best"]);                 // no search
+    }
+
+    [Fact]
     public void Set_overrides_a_key_of_the_config_file()
     {
         var config = _ws.Write("grid.yaml", TrainedTweetsModel.Config("cv2", DataSlices.Tweets));
