@@ -58,6 +58,7 @@ public sealed class LinearOptionsTests : IDisposable
         Assert.Equal(new Classify.Linear.FeatureExtraction.NgramRange(1, 2), o.Tfidf.NgramRange);
         Assert.Equal(Classify.Linear.FeatureExtraction.DocumentFrequency.Count(2), o.Tfidf.MinDf);
         Assert.True(o.Tfidf.SublinearTf);
+        Assert.Equal(@"(?u)\b\w+\b|[^\w\s]", o.Tfidf.TokenPattern);
         Assert.Equal(Classify.Linear.FeatureExtraction.TfidfAnalyzer.Word, o.Tfidf.Analyzer);
         Assert.Equal(Classify.Linear.FeatureExtraction.DocumentFrequency.Fraction(1.0), o.Tfidf.MaxDf);
         Assert.Null(o.Tfidf.MaxFeatures);
@@ -73,7 +74,8 @@ public sealed class LinearOptionsTests : IDisposable
     public void Keys_given_keep_their_meaning_and_only_left_out_keys_take_the_recipe()
     {
         // scikit-learn's old defaults, written out, are exactly what they say
-        var old = Parse("  tfidf: {ngram_range: [1, 1], min_df: 1, sublinear_tf: false}\n  logreg: {C: 1.0, class_weight: none}");
+        var old = Parse("  tfidf: {ngram_range: [1, 1], min_df: 1, sublinear_tf: false, token_pattern: '(?u)\\b\\w\\w+\\b'}\n  logreg: {C: 1.0, class_weight: none}");
+        Assert.Equal(Classify.Linear.FeatureExtraction.TfidfVectorizerOptions.DefaultTokenPattern, old.Tfidf.TokenPattern);
         Assert.Equal(new Classify.Linear.FeatureExtraction.NgramRange(1, 1), old.Tfidf.NgramRange);
         Assert.Equal(Classify.Linear.FeatureExtraction.DocumentFrequency.Count(1), old.Tfidf.MinDf);
         Assert.False(old.Tfidf.SublinearTf);
@@ -84,6 +86,7 @@ public sealed class LinearOptionsTests : IDisposable
         Assert.Equal(5000, partial.Tfidf.MaxFeatures);
         Assert.Equal(new Classify.Linear.FeatureExtraction.NgramRange(1, 2), partial.Tfidf.NgramRange);
         Assert.True(partial.Tfidf.SublinearTf);
+        Assert.Equal(LinearOptions.DefaultTokenPattern, partial.Tfidf.TokenPattern);
         Assert.Equal(Classify.Linear.LogisticRegression.ClassWeight.Balanced, partial.LogReg.ClassWeight);
         Assert.Equal(2.0, partial.LogReg.C);
     }
