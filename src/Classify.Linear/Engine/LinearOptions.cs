@@ -144,7 +144,8 @@ public sealed record LinearOptions
     {
         bool Given(JsonObject? section, string key) => section?.ContainsKey(key) == true;
         if (!Given(tfidfSection, "ngram_range")) tfidf = tfidf with { NgramRange = DefaultNgramRange };
-        if (!Given(tfidfSection, "min_df")) tfidf = tfidf with { MinDf = DefaultMinDf };
+        // a max_df written as a count below 2 keeps scikit-learn's min_df 1, rather than an error about a value nobody wrote
+        if (!Given(tfidfSection, "min_df") && tfidf.MaxDf is not { IsFraction: false, Value: < 2 }) tfidf = tfidf with { MinDf = DefaultMinDf };
         if (!Given(tfidfSection, "token_pattern")) tfidf = tfidf with { TokenPattern = DefaultTokenPattern };
         if (!Given(tfidfSection, "sublinear_tf")) tfidf = tfidf with { SublinearTf = DefaultSublinearTf };
         if (!Given(logregSection, "C")) logreg = logreg with { C = DefaultC };

@@ -89,6 +89,8 @@ public sealed class LinearOptionsTests : IDisposable
         Assert.Equal(LinearOptions.DefaultTokenPattern, partial.Tfidf.TokenPattern);
         Assert.Equal(Classify.Linear.LogisticRegression.ClassWeight.Balanced, partial.LogReg.ClassWeight);
         Assert.Equal(2.0, partial.LogReg.C);
+        // a max_df count of 1 keeps min_df 1 instead of clashing with the recipe's 2
+        Assert.Equal(Classify.Linear.FeatureExtraction.DocumentFrequency.Count(1), Parse("  tfidf: {max_df: 1}").Tfidf.MinDf);
     }
 
     [Fact]
