@@ -368,12 +368,15 @@ public sealed class Experiment
                 Uncertainty = Config.Uncertainty,
             };
             var trainClock = Stopwatch.StartNew();
+            var trainCpu = Process.GetCurrentProcess().TotalProcessorTime;
             var outcome = Trainer.Train(new TrainingRequest
             {
                 Schema = schema, Train = train, Validation = val, Options = EngineOptions, Seed = Config.Seed, Run = layout, Manifest = manifest,
                 Progress = progress, Callbacks = _owner.Callbacks, Log = log,
             }, ct);
             double trainSeconds = trainClock.Elapsed.TotalSeconds;
+            // CPU seconds (user + system, all threads) while training: on a shared machine the fairer cost figure
+            double trainCpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - trainCpu).TotalSeconds;
             using var model = outcome.Model;
             var predictor = model.Predictor;
             if (outcome.Trials.Count > 0) ledger.RecordTrials(info.RunId, outcome.Trials);
@@ -444,7 +447,7 @@ public sealed class Experiment
                 Timings = new Dictionary<string, double>
                 {
                     ["total_seconds"] = total.Elapsed.TotalSeconds + _prepareSeconds, ["load_seconds"] = _prepareSeconds,
-                    ["train_seconds"] = trainSeconds, ["eval_seconds"] = evalSeconds,
+                    ["train_seconds"] = trainSeconds, ["train_cpu_seconds"] = trainCpuSeconds, ["eval_seconds"] = evalSeconds,
                 },
             };
             done.Save(layout);

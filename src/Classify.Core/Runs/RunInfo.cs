@@ -42,7 +42,7 @@ public sealed record RunInfo
     [JsonPropertyName("class_counts")] public IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>>? ClassCounts { get; init; }
     /// <summary>Versions of Classify, .NET, the OS and engine libraries.</summary>
     [JsonPropertyName("versions")] public IReadOnlyDictionary<string, string>? Versions { get; init; }
-    /// <summary>Timings in seconds (total_seconds, load_seconds, train_seconds, eval_seconds).</summary>
+    /// <summary>Timings in seconds (total_seconds, load_seconds, train_seconds, train_cpu_seconds: user + system CPU of all threads while training, eval_seconds).</summary>
     [JsonPropertyName("timings")] public IReadOnlyDictionary<string, double>? Timings { get; init; }
     /// <summary>For searches: the selection metric, its best value and the best parameters.</summary>
     [JsonPropertyName("best")] public JsonNode? Best { get; init; }

@@ -47,6 +47,13 @@ public sealed record LinearOptions
     /// </summary>
     public int Ensemble { get; init; }
 
+    /// <summary>
+    /// True when <c>tfidf.min_df</c> is the zero-config recipe's (the config left it out): on a corpus so small that no
+    /// term is in two training documents the trainer then falls back to scikit-learn's <c>min_df: 1</c>, with a warning,
+    /// instead of failing on a value nobody wrote.
+    /// </summary>
+    internal bool MinDfFromRecipe { get; init; }
+
     /// <summary>Where the section was read from (file, lines, key path), for errors found later against the data.</summary>
     internal ConfigReader? Location { get; init; }
 
@@ -69,6 +76,7 @@ public sealed record LinearOptions
     {
         var tfidf = Bind<TfidfVectorizerOptions>(root, "tfidf", schema: null);
         var logreg = Bind<LogisticRegressionOptions>(root, "logreg", schema);
+        (tfidf, logreg) = WithRecipeDefaults(tfidf, logreg, root.Raw["tfidf"] as JsonObject, root.Raw["logreg"] as JsonObject);
         // Measured default (docs/benchmarks.md): liblinear's objective, one-vs-rest, is ~3x faster than sklearn's
         // liblinear and as accurate as multinomial L-BFGS on tweets; sklearn's own default (lbfgs) stays one key away.
         if ((root.Raw["logreg"] as JsonObject)?.ContainsKey("solver") != true) logreg = logreg with { Solver = LogisticSolver.Liblinear };
@@ -102,7 +110,47 @@ public sealed record LinearOptions
         }
         CheckDocumentFrequencies(tfidf, root);
         CheckLogReg(logreg, grid, root);
-        return new LinearOptions { Tfidf = tfidf, LogReg = logreg, Grid = grid, Folds = folds, Scoring = scoringKey, Ensemble = ensemble ?? 0, Location = root };
+        return new LinearOptions
+        {
+            Tfidf = tfidf, LogReg = logreg, Grid = grid, Folds = folds, Scoring = scoringKey, Ensemble = ensemble ?? 0, Location = root,
+            MinDfFromRecipe = (root.Raw["tfidf"] as JsonObject)?.ContainsKey("min_df") != true,
+        };
+    }
+
+    /// <summary>The zero-config recipe's n-gram range (a key left out of <c>linear.tfidf</c> takes it): word 1–2-grams.</summary>
+    public static readonly NgramRange DefaultNgramRange = new(1, 2);
+    /// <summary>The zero-config recipe's <c>min_df</c>: terms in at least 2 training documents.</summary>
+    public static readonly DocumentFrequency DefaultMinDf = DocumentFrequency.Count(2);
+    /// <summary>
+    /// The zero-config recipe's <c>token_pattern</c>: words of any length and every punctuation mark as a token of its own
+    /// (scikit-learn's default keeps words of two or more characters only, so "?" and "!" and "I" are invisible to it).
+    /// </summary>
+    public const string DefaultTokenPattern = @"(?u)\b\w+\b|[^\w\s]";
+    /// <summary>The zero-config recipe's <c>sublinear_tf</c>: 1 + log(tf).</summary>
+    public const bool DefaultSublinearTf = true;
+    /// <summary>The zero-config recipe's inverse regularisation strength <c>C</c>.</summary>
+    public const double DefaultC = 2.0;
+    /// <summary>The zero-config recipe's <c>class_weight</c>: balanced.</summary>
+    public static ClassWeight DefaultClassWeight => ClassWeight.Balanced;
+
+    /// <summary>
+    /// The zero-config recipe, key by key: each of <c>tfidf.ngram_range</c>, <c>tfidf.min_df</c>, <c>tfidf.token_pattern</c>, <c>tfidf.sublinear_tf</c>,
+    /// <c>logreg.C</c> and <c>logreg.class_weight</c> that the config leaves out takes the recipe's value instead of
+    /// scikit-learn's; a key the config gives keeps the value given (<c>ngram_range: [1, 1]</c> is unigrams, as written).
+    /// A grid over <c>C</c> or <c>class_weight</c> still decides those for the final model.
+    /// </summary>
+    private static (TfidfVectorizerOptions, LogisticRegressionOptions) WithRecipeDefaults(TfidfVectorizerOptions tfidf, LogisticRegressionOptions logreg,
+        JsonObject? tfidfSection, JsonObject? logregSection)
+    {
+        bool Given(JsonObject? section, string key) => section?.ContainsKey(key) == true;
+        if (!Given(tfidfSection, "ngram_range")) tfidf = tfidf with { NgramRange = DefaultNgramRange };
+        // a max_df written as a count below 2 keeps scikit-learn's min_df 1, rather than an error about a value nobody wrote
+        if (!Given(tfidfSection, "min_df") && tfidf.MaxDf is not { IsFraction: false, Value: < 2 }) tfidf = tfidf with { MinDf = DefaultMinDf };
+        if (!Given(tfidfSection, "token_pattern")) tfidf = tfidf with { TokenPattern = DefaultTokenPattern };
+        if (!Given(tfidfSection, "sublinear_tf")) tfidf = tfidf with { SublinearTf = DefaultSublinearTf };
+        if (!Given(logregSection, "C")) logreg = logreg with { C = DefaultC };
+        if (!Given(logregSection, "class_weight")) logreg = logreg with { ClassWeight = DefaultClassWeight };
+        return (tfidf, logreg);
     }
 
     /// <summary>The selection metric, known and meaningful for the task (samples_f1 and hamming_loss exist only for multilabel).</summary>

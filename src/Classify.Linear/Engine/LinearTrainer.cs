@@ -108,8 +108,23 @@ public sealed class LinearTrainer : ClassifierTrainer<LinearOptions>
         CheckTrainingData(options, schema, request.Train, request.Validation.Count, log: null);
 
         progress?.Report(new ProgressUpdate("tf-idf", 0, 1));
+        var texts = request.Train.Select(e => e.Text).ToArray();
         var vectorizer = new TfidfVectorizer(options.Tfidf);
-        var xTrain = vectorizer.FitTransform(request.Train.Select(e => e.Text).ToArray());
+        CsrMatrix xTrain;
+        try
+        {
+            xTrain = vectorizer.FitTransform(texts);
+        }
+        catch (InputException e) when (e.Field == "min_df" && options.MinDfFromRecipe && options.Tfidf.MinDf != DocumentFrequency.Count(1))
+        {
+            // "After pruning, no terms remain" on a tiny corpus, for a min_df nobody wrote: scikit-learn's min_df 1 instead
+            var relaxed = options.Tfidf with { MinDf = DocumentFrequency.Count(1) };
+            vectorizer = new TfidfVectorizer(relaxed);
+            xTrain = vectorizer.FitTransform(texts);
+            request.Log?.Invoke($"warning: no term is in {options.Tfidf.MinDf} training documents, so the default min_df {options.Tfidf.MinDf} " +
+                                "(docs/defaults.md) would keep no feature; using min_df 1 (set linear.tfidf.min_df to choose)");
+            options = options with { Tfidf = relaxed };
+        }
         progress?.Report(new ProgressUpdate("tf-idf", 1, 1, $"{vectorizer.FeatureCount:N0} features"));
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -147,7 +162,14 @@ public sealed class LinearTrainer : ClassifierTrainer<LinearOptions>
             },
         };
         if (members.Length > 0) manifest.EngineOptions!["ensemble"] = members.Length;
-        return new TrainingOutcome(new TrainedModel(new LinearPredictor(manifest, vectorizer, classifier, members)), best, trials);
+        // run.json's training key: the resolved options (the zero-config recipe's values where the config left keys out)
+        var summary = new JsonObject
+        {
+            ["tfidf"] = JsonSerializer.SerializeToNode(options.Tfidf with { Vocabulary = null }),
+            ["logreg"] = JsonSerializer.SerializeToNode(options.LogReg),
+            ["features"] = vectorizer.FeatureCount,
+        };
+        return new TrainingOutcome(new TrainedModel(new LinearPredictor(manifest, vectorizer, classifier, members)), best, trials, summary);
     }
 
     /// <summary>A fitted linear model: in memory until the experiment saves it.</summary>

@@ -81,7 +81,7 @@ public sealed class TransformerTrainer : ClassifierTrainer<TransformerOptions>
         {
             if (args.MaxLength > start.PositionLimit)
                 throw options.Error("max_length", $"{args.MaxLength} exceeds the {start.PositionLimit} positions the model can embed");
-            int maxLength = args.MaxLength ?? Math.Min(TrainingArguments.DefaultMaxLength, start.PositionLimit);
+            int maxLength = args.MaxLength ?? DefaultMaxLength(request, start, model);
             var manifest = request.Manifest with
             {
                 Engine = Engine,
@@ -97,6 +97,23 @@ public sealed class TransformerTrainer : ClassifierTrainer<TransformerOptions>
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// <c>max_length</c> when the config gives none: without conversation context, <see cref="MaxLengthRule"/> over the
+    /// training texts' token counts (special tokens included); with context, whose second segment fills whatever room
+    /// there is, <see cref="TrainingArguments.DefaultMaxLength"/> (capped at the model's position limit) as before.
+    /// </summary>
+    private static int DefaultMaxLength(TrainingRequest request, StartingModel start, SequenceClassificationModel model)
+    {
+        if (request.Manifest.Context is { Turns: > 0 }) return Math.Min(TrainingArguments.DefaultMaxLength, start.PositionLimit);
+        var probe = new ClassifierInputs(start.Tokenizer, model.Config, start.PositionLimit, request.Manifest.Context);
+        var counts = MaxLengthRule.SampleIndices(request.Train.Count).Select(i => probe.Encoder.Encode(request.Train[i].Text, request.Train[i].Context).Length).ToArray();
+        int chosen = MaxLengthRule.Choose(counts, start.PositionLimit);
+        request.Log?.Invoke($"max_length {chosen}: the {MaxLengthRule.Percentile:0}th percentile of {counts.Length:N0} training texts' token counts " +
+                            $"rounded up to a multiple of {MaxLengthRule.Multiple} (at least {MaxLengthRule.Minimum}, at most {Math.Min(MaxLengthRule.Ceiling, start.PositionLimit)}); " +
+                            "set transformer.max_length to choose");
+        return chosen;
     }
 
     /// <summary>The state of one training run.</summary>

@@ -74,6 +74,38 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void Train_with_only_data_flags_fits_the_zero_config_recipe()
+    {
+        CliRunner.Ok("train", "--data", DataSlices.Tweets, "--text-col", "text", "--label-col", "sentiment", "--id-col", "textID",
+            "--name", "zero-config", "--runs-dir", _ws.RunsDir, "--no-report");
+        var run = ReadJson(Path.Combine(_ws.RunsDir, "zero-config", "run.json"));
+        Assert.Equal("completed", (string?)run["status"]);
+        Assert.Null(run["config"]!["linear"]);   // nothing configured …
+        var training = run["training"]!;         // … and the recipe of docs/defaults.md resolved
+        Assert.Equal("[1,2]", training["tfidf"]!["ngram_range"]!.ToJsonString());
+        Assert.Equal(2, (int?)training["tfidf"]!["min_df"]);
+        Assert.True((bool?)training["tfidf"]!["sublinear_tf"]);
+        Assert.Equal(@"(?u)\b\w+\b|[^\w\s]", (string?)training["tfidf"]!["token_pattern"]);
+        Assert.Equal(2.0, (double?)training["logreg"]!["C"]);
+        Assert.Equal("balanced", (string?)training["logreg"]!["class_weight"]);
+        Assert.Equal("liblinear", (string?)training["logreg"]!["solver"]);
+        Assert.Null(run["best"]);                 // no search
+    }
+
+    [Fact]
+    public void On_a_corpus_too_small_for_the_default_min_df_the_zero_config_falls_back_to_min_df_1()
+    {
+        var data = _ws.Write("tiny.csv", "text,label\nhello world,a\ngood day,b\nbad night,a\nfine morning,b\nsunny sky,a\nrainy road,b\nblue moon,a\nred sun,b\n");
+        var result = CliRunner.Ok("train", "--data", data, "--name", "tiny", "--runs-dir", _ws.RunsDir, "--no-report");
+        Assert.Contains("using min_df 1", result.StderrUnwrapped);
+        Assert.Equal(1, (int?)ReadJson(Path.Combine(_ws.RunsDir, "tiny", "run.json"))["training"]!["tfidf"]!["min_df"]);
+        // a min_df that was written is never relaxed
+        var written = CliRunner.Run("train", "--data", data, "--name", "tiny2", "--runs-dir", _ws.RunsDir, "--no-report", "--set", "linear.tfidf.min_df=2");
+        Assert.NotEqual(0, written.ExitCode);
+        Assert.Contains("no terms remain", written.StderrUnwrapped);
+    }
+
+    [Fact]
     public void Set_overrides_a_key_of_the_config_file()
     {
         var config = _ws.Write("grid.yaml", TrainedTweetsModel.Config("cv2", DataSlices.Tweets));

@@ -51,6 +51,49 @@ public sealed class LinearOptionsTests : IDisposable
     }
 
     [Fact]
+    public void No_section_gives_the_measured_zero_config_recipe()
+    {
+        // docs/defaults.md: word 1-2-grams, min_df 2, sublinear tf, class_weight balanced, C 2, liblinear, no search
+        var o = LinearOptions.Read(new System.Text.Json.Nodes.JsonObject(), Sentiment);
+        Assert.Equal(new Classify.Linear.FeatureExtraction.NgramRange(1, 2), o.Tfidf.NgramRange);
+        Assert.Equal(Classify.Linear.FeatureExtraction.DocumentFrequency.Count(2), o.Tfidf.MinDf);
+        Assert.True(o.Tfidf.SublinearTf);
+        Assert.Equal(@"(?u)\b\w+\b|[^\w\s]", o.Tfidf.TokenPattern);
+        Assert.Equal(Classify.Linear.FeatureExtraction.TfidfAnalyzer.Word, o.Tfidf.Analyzer);
+        Assert.Equal(Classify.Linear.FeatureExtraction.DocumentFrequency.Fraction(1.0), o.Tfidf.MaxDf);
+        Assert.Null(o.Tfidf.MaxFeatures);
+        Assert.Equal(2.0, o.LogReg.C);
+        Assert.Equal(Classify.Linear.LogisticRegression.ClassWeight.Balanced, o.LogReg.ClassWeight);
+        Assert.Equal(Classify.Linear.LogisticRegression.LogisticSolver.Liblinear, o.LogReg.Solver);
+        Assert.Empty(o.Grid);
+        Assert.Equal(0, o.Ensemble);
+        Assert.Equal(LinearOptions.DefaultC, o.LogReg.C);
+    }
+
+    [Fact]
+    public void Keys_given_keep_their_meaning_and_only_left_out_keys_take_the_recipe()
+    {
+        // scikit-learn's old defaults, written out, are exactly what they say
+        var old = Parse("  tfidf: {ngram_range: [1, 1], min_df: 1, sublinear_tf: false, token_pattern: '(?u)\\b\\w\\w+\\b'}\n  logreg: {C: 1.0, class_weight: none}");
+        Assert.Equal(Classify.Linear.FeatureExtraction.TfidfVectorizerOptions.DefaultTokenPattern, old.Tfidf.TokenPattern);
+        Assert.Equal(new Classify.Linear.FeatureExtraction.NgramRange(1, 1), old.Tfidf.NgramRange);
+        Assert.Equal(Classify.Linear.FeatureExtraction.DocumentFrequency.Count(1), old.Tfidf.MinDf);
+        Assert.False(old.Tfidf.SublinearTf);
+        Assert.Equal(1.0, old.LogReg.C);
+        Assert.Equal(Classify.Linear.LogisticRegression.ClassWeight.None, old.LogReg.ClassWeight);
+        // one key given: the others come from the recipe
+        var partial = Parse("  tfidf: {max_features: 5000}\n  logreg: {penalty: l2}");
+        Assert.Equal(5000, partial.Tfidf.MaxFeatures);
+        Assert.Equal(new Classify.Linear.FeatureExtraction.NgramRange(1, 2), partial.Tfidf.NgramRange);
+        Assert.True(partial.Tfidf.SublinearTf);
+        Assert.Equal(LinearOptions.DefaultTokenPattern, partial.Tfidf.TokenPattern);
+        Assert.Equal(Classify.Linear.LogisticRegression.ClassWeight.Balanced, partial.LogReg.ClassWeight);
+        Assert.Equal(2.0, partial.LogReg.C);
+        // a max_df count of 1 keeps min_df 1 instead of clashing with the recipe's 2
+        Assert.Equal(Classify.Linear.FeatureExtraction.DocumentFrequency.Count(1), Parse("  tfidf: {max_df: 1}").Tfidf.MinDf);
+    }
+
+    [Fact]
     public void Cv_1_is_refused_and_0_selects_on_validation()
     {
         var e = ParseError("  search:\n    grid: {C: [1, 2]}\n    cv: 1", "linear.search.cv", "cv must be 0 (select on the validation split) or at least 2");

@@ -60,7 +60,8 @@ public class TransformerTrainerTests
         Assert.True(File.Exists(Path.Combine(model, "vocab.txt")));
         var manifest = ModelManifest.Load(model);
         Assert.Equal("transformer", manifest.Engine);
-        Assert.Equal(64, manifest.EngineOptions!["max_length"]!.GetValue<int>());   // the fixture's position limit
+        int maxLength = manifest.EngineOptions!["max_length"]!.GetValue<int>();   // none configured: MaxLengthRule over the training texts
+        Assert.True(maxLength % MaxLengthRule.Multiple == 0 && maxLength is >= MaxLengthRule.Minimum and <= 64, $"max_length {maxLength}");   // ≤ the fixture's position limit
         Assert.Equal("bert", manifest.EngineOptions!["family"]!.GetValue<string>());
 
         // log.jsonl has HF rows; evaluation rows carry eval_* keys; progress counts optimizer steps.
