@@ -131,6 +131,8 @@ public sealed class SearchSpaceParserTests : IDisposable
     [InlineData("sampler: bayes", "tune.sampler", "'bayes' is not one of: grid, random, tpe")]
     [InlineData("pruner: {name: hyperband}", "tune.pruner.name", "not one of")]
     [InlineData("pruner: {name: median, reduction_factor: 3}", "tune.pruner.reduction_factor", "does not apply to the median pruner")]
+    [InlineData("pruner: {name: successive_halving, min_resource: soon}", "tune.pruner.min_resource", "must be auto or a whole number")]
+    [InlineData("pruner: {name: successive_halving, min_resource: 0}", "tune.pruner.min_resource", "at least 1 or auto")]
     [InlineData("n_trials: 0", "tune.n_trials", "at least 1")]
     [InlineData("metric: f2", "tune.metric", "unknown metric")]
     [InlineData("on: test", "tune.on", "not one of")]
@@ -142,6 +144,18 @@ public sealed class SearchSpaceParserTests : IDisposable
         Assert.Equal(field, e.Field);
         Assert.Contains(reason, e.Reason);
         Assert.Equal(9, e.Line);
+    }
+
+    [Theory]
+    [InlineData("pruner: successive_halving", null)]
+    [InlineData("pruner: {name: successive_halving, min_resource: auto}", null)]
+    [InlineData("pruner: {name: successive_halving, min_resource: 3}", 3)]
+    public void Successive_halving_min_resource_is_auto_by_default_as_in_optuna(string line, int? expected)
+    {
+        var settings = Read(Config($"{line}\nspace:\n  linear.logreg.C: {{choice: [1]}}"));
+        Assert.Equal(expected, settings.Pruner.MinResource);
+        var pruner = Assert.IsType<Classify.Tuning.Pruners.SuccessiveHalvingPruner>(StudyComponents.CreatePruner(settings.Pruner));
+        Assert.Equal(expected, pruner.Options.MinResource);
     }
 
     [Fact]

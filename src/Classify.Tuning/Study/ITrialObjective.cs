@@ -26,6 +26,12 @@ public sealed class TrialReporter
 
     internal TrialReporter(Func<long, double, bool> report) => _report = report;
 
+    /// <summary>
+    /// A reporter for evaluating an objective outside a study (a benchmark, a one-off check): it keeps the values and
+    /// never prunes.
+    /// </summary>
+    public static TrialReporter Unobserved() => new((_, _) => false);
+
     /// <summary>True once the pruner asked this trial to stop.</summary>
     public bool Pruned { get; private set; }
 

@@ -33,9 +33,10 @@ public sealed record SamplerSettings(string Name, int Seed, int StartupTrials = 
 /// <param name="Name">none, median or successive_halving.</param>
 /// <param name="StartupTrials">Median: trials that finish before any is pruned (<c>n_startup_trials</c>, default 5).</param>
 /// <param name="WarmupSteps">Median: steps of a trial before it may be pruned (<c>n_warmup_steps</c>, default 0).</param>
-/// <param name="MinResource">Successive halving: the first rung's step (<c>min_resource</c>, default 1).</param>
+/// <param name="MinResource">Successive halving: the first rung's step (<c>min_resource</c>); null is Optuna's default
+/// <c>auto</c>: the largest last step of the completed trials / 100, at least 1, and no pruning before a trial completed.</param>
 /// <param name="ReductionFactor">Successive halving: 1 in this many trials is promoted at each rung (<c>reduction_factor</c>, default 4).</param>
-public sealed record PrunerSettings(string Name, int StartupTrials = 5, int WarmupSteps = 0, int MinResource = 1, int ReductionFactor = 4);
+public sealed record PrunerSettings(string Name, int StartupTrials = 5, int WarmupSteps = 0, int? MinResource = null, int ReductionFactor = 4);
 
 /// <summary>
 /// The <c>tune:</c> section of an experiment config: which study, which metric in which direction, measured where,
@@ -154,16 +155,22 @@ public sealed record TuneSettings
         return settings;
     }
 
+    // min_resource: auto (the default, as Optuna's) or a step count.
+    private static int? MinResource(ConfigReader p) =>
+        p.Node("min_resource") is JsonValue v && v.TryGetValue<string>(out var text)
+            ? text == "auto" ? null : throw p.Error("min_resource", $"must be auto or a whole number of steps, found '{text}'")
+            : p.NullableInt("min_resource");
+
     private static PrunerSettings ReadPruner(ConfigReader tune)
     {
         if (tune.Node("pruner") is JsonValue)
             return new PrunerSettings(tune.Choice("pruner", "none", [.. PrunerNames]));
         var p = tune.Section("pruner");
         var settings = new PrunerSettings(p.Choice("name", "none", [.. PrunerNames]), p.Int("n_startup_trials", 5), p.Int("n_warmup_steps", 0),
-            p.Int("min_resource", 1), p.Int("reduction_factor", 4));
+            MinResource(p), p.Int("reduction_factor", 4));
         if (settings.StartupTrials < 0) throw p.Error("n_startup_trials", "must be 0 or more");
         if (settings.WarmupSteps < 0) throw p.Error("n_warmup_steps", "must be 0 or more");
-        if (settings.MinResource < 1) throw p.Error("min_resource", "must be at least 1");
+        if (settings.MinResource < 1) throw p.Error("min_resource", $"must be at least 1 or auto, found {settings.MinResource}");
         if (settings.ReductionFactor < 2) throw p.Error("reduction_factor", "must be at least 2");
         var own = settings.Name switch
         {
@@ -198,7 +205,7 @@ public sealed record TuneSettings
             ["pruner"] = new JsonObject
             {
                 ["name"] = Pruner.Name, ["n_startup_trials"] = Pruner.StartupTrials, ["n_warmup_steps"] = Pruner.WarmupSteps,
-                ["min_resource"] = Pruner.MinResource, ["reduction_factor"] = Pruner.ReductionFactor,
+                ["min_resource"] = Pruner.MinResource is { } r ? JsonValue.Create(r) : JsonValue.Create("auto"), ["reduction_factor"] = Pruner.ReductionFactor,
             },
             ["space"] = SpaceJson(Space),
             ["base_config_sha256"] = BaseConfigHash(config),

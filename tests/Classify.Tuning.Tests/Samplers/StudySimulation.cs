@@ -37,7 +37,7 @@ internal static class StudySimulation
     public static SearchSpace BraninSpace() => new([new FloatDistribution("x1", -5, 10), new FloatDistribution("x2", 0, 15)]);
 
     /// <summary>
-    /// A stand-in for macro-F1 over the tweet linear space (maximised), the same formula as bench/tune/optuna_tpe_overhead.py:
+    /// A stand-in for macro-F1 over the tweet linear space (maximised), a made-up surface for sampler tests:
     /// a log-quadratic ridge in C peaking at C = 3, a mild preference for min_df = 2, bigrams, sublinear tf and balanced weights.
     /// </summary>
     public static double TweetLinearStandIn(IReadOnlyDictionary<string, object?> p)
