@@ -143,7 +143,6 @@ public sealed class ShardedPredictTests(ShardModel model) : IClassFixture<ShardM
 
     [Theory]
     [InlineData(3, 7)]   // shards with no rows: empty parts (shard 0 still writes the header)
-    [InlineData(0, 3)]   // a header-only file
     [InlineData(1, 2)]
     public void Fewer_rows_than_shards(int rowCount, int n)
     {
@@ -160,6 +159,20 @@ public sealed class ShardedPredictTests(ShardModel model) : IClassFixture<ShardM
         Assert.Equal(File.ReadAllBytes(whole), Concat(parts));
         // Here shard 0's range is empty: it writes the header alone.
         Assert.Equal(File.ReadAllLines(whole)[0], Encoding.UTF8.GetString(parts[0]).TrimEnd('\r', '\n'));
+    }
+
+    [Fact]
+    public void A_file_one_process_refuses_is_refused_by_every_shard()
+    {
+        var input = WriteInput("empty.csv", []);   // a header and no rows
+        var single = CliRunner.RunExpecting(2, Predict(input, _ws.PathOf("whole.csv")));
+        for (int i = 0; i < 3; i++)
+        {
+            var part = _ws.PathOf($"part-{i}.csv");
+            var shard = CliRunner.RunExpecting(2, Predict(input, part, "--shard", $"{i}/3"));
+            Assert.Equal(single.Stderr, shard.Stderr);
+            Assert.False(File.Exists(part));
+        }
     }
 
     [Fact]
