@@ -286,3 +286,45 @@ public sealed class ShardedPredictTests(ShardModel model) : IClassFixture<ShardM
     [InlineData("007/10", 7, 10)]
     public void Shard_specs_parse(string text, int index, int count) => Assert.Equal(new FileShard(index, count), FileShard.Parse(text));
 }
+
+/// <summary>
+/// Shards of a conversation file scored by a context model (two preceding turns, speaker tags): a shard boundary
+/// inside a conversation keeps the earlier turns as context, and Monte-Carlo dropout with a seed gives the same rows
+/// whichever shard scores them — the concatenation is the single run's file byte for byte.
+/// </summary>
+public sealed class ShardedContextTests(ContextTransformer model) : IClassFixture<ContextTransformer>, IDisposable
+{
+    private readonly Workspace _ws = new();
+
+    public void Dispose() => _ws.Dispose();
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(7)]
+    public void Context_and_dropout_rows_do_not_depend_on_the_shard(int n)
+    {
+        Assert.True(model.Train.ExitCode == 0, model.Train.ToString());
+        // 150 rows of the first conversations: shard boundaries fall inside conversations.
+        var source = Classify.Core.Data.CsvTable.Read(DataSlices.AnnoMiConversations);
+        var input = _ws.PathOf("conv.csv");
+        using (var writer = new StreamWriter(input, false, new UTF8Encoding(false)))
+        {
+            var csv = new Classify.Core.IO.CsvWriter(writer);
+            csv.WriteRow(source.Header);
+            foreach (var row in source.Rows.Take(150)) csv.WriteRow(Enumerable.Range(0, row.Count).Select(i => row[i]));
+        }
+        string[] Args(string output, params string[] extra) =>
+            ["predict", "--model", model.ModelDir, "--input", input, "--text-col", "utterance_text", "--output", output,
+             "--mc-samples", "3", "--seed", "11", "--batch-size", "16", .. extra];
+        var whole = _ws.PathOf("whole.csv");
+        CliRunner.Ok(Args(whole));
+        var parts = new List<byte>();
+        for (int i = 0; i < n; i++)
+        {
+            var part = _ws.PathOf($"part-{n}-{i}.csv");
+            CliRunner.Ok(Args(part, "--shard", $"{i}/{n}"));
+            parts.AddRange(File.ReadAllBytes(part));
+        }
+        Assert.Equal(File.ReadAllBytes(whole), parts.ToArray());
+    }
+}
