@@ -29,14 +29,7 @@ public static class ClassifyApp
         var ui = new ConsoleUi(output, error);
         using var cancellation = new CancellationTokenSource();
         var context = new CommandContext(ui, cancellation.Token);
-        var root = new RootCommand("Classify: train, evaluate and deploy text classifiers.");
-        var verbose = new Option<bool>("--verbose") { Description = "Print stack traces for unexpected errors.", Recursive = true };
-        root.Options.Add(verbose);
-        foreach (var command in new ICommandFactory[]
-                 {
-                     new TrainCommand(), new TuneCommand(), new EvalCommand(), new PredictCommand(), new SuggestCommand(), new RunsCommand(), new ReportCommand(), new CompareCommand(), new ExportCommand(),
-                 })
-            root.Subcommands.Add(command.Create(context));
+        var (root, verbose) = CreateRoot(context);
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -92,6 +85,20 @@ public static class ClassifyApp
         {
             Console.CancelKeyPress -= onCancel;
         }
+    }
+
+    /// <summary>The command tree (every verb) and the recursive <c>--verbose</c> option; parsing it runs nothing.</summary>
+    internal static (RootCommand Root, Option<bool> Verbose) CreateRoot(CommandContext context)
+    {
+        var root = new RootCommand("Classify: train, evaluate and deploy text classifiers.");
+        var verbose = new Option<bool>("--verbose") { Description = "Print stack traces for unexpected errors.", Recursive = true };
+        root.Options.Add(verbose);
+        foreach (var command in new ICommandFactory[]
+                 {
+                     new TrainCommand(), new TuneCommand(), new EvalCommand(), new PredictCommand(), new SuggestCommand(), new RunsCommand(), new ReportCommand(), new CompareCommand(), new ExportCommand(),
+                 })
+            root.Subcommands.Add(command.Create(context));
+        return (root, verbose);
     }
 
     private static string CommandPath(System.CommandLine.Parsing.CommandResult? result)

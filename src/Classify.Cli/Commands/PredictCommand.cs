@@ -23,12 +23,19 @@ internal sealed class PredictCommand : ICommandFactory
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Where --input results go: .csv or .jsonl (written atomically)." };
         var textCol = new Option<string>("--text-col") { Description = "Text column of --input.", DefaultValueFactory = _ => "text" };
         var idCol = new Option<string?>("--id-col") { Description = "Id column of --input (default: the row number)." };
+        var shard = new Option<string?>("--shard")
+        {
+            Description = "Score only shard i of n (0-based: 0/4 … 3/4) of --input: contiguous row ranges, every row in exactly one shard; "
+                + "only shard 0 writes the CSV header, so the outputs concatenated in shard order equal the whole file's. "
+                + "The file is read twice (a first pass counts its rows).",
+            HelpName = "i/n",
+        };
         var noAbstain = new Option<bool>("--no-abstain") { Description = "Ignore the package's abstain rule: every text gets the labels of the decision rule." };
         var texts = new Argument<string[]>("texts") { Description = "Texts to classify (or one per line on standard input).", Arity = ArgumentArity.ZeroOrMore };
 
         var uncertainty = new UncertaintyFlags();
         var conversation = new ConversationFlags();
-        var command = new Command("predict", "Predict labels for texts or a file.") { model, format, batchSize, input, output, textCol, idCol, noAbstain, texts };
+        var command = new Command("predict", "Predict labels for texts or a file.") { model, format, batchSize, input, output, textCol, idCol, shard, noAbstain, texts };
         conversation.AddTo(command);
         uncertainty.AddTo(command);
         command.SetAction(parse =>
@@ -36,6 +43,10 @@ internal sealed class PredictCommand : ICommandFactory
             var ui = context.Ui;
             var ct = context.Cancellation;
             if (parse.GetValue(batchSize) < 1) throw new InputException("must be at least 1", field: "--batch-size");
+            // Checked before the model loads: a bad shard fails at once and writes nothing.
+            FileShard? slice = parse.GetResult(shard) is null ? null : FileShard.Parse(parse.GetValue(shard));
+            if (slice is not null && parse.GetValue(input) is null) throw new InputException("--shard goes with --input FILE --output FILE", field: "--shard");
+            if (slice is not null && parse.GetValue(output) is null) throw new InputException("--input needs --output FILE (.csv or .jsonl)", field: "--output");
             var mcFlags = uncertainty.Parse(parse);
             using var classifier = TextClassifier.Load(parse.GetValue(model)!, Engines.SourceOptions(ui), ct);
             var mc = UncertaintyFlags.Resolve(mcFlags, classifier.Predictor);
@@ -48,10 +59,10 @@ internal sealed class PredictCommand : ICommandFactory
                 var count = FileScorer.Score(classifier, inFile.FullName, outFile.FullName, new FileScoringOptions
                 {
                     TextColumn = parse.GetValue(textCol)!, IdColumn = parse.GetValue(idCol), BatchSize = batch, Uncertainty = mc, Seed = mcFlags.Seed,
-                    GroupColumn = columns.Group, OrderColumn = columns.Order, SpeakerColumn = columns.Speaker,
+                    GroupColumn = columns.Group, OrderColumn = columns.Order, SpeakerColumn = columns.Speaker, Shard = slice,
                     Progress = new ConsoleUi.SynchronousProgress(u => { if (u.Completed % (batch * 50L) == 0) ui.Info($"{u.Completed:N0} rows scored"); }),
                 }, ct);
-                ui.Info($"wrote {count:N0} predictions to {outFile.FullName}");
+                ui.Info(slice is { } s ? $"wrote {count:N0} predictions (shard {s}) to {outFile.FullName}" : $"wrote {count:N0} predictions to {outFile.FullName}");
                 return 0;
             }
             if (parse.GetValue(output) is not null) throw new InputException("--output goes with --input", field: "--output");

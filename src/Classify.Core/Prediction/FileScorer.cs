@@ -24,6 +24,13 @@ public sealed record FileScoringOptions
     public UncertaintyOptions Uncertainty { get; init; } = UncertaintyOptions.SinglePass;
     /// <summary>Seed of the Monte-Carlo dropout passes (used when <see cref="Uncertainty"/> samples).</summary>
     public ulong Seed { get; init; }
+    /// <summary>
+    /// Score only this contiguous slice of the rows (null: all of them). The file is then read twice: a first pass
+    /// counts its rows (records, not lines: a quoted CSV field may span lines), the second scores the shard's range.
+    /// Rows keep their whole-file ids and conversation context, and only shard 0 writes the CSV header, so the shards'
+    /// outputs concatenated in index order equal the single-process output byte for byte.
+    /// </summary>
+    public FileShard? Shard { get; init; }
     /// <summary>Rows scored so far (stage "scoring", total unknown).</summary>
     public IProgress<ProgressUpdate>? Progress { get; init; }
 }
@@ -44,7 +51,7 @@ public static class FileScorer
     /// </summary>
     public const string AbstainedColumn = "abstained";
 
-    /// <summary>Scores <paramref name="inputPath"/> into <paramref name="outputPath"/> and returns the row count.</summary>
+    /// <summary>Scores <paramref name="inputPath"/> (or its <see cref="FileScoringOptions.Shard"/>) into <paramref name="outputPath"/> and returns the rows written.</summary>
     /// <exception cref="InputException">Bad input file, an output that is not .csv/.jsonl, or the output is the input.</exception>
     /// <exception cref="NotSupportedException">More than one MC sample for a model without dropout (checked before anything is read).</exception>
     public static long Score(TextClassifier classifier, string inputPath, string outputPath, FileScoringOptions? options = null,
@@ -61,6 +68,7 @@ public static class FileScorer
         if (!jsonl && ext != ".csv") throw new InputException("output must end in .csv or .jsonl", outputPath, field: "--output");
         if (SamePath(inputPath, outputPath))
             throw new InputException("the output would replace the input file; choose another --output", outputPath, field: "--output");
+        if (options.Shard is { Count: < 1 }) throw new ArgumentException("Shard: not initialised (use new FileShard(index, count))", nameof(options));
         var readOptions = classifier.ReadingOptions(new DatasetOptions
         {
             TextColumn = options.TextColumn, IdColumn = options.IdColumn, GroupColumn = options.GroupColumn, OrderColumn = options.OrderColumn,
@@ -68,6 +76,12 @@ public static class FileScorer
         });
         var labels = classifier.Schema.Labels;
         int batchSize = options.BatchSize;
+        // The shard's rows, by their 0-based position in the file; the counting pass reads the file exactly as scoring
+        // does, so both agree on what a row is (and a bad row fails every shard, as it fails a single process).
+        var (start, end) = options.Shard is { Count: > 1 } shard
+            ? shard.RangeOf(DatasetLoader.ReadUnlabelled(inputPath, readOptions, cancellationToken).LongCount())
+            : (0L, long.MaxValue);
+        bool header = options.Shard?.WritesHeader ?? true;
         long count = 0;
         AtomicFile.WriteText(outputPath, writer =>
         {
@@ -76,7 +90,7 @@ public static class FileScorer
             // Read once: the column is there for every row or for none.
             bool abstains = classifier.ActiveAbstainRule is not null;
             string[] abstainHeader = abstains ? [AbstainedColumn] : [];
-            if (!jsonl) csv.WriteRow(["id", "text", "labels", .. labels.Select(l => "p_" + l), .. uncertaintyHeader, .. abstainHeader]);
+            if (!jsonl && header) csv.WriteRow(["id", "text", "labels", .. labels.Select(l => "p_" + l), .. uncertaintyHeader, .. abstainHeader]);
             var row = new object?[3 + labels.Count + uncertaintyHeader.Length + abstainHeader.Length];
             var batch = new List<Example>(batchSize);
             void Flush()
@@ -105,8 +119,12 @@ public static class FileScorer
                 batch.Clear();
                 options.Progress?.Report(new ProgressUpdate("scoring", count, 0));
             }
+            long position = 0;
+            // Rows before the shard are still read (ids count rows, context comes from earlier turns), not scored.
             foreach (var example in DatasetLoader.ReadUnlabelled(inputPath, readOptions, cancellationToken))
             {
+                if (position++ < start) continue;
+                if (position > end) break;
                 batch.Add(example);
                 if (batch.Count == batchSize) Flush();
             }
