@@ -123,6 +123,25 @@ public class MaskedLMTests
         Assert.True(diff <= (fixture == "tiny-modernbert-mlm" ? 1e-6 : 1e-12), $"float64 loss differs by {diff}");
     }
 
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public void Float64_gradient_norm_counts_the_tied_decoder_once(string fixture)
+    {
+        // grad_norm_float64 is the norm of the float32 gradients summed in float64; a float64 backward lands within
+        // float32 rounding of it. An untied decoder (or a tie that dropped the decoder's share of the embedding gradient)
+        // would be off by far more.
+        var golden = Golden.Load(fixture);
+        using var model = AutoModelForMaskedLM.FromPretrained(golden.Directory, ScalarType.Float64, NoDropout);
+        model.train();
+        using var labels = Labels(golden);
+        using (var output = model.Forward(InputIds(golden), Mask(golden), Types(golden), labels))
+            output.Loss!.backward();
+        var norm = nn.utils.clip_grad_norm_(model.parameters(), double.PositiveInfinity);
+        var expected = golden.Double("train_step.grad_norm_float64");
+        _out.WriteLine($"{fixture}: float64 grad norm {norm:R} vs {expected:R} (rel {Math.Abs(norm - expected) / expected:E2})");
+        Assert.True(Math.Abs(norm - expected) / expected <= 1e-6, $"grad norm {norm} vs {expected}");
+    }
+
     // Every dropout of the family set to 0, as the fixture's train step.
     private static void NoDropout(PretrainedConfig c)
     {
