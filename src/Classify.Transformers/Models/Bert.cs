@@ -261,6 +261,9 @@ public sealed class BertForSequenceClassification : SequenceClassificationModel
     public override string BaseModelPrefix => "bert";
 
     /// <inheritdoc />
+    public override Parameter WordEmbeddings => bert.WordEmbeddings;
+
+    /// <inheritdoc />
     protected override IEnumerable<(string Parameter, long Row)> PaddingRows() =>
         [("bert.embeddings.word_embeddings.weight", ((BertConfig)Config).PadTokenId)];
 

@@ -187,6 +187,9 @@ public sealed class DistilBertForSequenceClassification : SequenceClassification
     public override string BaseModelPrefix => "distilbert";
 
     /// <inheritdoc />
+    public override Parameter WordEmbeddings => distilbert.WordEmbeddings;
+
+    /// <inheritdoc />
     protected override IEnumerable<(string Parameter, long Row)> PaddingRows() =>
         [("distilbert.embeddings.word_embeddings.weight", ((DistilBertConfig)Config).PadTokenId)];
 

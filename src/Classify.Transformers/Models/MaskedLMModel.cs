@@ -24,9 +24,6 @@ public abstract class MaskedLMModel : PreTrainedModel
     /// <summary>Number of rows of the output projection (<c>vocab_size</c>).</summary>
     public long VocabSize => WordEmbeddings.shape[0];
 
-    /// <summary>The word embedding matrix, which is also the decoder weight.</summary>
-    public abstract Parameter WordEmbeddings { get; }
-
     /// <summary>
     /// Runs the model: logits over the vocabulary at every position, <c>[batch, seq, vocab]</c>, and, when
     /// <paramref name="labels"/> (<c>[batch, seq]</c> int64, <see cref="IgnoreIndex"/> where nothing is predicted) is given,

@@ -299,6 +299,9 @@ public sealed class ModernBertForSequenceClassification : SequenceClassification
     public override string BaseModelPrefix => "model";
 
     /// <inheritdoc />
+    public override Parameter WordEmbeddings => model.WordEmbeddings;
+
+    /// <inheritdoc />
     protected override Tensor ForwardCore(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, List<Tensor>? hiddenStates)
     {
         var last = model.forward(inputIds, attentionMask, hiddenStates);

@@ -43,6 +43,9 @@ public abstract class PreTrainedModel : nn.Module
     /// </summary>
     public virtual IReadOnlyDictionary<string, string> TiedWeights { get; } = new Dictionary<string, string>();
 
+    /// <summary>The encoder's word (token) embedding matrix <c>[vocab_size, hidden]</c>, HF's <c>get_input_embeddings().weight</c>; an MLM decoder is this very parameter.</summary>
+    public abstract TorchSharp.Modules.Parameter WordEmbeddings { get; }
+
     /// <summary>Prefix of the encoder's keys (<c>bert</c>, <c>roberta</c>, <c>distilbert</c>, <c>model</c>), HF's <c>base_model_prefix</c>.</summary>
     public abstract string BaseModelPrefix { get; }
 

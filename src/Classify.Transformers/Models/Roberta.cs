@@ -120,6 +120,9 @@ public sealed class RobertaForSequenceClassification : SequenceClassificationMod
     public override string BaseModelPrefix => "roberta";
 
     /// <inheritdoc />
+    public override Parameter WordEmbeddings => roberta.WordEmbeddings;
+
+    /// <inheritdoc />
     protected override IEnumerable<(string Parameter, long Row)> PaddingRows() =>
     [
         ("roberta.embeddings.word_embeddings.weight", ((RobertaConfig)Config).PaddingIdx),

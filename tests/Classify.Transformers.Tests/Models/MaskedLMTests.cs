@@ -66,6 +66,7 @@ public class MaskedLMTests
 
         // The plan the loader checks headers with lists exactly these parameters, with the module's shapes.
         var plan = ParameterPlan.For(model.Config, ModelHead.MaskedLM);
+        Assert.Equal(embeddingName, plan.Tied[tiedKey]);
         var built = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
         Assert.Equal(built.Keys.Order(StringComparer.Ordinal), plan.Parameters.Select(p => p.Name).Order(StringComparer.Ordinal));
         foreach (var p in plan.Parameters)
@@ -292,6 +293,7 @@ public class MaskedLMTests
         var loaded = classifier.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         foreach (var (name, value) in encoder)
             Assert.True(Golden.MaxAbsDiff(loaded[name], value) == 0, name);
+        Assert.Equal(0.0, Golden.MaxAbsDiff(classifier.WordEmbeddings, mlm.WordEmbeddings));
         Assert.Equal(encoder.Count, loaded.Keys.Count(k => k.StartsWith(prefix, StringComparison.Ordinal) && !k.StartsWith("bert.pooler.", StringComparison.Ordinal)));
         _out.WriteLine($"{fixture}: {encoder.Count} encoder tensors equal; initialised {string.Join(", ", report.MissingKeys)}; ignored {string.Join(", ", report.UnexpectedKeys)}");
     }
