@@ -10,7 +10,7 @@ namespace Classify.Transformers.Pretraining;
 /// token (<see cref="MaskingOptions.MaskReplaceProbability"/>, 80 %), by a token drawn uniformly from the vocabulary
 /// (<see cref="MaskingOptions.RandomReplaceProbability"/>, 10 %) or kept (the rest); every other label is
 /// <see cref="Models.MaskedLMModel.IgnoreIndex"/> (−100). With <see cref="MaskingOptions.WholeWordMask"/> whole words are
-/// chosen. Rows are padded on the right to the longest one.
+/// chosen. Rows are padded on the right to the longest one (rounded up to <see cref="MaskingOptions.PadToMultipleOf"/>).
 /// </summary>
 /// <remarks>
 /// The draws come from one <see cref="SeededRandom"/> stream (purpose <c>"mlm-masking"</c>) owned by the collator, so a
@@ -46,6 +46,7 @@ public sealed class DataCollatorForLanguageModeling
         ArgumentNullException.ThrowIfNull(examples);
         if (examples.Count == 0) throw new ArgumentException("a batch needs at least one example", nameof(examples));
         int length = examples.Max(e => e.Count);
+        if (Options.PadToMultipleOf is int multiple) length = (length + multiple - 1) / multiple * multiple;
         var ids = new long[examples.Count * length];
         var mask = new long[ids.Length];
         var labels = new long[ids.Length];

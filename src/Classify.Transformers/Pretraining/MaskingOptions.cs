@@ -25,6 +25,9 @@ public sealed record MaskingOptions
     /// </summary>
     public bool WholeWordMask { get; init; }
 
+    /// <summary><c>pad_to_multiple_of</c>: rows are padded to the longest row rounded up to a multiple of this (null: the longest row).</summary>
+    public int? PadToMultipleOf { get; init; }
+
     /// <summary>The seed of the masking stream; equal seeds and equal inputs give equal batches.</summary>
     public ulong Seed { get; init; }
 
@@ -38,6 +41,8 @@ public sealed record MaskingOptions
             throw new ArgumentOutOfRangeException(nameof(MaskReplaceProbability), MaskReplaceProbability, "mask_replace_prob must lie in [0, 1]");
         if (!(RandomReplaceProbability >= 0 && RandomReplaceProbability <= 1))
             throw new ArgumentOutOfRangeException(nameof(RandomReplaceProbability), RandomReplaceProbability, "random_replace_prob must lie in [0, 1]");
+        if (PadToMultipleOf is < 1)
+            throw new ArgumentOutOfRangeException(nameof(PadToMultipleOf), PadToMultipleOf, "pad_to_multiple_of must be positive");
         if (MaskReplaceProbability + RandomReplaceProbability > 1)
             throw new ArgumentOutOfRangeException(nameof(RandomReplaceProbability), RandomReplaceProbability,
                 "mask_replace_prob + random_replace_prob must not exceed 1");

@@ -257,6 +257,16 @@ public class DataCollatorTests
     }
 
     [Fact]
+    public void Rows_are_padded_to_a_multiple_when_asked()
+    {
+        var collator = new DataCollatorForLanguageModeling(Synthetic(), new MaskingOptions { PadToMultipleOf = 8 });
+        var batch = collator.Collate([[2, 10, 11, 3], [2, 12, 13, 14, 15, 16, 17, 18, 19, 3]]);
+        Assert.Equal(16, batch.Length);
+        Assert.Equal(Enumerable.Repeat(0L, 12), batch.AttentionMask.Skip(4).Take(12));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DataCollatorForLanguageModeling(Synthetic(), new MaskingOptions { PadToMultipleOf = 0 }));
+    }
+
+    [Fact]
     public void Grouping_concatenates_and_cuts_blocks_dropping_the_remainder()
     {
         int[][] texts = [[2, 10, 11, 3], [2, 12, 3], [2, 13, 14, 15, 16, 3], [2, 17, 3]];
