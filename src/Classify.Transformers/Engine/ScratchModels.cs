@@ -16,7 +16,7 @@ namespace Classify.Transformers.Engine;
 /// </summary>
 /// <remarks>
 /// Like a published base checkpoint (bert-base-uncased, roberta-base …) the folder holds the encoder only
-/// (the keys under the family's <see cref="SequenceClassificationModel.BaseModelPrefix"/>); the classification
+/// (the keys under the family's <see cref="PreTrainedModel.BaseModelPrefix"/>); the classification
 /// head is initialised when the folder is loaded with the task's labels. Its config carries HF's default
 /// two labels (<c>LABEL_0</c>, <c>LABEL_1</c>).
 /// </remarks>

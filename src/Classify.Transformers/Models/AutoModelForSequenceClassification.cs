@@ -26,7 +26,7 @@ public static class AutoModelForSequenceClassification
     /// <summary>
     /// Loads <c>config.json</c> and <c>model.safetensors</c> (or a sharded index) from <paramref name="directory"/>.
     /// Every parameter shape the config implies is checked against the weights' header before any tensor is
-    /// allocated (see <see cref="SequenceClassificationModel.LoadWeights(ISafeTensorsReader, string, WeightLoadMode)"/>);
+    /// allocated (see <see cref="PreTrainedModel.LoadWeights(ISafeTensorsReader, string, WeightLoadMode)"/>);
     /// <paramref name="report"/> lists the initialised and the ignored keys.
     /// </summary>
     /// <param name="directory">An HF model folder.</param>

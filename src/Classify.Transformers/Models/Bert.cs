@@ -30,6 +30,9 @@ internal sealed class BertEmbeddings : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>The word embedding matrix <c>[vocab, hidden]</c>, which an MLM decoder is tied to.</summary>
+    public Parameter WordEmbeddings => word_embeddings.weight!;
+
     /// <summary><c>[batch, seq]</c> ids and position ids → <c>[batch, seq, hidden]</c>.</summary>
     public Tensor forward(Tensor inputIds, Tensor positionIds, Tensor? tokenTypeIds)
     {
@@ -183,7 +186,7 @@ internal sealed class BertEncoder : nn.Module
 
     /// <summary>Runs every layer; appends each output to <paramref name="hiddenStates"/> when given.</summary>
     public Tensor forward(Tensor hidden, Tensor bias, List<Tensor>? hiddenStates) =>
-        SequenceClassificationModel.RunLayers(layer, hidden, (l, h) => l.forward(h, bias), hiddenStates);
+        PreTrainedModel.RunLayers(layer, hidden, (l, h) => l.forward(h, bias), hiddenStates);
 }
 
 /// <summary><c>tanh(dense(h[CLS]))</c>.</summary>
@@ -221,13 +224,16 @@ internal sealed class BertModel : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>The word embedding matrix (HF's <c>get_input_embeddings().weight</c>).</summary>
+    public Parameter WordEmbeddings => embeddings.WordEmbeddings;
+
     /// <summary>Returns the last hidden state and the pooled output (null without a pooler).</summary>
     public (Tensor LastHiddenState, Tensor? PooledOutput) forward(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, List<Tensor>? hiddenStates)
     {
         var positionIds = arange(inputIds.shape[1], dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0).expand_as(inputIds);
         var hidden = embeddings.forward(inputIds, positionIds, tokenTypeIds);
         hiddenStates?.Add(hidden);
-        var last = encoder.forward(hidden, SequenceClassificationModel.PaddingBias(attentionMask, hidden.dtype), hiddenStates);
+        var last = encoder.forward(hidden, PreTrainedModel.PaddingBias(attentionMask, hidden.dtype), hiddenStates);
         return (last, pooler?.forward(last));
     }
 }
@@ -242,7 +248,7 @@ public sealed class BertForSequenceClassification : SequenceClassificationModel
     private readonly Dropout dropout;
     private readonly Linear classifier;
 
-    /// <summary>Creates the model with uninitialised weights; load or <see cref="SequenceClassificationModel.InitializeWeights(Generator?)"/> next.</summary>
+    /// <summary>Creates the model with uninitialised weights; load or <see cref="PreTrainedModel.InitializeWeights(Generator?)"/> next.</summary>
     public BertForSequenceClassification(BertConfig config) : base(nameof(BertForSequenceClassification), config)
     {
         bert = new BertModel(config);
@@ -253,6 +259,9 @@ public sealed class BertForSequenceClassification : SequenceClassificationModel
 
     /// <inheritdoc />
     public override string BaseModelPrefix => "bert";
+
+    /// <inheritdoc />
+    public override Parameter WordEmbeddings => bert.WordEmbeddings;
 
     /// <inheritdoc />
     protected override IEnumerable<(string Parameter, long Row)> PaddingRows() =>
@@ -267,4 +276,101 @@ public sealed class BertForSequenceClassification : SequenceClassificationModel
 
     /// <inheritdoc />
     protected override bool IsHeadParameter(string name) => base.IsHeadParameter(name) || name.StartsWith("bert.pooler.", StringComparison.Ordinal);
+}
+
+/// <summary><c>LayerNorm(act(dense(h)))</c>, the transform before BERT's MLM decoder.</summary>
+internal sealed class BertPredictionHeadTransform : nn.Module
+{
+    private readonly Linear dense;
+    private readonly LayerNorm LayerNorm;
+    private readonly Func<Tensor, Tensor> _act;
+
+    /// <summary>Creates the transform of <paramref name="config"/> (activation <c>hidden_act</c>, eps <c>layer_norm_eps</c>).</summary>
+    public BertPredictionHeadTransform(BertConfig config) : base(nameof(BertPredictionHeadTransform))
+    {
+        dense = nn.Linear(config.HiddenSize, config.HiddenSize);
+        LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
+        _act = Activations.Get(config.HiddenAct);
+        RegisterComponents();
+    }
+
+    /// <summary>The transformed hidden states.</summary>
+    public Tensor forward(Tensor hidden) => LayerNorm.forward(_act(dense.forward(hidden)));
+}
+
+/// <summary><c>cls.predictions</c>: the transform, then the decoder tied to the word embeddings, with the bias <c>cls.predictions.bias</c>.</summary>
+internal sealed class BertLMPredictionHead : nn.Module
+{
+    private readonly BertPredictionHeadTransform transform;
+    private readonly Parameter bias;
+
+    /// <summary>Creates the head of <paramref name="config"/>.</summary>
+    public BertLMPredictionHead(BertConfig config) : base(nameof(BertLMPredictionHead))
+    {
+        transform = new BertPredictionHeadTransform(config);
+        bias = new Parameter(zeros(config.VocabSize));
+        RegisterComponents();
+    }
+
+    /// <summary>Vocabulary logits; <paramref name="decoderWeight"/> is the word embedding matrix.</summary>
+    public Tensor forward(Tensor hidden, Tensor decoderWeight) => nn.functional.linear(transform.forward(hidden), decoderWeight, bias);
+}
+
+/// <summary><c>cls</c>: BERT's MLM-only head (no next-sentence head).</summary>
+internal sealed class BertOnlyMLMHead : nn.Module
+{
+    private readonly BertLMPredictionHead predictions;
+
+    /// <summary>Creates the head of <paramref name="config"/>.</summary>
+    public BertOnlyMLMHead(BertConfig config) : base(nameof(BertOnlyMLMHead))
+    {
+        predictions = new BertLMPredictionHead(config);
+        RegisterComponents();
+    }
+
+    /// <summary>Vocabulary logits.</summary>
+    public Tensor forward(Tensor hidden, Tensor decoderWeight) => predictions.forward(hidden, decoderWeight);
+}
+
+/// <summary>
+/// transformers' <c>BertForMaskedLM</c>: the encoder without pooler (<c>bert.*</c>), then <c>cls.predictions</c>; the decoder
+/// weight is <c>bert.embeddings.word_embeddings.weight</c>.
+/// </summary>
+public sealed class BertForMaskedLM : MaskedLMModel
+{
+    private readonly BertModel bert;
+    private readonly BertOnlyMLMHead cls;
+
+    /// <summary>Creates the model with uninitialised weights; load or <see cref="PreTrainedModel.InitializeWeights(Generator?)"/> next.</summary>
+    public BertForMaskedLM(BertConfig config) : base(nameof(BertForMaskedLM), config)
+    {
+        if (config is RobertaConfig) throw new ArgumentException("a RoBERTa config builds a RobertaForMaskedLM", nameof(config));
+        bert = new BertModel(config, addPoolingLayer: false);
+        cls = new BertOnlyMLMHead(config);
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override string BaseModelPrefix => "bert";
+
+    /// <inheritdoc />
+    public override Parameter WordEmbeddings => bert.WordEmbeddings;
+
+    /// <inheritdoc />
+    public override IReadOnlyDictionary<string, string> TiedWeights { get; } =
+        new Dictionary<string, string> { ["cls.predictions.decoder.weight"] = "bert.embeddings.word_embeddings.weight" };
+
+    /// <inheritdoc />
+    protected override IEnumerable<(string Parameter, long Row)> PaddingRows() =>
+        [("bert.embeddings.word_embeddings.weight", ((BertConfig)Config).PadTokenId)];
+
+    /// <inheritdoc />
+    protected override Tensor ForwardCore(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, List<Tensor>? hiddenStates)
+    {
+        var (last, _) = bert.forward(inputIds, attentionMask, tokenTypeIds, hiddenStates);
+        return cls.forward(last, bert.WordEmbeddings);
+    }
+
+    /// <inheritdoc />
+    protected override bool IsHeadParameter(string name) => name.StartsWith("cls.", StringComparison.Ordinal);
 }

@@ -31,6 +31,9 @@ internal sealed class DistilBertEmbeddings : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>The word embedding matrix <c>[vocab, hidden]</c>, which an MLM decoder is tied to.</summary>
+    public Parameter WordEmbeddings => word_embeddings.weight!;
+
     /// <summary><c>[batch, seq]</c> ids → <c>[batch, seq, dim]</c>.</summary>
     public Tensor forward(Tensor inputIds)
     {
@@ -133,7 +136,7 @@ internal sealed class Transformer : nn.Module
 
     /// <summary>Runs every block; appends each output to <paramref name="hiddenStates"/> when given.</summary>
     public Tensor forward(Tensor hidden, Tensor bias, List<Tensor>? hiddenStates) =>
-        SequenceClassificationModel.RunLayers(layer, hidden, (block, h) => block.forward(h, bias), hiddenStates);
+        PreTrainedModel.RunLayers(layer, hidden, (block, h) => block.forward(h, bias), hiddenStates);
 }
 
 /// <summary>The DistilBERT encoder. Checkpoint prefix <c>distilbert.</c>.</summary>
@@ -150,12 +153,15 @@ internal sealed class DistilBertModel : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>The word embedding matrix (HF's <c>get_input_embeddings().weight</c>).</summary>
+    public Parameter WordEmbeddings => embeddings.WordEmbeddings;
+
     /// <summary>The last hidden state, <c>[batch, seq, dim]</c>.</summary>
     public Tensor forward(Tensor inputIds, Tensor attentionMask, List<Tensor>? hiddenStates)
     {
         var hidden = embeddings.forward(inputIds);
         hiddenStates?.Add(hidden);
-        return transformer.forward(hidden, SequenceClassificationModel.PaddingBias(attentionMask, hidden.dtype), hiddenStates);
+        return transformer.forward(hidden, PreTrainedModel.PaddingBias(attentionMask, hidden.dtype), hiddenStates);
     }
 }
 
@@ -167,7 +173,7 @@ public sealed class DistilBertForSequenceClassification : SequenceClassification
     private readonly Linear classifier;
     private readonly Dropout dropout;
 
-    /// <summary>Creates the model with uninitialised weights; load or <see cref="SequenceClassificationModel.InitializeWeights(Generator?)"/> next.</summary>
+    /// <summary>Creates the model with uninitialised weights; load or <see cref="PreTrainedModel.InitializeWeights(Generator?)"/> next.</summary>
     public DistilBertForSequenceClassification(DistilBertConfig config) : base(nameof(DistilBertForSequenceClassification), config)
     {
         distilbert = new DistilBertModel(config);
@@ -179,6 +185,9 @@ public sealed class DistilBertForSequenceClassification : SequenceClassification
 
     /// <inheritdoc />
     public override string BaseModelPrefix => "distilbert";
+
+    /// <inheritdoc />
+    public override Parameter WordEmbeddings => distilbert.WordEmbeddings;
 
     /// <inheritdoc />
     protected override IEnumerable<(string Parameter, long Row)> PaddingRows() =>
@@ -194,4 +203,54 @@ public sealed class DistilBertForSequenceClassification : SequenceClassification
 
     /// <inheritdoc />
     protected override bool IsHeadParameter(string name) => base.IsHeadParameter(name) || name.StartsWith("pre_classifier.", StringComparison.Ordinal);
+}
+
+/// <summary>
+/// transformers' <c>DistilBertForMaskedLM</c>: the encoder (<c>distilbert.*</c>), then
+/// <c>vocab_projector(vocab_layer_norm(act(vocab_transform(h))))</c> with <c>vocab_projector</c>'s weight tied to
+/// <c>distilbert.embeddings.word_embeddings.weight</c> (its bias, <c>vocab_projector.bias</c>, is its own).
+/// </summary>
+public sealed class DistilBertForMaskedLM : MaskedLMModel
+{
+    private readonly DistilBertModel distilbert;
+    private readonly Linear vocab_transform;
+    private readonly LayerNorm vocab_layer_norm;
+    private readonly TiedDecoder vocab_projector;
+    private readonly Func<Tensor, Tensor> _act;
+
+    /// <summary>Creates the model with uninitialised weights; load or <see cref="PreTrainedModel.InitializeWeights(Generator?)"/> next.</summary>
+    public DistilBertForMaskedLM(DistilBertConfig config) : base(nameof(DistilBertForMaskedLM), config)
+    {
+        distilbert = new DistilBertModel(config);
+        vocab_transform = nn.Linear(config.Dim, config.Dim);
+        vocab_layer_norm = nn.LayerNorm(config.Dim, DistilBertConfig.LayerNormEps);
+        vocab_projector = new TiedDecoder(config.VocabSize);
+        _act = Activations.Get(config.Activation, "activation");
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override string BaseModelPrefix => "distilbert";
+
+    /// <inheritdoc />
+    public override Parameter WordEmbeddings => distilbert.WordEmbeddings;
+
+    /// <inheritdoc />
+    public override IReadOnlyDictionary<string, string> TiedWeights { get; } =
+        new Dictionary<string, string> { ["vocab_projector.weight"] = "distilbert.embeddings.word_embeddings.weight" };
+
+    /// <inheritdoc />
+    protected override IEnumerable<(string Parameter, long Row)> PaddingRows() =>
+        [("distilbert.embeddings.word_embeddings.weight", ((DistilBertConfig)Config).PadTokenId)];
+
+    /// <inheritdoc />
+    protected override Tensor ForwardCore(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, List<Tensor>? hiddenStates)
+    {
+        var last = distilbert.forward(inputIds, attentionMask, hiddenStates);
+        var x = vocab_layer_norm.forward(_act(vocab_transform.forward(last)));
+        return vocab_projector.forward(x, distilbert.WordEmbeddings);
+    }
+
+    /// <inheritdoc />
+    protected override bool IsHeadParameter(string name) => name.StartsWith("vocab_", StringComparison.Ordinal);
 }

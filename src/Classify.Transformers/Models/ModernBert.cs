@@ -28,6 +28,9 @@ internal sealed class ModernBertEmbeddings : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>The token embedding matrix <c>[vocab, hidden]</c>, which the MLM decoder is tied to.</summary>
+    public Parameter WordEmbeddings => tok_embeddings.weight!;
+
     /// <summary><c>drop(norm(tok_embeddings(ids)))</c>.</summary>
     public Tensor forward(Tensor inputIds) => RowDropout.Apply(drop, norm.forward(tok_embeddings.forward(inputIds)));
 }
@@ -208,6 +211,9 @@ internal sealed class ModernBertModel : nn.Module
     // Per thread, so that a test comparing the two ways does not switch them for tests running beside it.
     [ThreadStatic] private static bool t_fullLocalMask;
 
+    /// <summary>The token embedding matrix (HF's <c>get_input_embeddings().weight</c>).</summary>
+    public Parameter WordEmbeddings => embeddings.WordEmbeddings;
+
     /// <summary>The last hidden state after <c>final_norm</c>; <paramref name="hiddenStates"/> gets the embedding output and each layer's output (before <c>final_norm</c>).</summary>
     public Tensor forward(Tensor inputIds, Tensor attentionMask, List<Tensor>? hiddenStates)
     {
@@ -218,7 +224,7 @@ internal sealed class ModernBertModel : nn.Module
 
         // Global layers mask padding keys; local layers also mask keys farther than local_attention/2. From
         // eight windows, local layers attend block by block (SlidingWindowAttention) instead of through a seq×seq mask.
-        var globalBias = SequenceClassificationModel.PaddingBias(attentionMask, dtype);
+        var globalBias = PreTrainedModel.PaddingBias(attentionMask, dtype);
         var window = BandedLocalAttention ? SlidingWindowAttention.For(attentionMask, _localWindow / 2, dtype) : null;
         Tensor localBias;
         if (window is not null && _localDropout == 0) localBias = globalBias;   // unused by local layers
@@ -232,7 +238,7 @@ internal sealed class ModernBertModel : nn.Module
         // One cos/sin table per distinct theta (all global layers share one, all local layers another).
         var tables = layers.Select(l => l.RopeTheta).Distinct()
             .ToDictionary(theta => theta, theta => ModernBertRotary.Tables(seq, _headDim, theta, dtype, inputIds.device));
-        var last = SequenceClassificationModel.RunLayers(layers, hidden, (layer, h) =>
+        var last = PreTrainedModel.RunLayers(layers, hidden, (layer, h) =>
         {
             var (cos, sin) = tables[layer.RopeTheta];
             return layer.forward(h, layer.IsGlobal ? globalBias : localBias, cos, sin, window);
@@ -273,7 +279,7 @@ public sealed class ModernBertForSequenceClassification : SequenceClassification
     private readonly Linear classifier;
     private readonly bool _meanPooling;
 
-    /// <summary>Creates the model with uninitialised weights; load or <see cref="SequenceClassificationModel.InitializeWeights(Generator?)"/> next.</summary>
+    /// <summary>Creates the model with uninitialised weights; load or <see cref="PreTrainedModel.InitializeWeights(Generator?)"/> next.</summary>
     public ModernBertForSequenceClassification(ModernBertConfig config) : base(nameof(ModernBertForSequenceClassification), config)
     {
         _meanPooling = config.ClassifierPooling switch
@@ -291,6 +297,9 @@ public sealed class ModernBertForSequenceClassification : SequenceClassification
 
     /// <inheritdoc />
     public override string BaseModelPrefix => "model";
+
+    /// <inheritdoc />
+    public override Parameter WordEmbeddings => model.WordEmbeddings;
 
     /// <inheritdoc />
     protected override Tensor ForwardCore(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, List<Tensor>? hiddenStates)
@@ -313,15 +322,61 @@ public sealed class ModernBertForSequenceClassification : SequenceClassification
     protected override bool IsHeadParameter(string name) => base.IsHeadParameter(name) || name.StartsWith("head.", StringComparison.Ordinal);
 
     /// <summary>ModernBERT draws weights from a normal truncated at ±<c>initializer_cutoff_factor</c>·std.</summary>
-    protected override void InitializeMatrix(Tensor weight, double std, Generator? generator)
+    protected override void InitializeMatrix(Tensor weight, double std, Generator? generator) =>
+        TruncatedNormal(weight, std, ((ModernBertConfig)Config).InitializerCutoffFactor, generator);
+
+    /// <summary>Fills <paramref name="weight"/> from N(0, std²) truncated at ±<paramref name="factor"/>·std.</summary>
+    internal static void TruncatedNormal(Tensor weight, double std, double factor, Generator? generator)
     {
         // PyTorch's trunc_normal_ (inverse CDF of a uniform draw between the cut-offs' CDF values), written out
         // because TorchSharp 0.107's nn.init ignores the generator.
-        var factor = ((ModernBertConfig)Config).InitializerCutoffFactor;
         using var edge = special.erf(tensor(factor / Math.Sqrt(2.0), ScalarType.Float64));   // 2·Φ(factor) − 1
         double high = edge.item<double>();
         using var draw = rand(weight.shape, dtype: ScalarType.Float64, device: weight.device, generator: generator);
         draw.mul_(2 * high).sub_(high).erfinv_().mul_(std * Math.Sqrt(2.0)).clamp_(-factor * std, factor * std);
         weight.copy_(draw);
     }
+}
+
+/// <summary>
+/// transformers' <c>ModernBertForMaskedLM</c> (eager path, logits at every position): the encoder (<c>model.*</c>), then
+/// <c>head</c> (<c>norm(act(dense(h)))</c>, the same module as the classifier's) and <c>decoder</c>, whose weight is
+/// <c>model.embeddings.tok_embeddings.weight</c> and whose bias (<c>decoder.bias</c>, when <c>decoder_bias</c>) is its own.
+/// </summary>
+public sealed class ModernBertForMaskedLM : MaskedLMModel
+{
+    private readonly ModernBertModel model;
+    private readonly ModernBertPredictionHead head;
+    private readonly TiedDecoder decoder;
+
+    /// <summary>Creates the model with uninitialised weights; load or <see cref="PreTrainedModel.InitializeWeights(Generator?)"/> next.</summary>
+    public ModernBertForMaskedLM(ModernBertConfig config) : base(nameof(ModernBertForMaskedLM), config)
+    {
+        model = new ModernBertModel(config);
+        head = new ModernBertPredictionHead(config);
+        decoder = new TiedDecoder(config.VocabSize, config.DecoderBias);
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override string BaseModelPrefix => "model";
+
+    /// <inheritdoc />
+    public override Parameter WordEmbeddings => model.WordEmbeddings;
+
+    /// <inheritdoc />
+    public override IReadOnlyDictionary<string, string> TiedWeights { get; } =
+        new Dictionary<string, string> { ["decoder.weight"] = "model.embeddings.tok_embeddings.weight" };
+
+    /// <inheritdoc />
+    protected override Tensor ForwardCore(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, List<Tensor>? hiddenStates) =>
+        decoder.forward(head.forward(model.forward(inputIds, attentionMask, hiddenStates)), model.WordEmbeddings);
+
+    /// <inheritdoc />
+    protected override bool IsHeadParameter(string name) =>
+        name.StartsWith("head.", StringComparison.Ordinal) || name.StartsWith("decoder.", StringComparison.Ordinal);
+
+    /// <summary>ModernBERT draws weights from a normal truncated at ±<c>initializer_cutoff_factor</c>·std.</summary>
+    protected override void InitializeMatrix(Tensor weight, double std, Generator? generator) =>
+        ModernBertForSequenceClassification.TruncatedNormal(weight, std, ((ModernBertConfig)Config).InitializerCutoffFactor, generator);
 }

@@ -9,7 +9,7 @@ namespace Classify.Transformers.Models;
 /// <param name="Shape">The shape the config implies.</param>
 /// <param name="SizedBy">The config keys each dimension comes from, for messages.</param>
 /// <param name="Layer">The encoder layer it belongs to, or null.</param>
-/// <param name="IsHead">True for the task head, which a base-encoder checkpoint lacks (see <see cref="SequenceClassificationModel.LoadWeights(ISafeTensorsReader, string, WeightLoadMode)"/>).</param>
+/// <param name="IsHead">True for the task head, which a base-encoder checkpoint lacks (see <see cref="PreTrainedModel.LoadWeights(ISafeTensorsReader, string, WeightLoadMode)"/>).</param>
 internal sealed record PlannedParameter(string Name, long[] Shape, string[] SizedBy, int? Layer, bool IsHead);
 
 /// <summary>Which checkpoint tensor feeds each parameter, and what is left over.</summary>
@@ -19,6 +19,16 @@ internal sealed record PlannedParameter(string Name, long[] Shape, string[] Size
 /// <param name="Unexpected">Checkpoint tensors no parameter uses; they are ignored.</param>
 internal sealed record WeightMatch(IReadOnlyDictionary<string, string> Keys, IReadOnlyList<string> Missing,
     IReadOnlyList<(string Name, string Found, string Expected)> Mismatched, IReadOnlyList<string> Unexpected);
+
+/// <summary>Which head a model carries on its encoder.</summary>
+internal enum ModelHead
+{
+    /// <summary><c>*ForSequenceClassification</c>.</summary>
+    SequenceClassification,
+
+    /// <summary><c>*ForMaskedLM</c>: a transform and a decoder tied to the word embeddings.</summary>
+    MaskedLM,
+}
 
 /// <summary>
 /// The parameters a config implies for this port (names, shapes), computed from the config alone, without torch: so that
@@ -33,8 +43,10 @@ internal sealed class ParameterPlan
 
     private readonly Dictionary<string, long> _sizes;
 
-    private ParameterPlan(PretrainedConfig config, string prefix, string layersKey, List<PlannedParameter> parameters, Dictionary<string, long> sizes)
+    private ParameterPlan(PretrainedConfig config, string prefix, string layersKey, List<PlannedParameter> parameters, Dictionary<string, long> sizes,
+        IReadOnlyDictionary<string, string>? tied = null)
     {
+        Tied = tied ?? new Dictionary<string, string>(StringComparer.Ordinal);
         Config = config;
         Prefix = prefix;
         LayersKey = layersKey;
@@ -62,6 +74,13 @@ internal sealed class ParameterPlan
     /// <summary>Every parameter, in module order.</summary>
     public IReadOnlyList<PlannedParameter> Parameters { get; }
 
+    /// <summary>
+    /// Checkpoint keys of weights tied to a parameter (the MLM decoder weight → the word embeddings; an old-style
+    /// <c>decoder.bias</c> → the head's bias): used for that parameter when its own key is absent, never reported as
+    /// unexpected.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Tied { get; }
+
     /// <summary>Total number of parameter elements.</summary>
     public long ElementCount { get; }
 
@@ -72,17 +91,19 @@ internal sealed class ParameterPlan
     /// supports), lists the parameters, and bounds their total by <see cref="ConfigLimits.MaxParameters"/>.
     /// </summary>
     /// <exception cref="InputException">A bad, unsupported or too large config, naming its file and key.</exception>
-    public static ParameterPlan For(PretrainedConfig config)
+    public static ParameterPlan For(PretrainedConfig config, ModelHead head = ModelHead.SequenceClassification)
     {
         ArgumentNullException.ThrowIfNull(config);
         var typed = config.ToFamilyConfig();
         typed.Validate();
+        if (head == ModelHead.MaskedLM && typed.Json["tie_word_embeddings"] is System.Text.Json.Nodes.JsonValue tie && tie.TryGetValue<bool>(out var tied) && !tied)
+            throw new InputException("tie_word_embeddings: false is not supported; the MLM decoder is tied to the word embeddings", typed.SourcePath, field: "tie_word_embeddings");
         var plan = typed switch
         {
-            RobertaConfig roberta => Roberta(roberta),
-            BertConfig bert => Bert(bert),
-            DistilBertConfig distil => DistilBert(distil),
-            ModernBertConfig modern => ModernBert(modern),
+            RobertaConfig roberta => Roberta(roberta, head),
+            BertConfig bert => Bert(bert, head),
+            DistilBertConfig distil => DistilBert(distil, head),
+            ModernBertConfig modern => ModernBert(modern, head),
             _ => throw new InputException($"model_type '{config.ModelType}' is not supported", config.SourcePath, field: "model_type"),
         };
         if (plan.ElementCount > ConfigLimits.MaxParameters)
@@ -154,27 +175,50 @@ internal sealed class ParameterPlan
         ["type_vocab_size"] = c.TypeVocabSize, ["intermediate_size"] = c.IntermediateSize, ["num_labels"] = c.NumLabels,
     };
 
-    private static ParameterPlan Bert(BertConfig c)
+    private static ParameterPlan Bert(BertConfig c, ModelHead head)
     {
         var sizes = BertSizes(c);
         var b = new Builder("bert", sizes);
         BertEncoder(c, b);
+        if (head == ModelHead.MaskedLM)
+        {
+            // BertForMaskedLM: no pooler; cls.predictions.transform, then the decoder tied to the word embeddings.
+            b.Linear("cls.predictions.transform.dense", "hidden_size", "hidden_size", head: true);
+            b.Norm("cls.predictions.transform.LayerNorm", "hidden_size", head: true);
+            b.Add("cls.predictions.bias", true, "vocab_size");
+            return new ParameterPlan(c, "bert", "num_hidden_layers", b.Parameters, sizes, new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["cls.predictions.decoder.weight"] = "bert.embeddings.word_embeddings.weight",
+                ["cls.predictions.decoder.bias"] = "cls.predictions.bias",
+            });
+        }
         b.Linear("bert.pooler.dense", "hidden_size", "hidden_size", head: true);
         b.Linear("classifier", "num_labels", "hidden_size", head: true);
         return new ParameterPlan(c, "bert", "num_hidden_layers", b.Parameters, sizes);
     }
 
-    private static ParameterPlan Roberta(RobertaConfig c)
+    private static ParameterPlan Roberta(RobertaConfig c, ModelHead head)
     {
         var sizes = BertSizes(c);
         var b = new Builder("roberta", sizes);
         BertEncoder(c, b);
+        if (head == ModelHead.MaskedLM)
+        {
+            b.Linear("lm_head.dense", "hidden_size", "hidden_size", head: true);
+            b.Norm("lm_head.layer_norm", "hidden_size", head: true);
+            b.Add("lm_head.bias", true, "vocab_size");
+            return new ParameterPlan(c, "roberta", "num_hidden_layers", b.Parameters, sizes, new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["lm_head.decoder.weight"] = "roberta.embeddings.word_embeddings.weight",
+                ["lm_head.decoder.bias"] = "lm_head.bias",
+            });
+        }
         b.Linear("classifier.dense", "hidden_size", "hidden_size", head: true);
         b.Linear("classifier.out_proj", "num_labels", "hidden_size", head: true);
         return new ParameterPlan(c, "roberta", "num_hidden_layers", b.Parameters, sizes);
     }
 
-    private static ParameterPlan DistilBert(DistilBertConfig c)
+    private static ParameterPlan DistilBert(DistilBertConfig c, ModelHead head)
     {
         if (c.SinusoidalPosEmbds)
             throw new InputException("sinusoidal_pos_embds: true is not supported", c.SourcePath, field: "sinusoidal_pos_embds");
@@ -199,14 +243,24 @@ internal sealed class ParameterPlan
             b.Norm(l + "output_layer_norm", "dim");
         }
         b.Layer = null;
+        if (head == ModelHead.MaskedLM)
+        {
+            b.Linear("vocab_transform", "dim", "dim", head: true);
+            b.Norm("vocab_layer_norm", "dim", head: true);
+            b.Add("vocab_projector.bias", true, "vocab_size");
+            return new ParameterPlan(c, "distilbert", "n_layers", b.Parameters, sizes, new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["vocab_projector.weight"] = "distilbert.embeddings.word_embeddings.weight",
+            });
+        }
         b.Linear("pre_classifier", "dim", "dim", head: true);
         b.Linear("classifier", "num_labels", "dim", head: true);
         return new ParameterPlan(c, "distilbert", "n_layers", b.Parameters, sizes);
     }
 
-    private static ParameterPlan ModernBert(ModernBertConfig c)
+    private static ParameterPlan ModernBert(ModernBertConfig c, ModelHead head)
     {
-        if (c.ClassifierPooling is not ("cls" or "mean"))
+        if (head == ModelHead.SequenceClassification && c.ClassifierPooling is not ("cls" or "mean"))
             throw new InputException($"classifier_pooling '{c.ClassifierPooling}' is not supported; expected cls or mean", c.SourcePath, field: "classifier_pooling");
         Activation(c, "hidden_activation", c.HiddenActivation);
         Activation(c, "classifier_activation", c.ClassifierActivation);
@@ -233,6 +287,14 @@ internal sealed class ParameterPlan
         b.Norm("model.final_norm", "hidden_size", c.NormBias);
         b.Linear("head.dense", "hidden_size", "hidden_size", c.ClassifierBias, head: true);
         b.Norm("head.norm", "hidden_size", c.NormBias, head: true);
+        if (head == ModelHead.MaskedLM)
+        {
+            if (c.DecoderBias) b.Add("decoder.bias", true, "vocab_size");
+            return new ParameterPlan(c, "model", "num_hidden_layers", b.Parameters, sizes, new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["decoder.weight"] = "model.embeddings.tok_embeddings.weight",
+            });
+        }
         b.Linear("classifier", "num_labels", "hidden_size", head: true);
         return new ParameterPlan(c, "model", "num_hidden_layers", b.Parameters, sizes);
     }
@@ -262,7 +324,7 @@ internal sealed class ParameterPlan
         var mismatched = new List<(string, string, string)>();
         foreach (var p in Parameters)
         {
-            if (Candidates(p.Name).FirstOrDefault(index.ContainsKey) is not { } candidate)
+            if (Candidates(p.Name).Concat(TiedAliases(p.Name)).FirstOrDefault(index.ContainsKey) is not { } candidate)
             {
                 missing.Add(p);
                 continue;
@@ -290,7 +352,7 @@ internal sealed class ParameterPlan
             throw new InputException(MissingMessage(required), source);
 
         var used = keys.Values.ToHashSet(StringComparer.Ordinal);
-        var unexpected = checkpoint.Tensors.Keys.Where(k => !used.Contains(k) && !IsIgnoredKey(k)).Order(StringComparer.Ordinal).ToList();
+        var unexpected = checkpoint.Tensors.Keys.Where(k => !used.Contains(k) && !IsIgnoredKey(k) && !IsTiedKey(k)).Order(StringComparer.Ordinal).ToList();
         return new WeightMatch(keys, missing.Select(p => p.Name).ToList(), mismatched, unexpected);
     }
 
@@ -327,6 +389,13 @@ internal sealed class ParameterPlan
         var prefix = Prefix + ".";
         if (name.StartsWith(prefix, StringComparison.Ordinal)) yield return name[prefix.Length..];
     }
+
+    /// <summary>Tied checkpoint keys standing for <paramref name="name"/> (with and without the prefix), tried after its own keys.</summary>
+    private IEnumerable<string> TiedAliases(string name) =>
+        Tied.Where(t => t.Value == name).SelectMany(t => Candidates(t.Key));
+
+    // A tied weight under any of the names it may be stored as.
+    private bool IsTiedKey(string key) => Tied.Keys.Any(t => Candidates(t).Contains(key, StringComparer.Ordinal));
 
     // Checkpoint key → itself, plus its gamma/beta → weight/bias alias.
     private static Dictionary<string, string> KeyIndex(IEnumerable<string> keys)

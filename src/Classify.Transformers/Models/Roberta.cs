@@ -32,6 +32,9 @@ internal sealed class RobertaEmbeddings : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>The word embedding matrix <c>[vocab, hidden]</c>, which an MLM decoder is tied to.</summary>
+    public Parameter WordEmbeddings => word_embeddings.weight!;
+
     /// <summary>HF's <c>create_position_ids_from_input_ids</c>: real tokens get 2, 3, …; pads keep <c>padding_idx</c>.</summary>
     public Tensor PositionIds(Tensor inputIds)
     {
@@ -62,12 +65,15 @@ internal sealed class RobertaModel : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>The word embedding matrix (HF's <c>get_input_embeddings().weight</c>).</summary>
+    public Parameter WordEmbeddings => embeddings.WordEmbeddings;
+
     /// <summary>The last hidden state, <c>[batch, seq, hidden]</c>.</summary>
     public Tensor forward(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, List<Tensor>? hiddenStates)
     {
         var hidden = embeddings.forward(inputIds, tokenTypeIds);
         hiddenStates?.Add(hidden);
-        return encoder.forward(hidden, SequenceClassificationModel.PaddingBias(attentionMask, hidden.dtype), hiddenStates);
+        return encoder.forward(hidden, PreTrainedModel.PaddingBias(attentionMask, hidden.dtype), hiddenStates);
     }
 }
 
@@ -102,7 +108,7 @@ public sealed class RobertaForSequenceClassification : SequenceClassificationMod
     private readonly RobertaModel roberta;
     private readonly RobertaClassificationHead classifier;
 
-    /// <summary>Creates the model with uninitialised weights; load or <see cref="SequenceClassificationModel.InitializeWeights(Generator?)"/> next.</summary>
+    /// <summary>Creates the model with uninitialised weights; load or <see cref="PreTrainedModel.InitializeWeights(Generator?)"/> next.</summary>
     public RobertaForSequenceClassification(RobertaConfig config) : base(nameof(RobertaForSequenceClassification), config)
     {
         roberta = new RobertaModel(config);
@@ -114,6 +120,9 @@ public sealed class RobertaForSequenceClassification : SequenceClassificationMod
     public override string BaseModelPrefix => "roberta";
 
     /// <inheritdoc />
+    public override Parameter WordEmbeddings => roberta.WordEmbeddings;
+
+    /// <inheritdoc />
     protected override IEnumerable<(string Parameter, long Row)> PaddingRows() =>
     [
         ("roberta.embeddings.word_embeddings.weight", ((RobertaConfig)Config).PaddingIdx),
@@ -123,4 +132,67 @@ public sealed class RobertaForSequenceClassification : SequenceClassificationMod
     /// <inheritdoc />
     protected override Tensor ForwardCore(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, List<Tensor>? hiddenStates) =>
         classifier.forward(roberta.forward(inputIds, attentionMask, tokenTypeIds, hiddenStates));
+}
+
+/// <summary><c>lm_head</c>: <c>decoder(layer_norm(gelu(dense(h))))</c>, the decoder tied to the word embeddings, bias <c>lm_head.bias</c>.</summary>
+internal sealed class RobertaLMHead : nn.Module
+{
+    private readonly Linear dense;
+    private readonly LayerNorm layer_norm;
+    private readonly Parameter bias;
+
+    /// <summary>Creates the head of <paramref name="config"/>.</summary>
+    public RobertaLMHead(RobertaConfig config) : base(nameof(RobertaLMHead))
+    {
+        dense = nn.Linear(config.HiddenSize, config.HiddenSize);
+        layer_norm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
+        bias = new Parameter(zeros(config.VocabSize));
+        RegisterComponents();
+    }
+
+    /// <summary>Vocabulary logits. The activation is always the exact GELU, whatever <c>hidden_act</c> says, as in transformers.</summary>
+    public Tensor forward(Tensor hidden, Tensor decoderWeight) =>
+        nn.functional.linear(layer_norm.forward(nn.functional.gelu(dense.forward(hidden))), decoderWeight, bias);
+}
+
+/// <summary>
+/// transformers' <c>RobertaForMaskedLM</c>: the encoder (<c>roberta.*</c>, no pooler), then <c>lm_head</c>; the decoder weight is
+/// <c>roberta.embeddings.word_embeddings.weight</c>.
+/// </summary>
+public sealed class RobertaForMaskedLM : MaskedLMModel
+{
+    private readonly RobertaModel roberta;
+    private readonly RobertaLMHead lm_head;
+
+    /// <summary>Creates the model with uninitialised weights; load or <see cref="PreTrainedModel.InitializeWeights(Generator?)"/> next.</summary>
+    public RobertaForMaskedLM(RobertaConfig config) : base(nameof(RobertaForMaskedLM), config)
+    {
+        roberta = new RobertaModel(config);
+        lm_head = new RobertaLMHead(config);
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override string BaseModelPrefix => "roberta";
+
+    /// <inheritdoc />
+    public override Parameter WordEmbeddings => roberta.WordEmbeddings;
+
+    /// <inheritdoc />
+    public override IReadOnlyDictionary<string, string> TiedWeights { get; } =
+        new Dictionary<string, string> { ["lm_head.decoder.weight"] = "roberta.embeddings.word_embeddings.weight" };
+
+    /// <inheritdoc />
+    protected override IEnumerable<(string Parameter, long Row)> PaddingRows() =>
+    [
+        ("roberta.embeddings.word_embeddings.weight", ((RobertaConfig)Config).PaddingIdx),
+        ("roberta.embeddings.position_embeddings.weight", ((RobertaConfig)Config).PaddingIdx),
+    ];
+
+    /// <inheritdoc />
+    protected override Tensor ForwardCore(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, List<Tensor>? hiddenStates) =>
+        lm_head.forward(roberta.forward(inputIds, attentionMask, tokenTypeIds, hiddenStates), roberta.WordEmbeddings);
+
+    /// <inheritdoc />
+    protected override bool IsHeadParameter(string name) => name.StartsWith("lm_head.", StringComparison.Ordinal);
 }
