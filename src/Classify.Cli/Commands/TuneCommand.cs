@@ -127,7 +127,7 @@ internal sealed class TuneCommand : ICommandFactory
 
     private static string FormatValue(object? value) => value switch
     {
-        double d => d.ToString("0.####", CultureInfo.InvariantCulture) is var s && s != "0" ? s : d.ToString("0.###e+0", CultureInfo.InvariantCulture),
+        double d => d.ToString("0.####", CultureInfo.InvariantCulture) is var s && (s != "0" || d == 0) ? s : d.ToString("0.###e+0", CultureInfo.InvariantCulture),
         _ => TuningOutputs.ValueText(value) ?? "null",
     };
 
