@@ -119,6 +119,7 @@ public sealed class LinearTrainer : ClassifierTrainer<LinearOptions>
         {
             // "After pruning, no terms remain" on a tiny corpus, for a min_df nobody wrote: scikit-learn's min_df 1 instead
             var relaxed = options.Tfidf with { MinDf = DocumentFrequency.Count(1) };
+            if (options.CharMinDfFromRecipe) relaxed = relaxed with { CharMinDf = DocumentFrequency.Count(1) };
             vectorizer = new TfidfVectorizer(relaxed);
             xTrain = vectorizer.FitTransform(texts);
             request.Log?.Invoke($"warning: no term is in {options.Tfidf.MinDf} training documents, so the default min_df {options.Tfidf.MinDf} " +
