@@ -35,7 +35,8 @@ public sealed class TfidfVectorizer
     private Dictionary<string, int>? _vocabulary;
     private string[]? _featureNames;
     private double[]? _idf;
-    private IReadOnlySet<string> _stopWords = new HashSet<string>();
+    // stop_words_ is for inspection only: built on first use from the fit's terms (millions of strings to hash, for nothing, otherwise)
+    private Lazy<IReadOnlySet<string>> _stopWords = new(new HashSet<string>());
 
     /// <summary>Creates an unfitted vectorizer; the options are validated here.</summary>
     public TfidfVectorizer(TfidfVectorizerOptions? options = null)
@@ -79,7 +80,7 @@ public sealed class TfidfVectorizer
     /// Terms seen in training but dropped by <c>min_df</c>, <c>max_df</c> or <c>max_features</c> (<c>stop_words_</c>).
     /// Only for inspection: it is not saved, so a loaded vectorizer has an empty set.
     /// </summary>
-    public IReadOnlySet<string> StopWords => IsFitted ? _stopWords : throw NotFitted();
+    public IReadOnlySet<string> StopWords => IsFitted ? _stopWords.Value : throw NotFitted();
 
     /// <summary>Number of columns.</summary>
     public int FeatureCount => FeatureNames.Count;
@@ -136,7 +137,7 @@ public sealed class TfidfVectorizer
             df = DocumentFrequencies(counts, fixedTerms.Count);
             _vocabulary = vocabulary;
             _featureNames = [.. fixedTerms];
-            _stopWords = new HashSet<string>();
+            _stopWords = new(new HashSet<string>());
         }
         else
         {
@@ -148,8 +149,12 @@ public sealed class TfidfVectorizer
             counts = Remap(raw, columnOf, featureNames.Length);
             df = new int[featureNames.Length];
             for (int t = 0; t < columnOf.Length; t++) if (columnOf[t] >= 0) df[columnOf[t]] = rawDf[t];
-            var removed = new HashSet<string>(terms.Count - featureNames.Length, StringComparer.Ordinal);
-            for (int t = 0; t < columnOf.Length; t++) if (columnOf[t] < 0) removed.Add(terms[t]);
+            var removed = new Lazy<IReadOnlySet<string>>(() =>
+            {
+                var set = new HashSet<string>(terms.Count - featureNames.Length, StringComparer.Ordinal);
+                for (int t = 0; t < columnOf.Length; t++) if (columnOf[t] < 0) set.Add(terms[t]);
+                return set;
+            });
             _featureNames = featureNames;
             _vocabulary = new Dictionary<string, int>(featureNames.Length, StringComparer.Ordinal);
             for (int c = 0; c < featureNames.Length; c++) _vocabulary[featureNames[c]] = c;
@@ -396,8 +401,13 @@ public sealed class TfidfVectorizer
         for (int c = 0; c < chars.Count; c++) names[words.Count + c] = CharFeaturePrefix + chars[c];
         var vocabulary = new Dictionary<string, int>(names.Length, StringComparer.Ordinal);
         for (int c = 0; c < names.Length; c++) vocabulary.TryAdd(names[c], c);   // a word term spelled "char:…" keeps its own column first
-        var stopWords = new HashSet<string>(_word.StopWords, StringComparer.Ordinal);
-        foreach (var t in _char.StopWords) stopWords.Add(CharFeaturePrefix + t);
+        var (word, character) = (_word, _char);
+        var stopWords = new Lazy<IReadOnlySet<string>>(() =>
+        {
+            var set = new HashSet<string>(word.StopWords, StringComparer.Ordinal);
+            foreach (var t in character.StopWords) set.Add(CharFeaturePrefix + t);
+            return set;
+        });
         _featureNames = names;
         _vocabulary = vocabulary;
         _idf = [.. _word.Idf, .. _char.Idf];
