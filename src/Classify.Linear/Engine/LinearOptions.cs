@@ -182,6 +182,8 @@ public sealed record LinearOptions
         if (tfidf.MaxDf.Value < tfidf.MinDf.Value)
             throw root.Error("tfidf.max_df", $"max_df {tfidf.MaxDf} is below min_df {tfidf.MinDf}: no term could be kept " +
                                              "(scikit-learn: max_df corresponds to < documents than min_df)");
+        if (tfidf.CharMinDf is { } charMinDf && charMinDf.IsFraction == tfidf.MaxDf.IsFraction && tfidf.MaxDf.Value < charMinDf.Value)
+            throw root.Error("tfidf.char_min_df", $"char_min_df {charMinDf} is above max_df {tfidf.MaxDf}: no character n-gram could be kept");
     }
 
     /// <summary>Validates the logistic-regression options and every grid candidate, naming the grid key or logreg key at fault.</summary>

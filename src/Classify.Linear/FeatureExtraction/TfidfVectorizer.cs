@@ -17,6 +17,8 @@ namespace Classify.Linear.FeatureExtraction;
 /// frequency with NumPy's tie order); <c>tf</c> = count, 1 (<c>binary</c>) or <c>1 + ln(count)</c> (<c>sublinear_tf</c>);
 /// <c>idf = ln((1 + n) / (1 + df)) + 1</c> (<c>smooth_idf</c>; without: <c>ln(n / df) + 1</c>); rows normalised.
 /// Transform runs documents in parallel; a fitted vectorizer is immutable and thread-safe.
+/// With <see cref="TfidfVectorizerOptions.CharNgramRange"/> set it is a word + character union: two such vectorizers
+/// (<see cref="WordBlock"/>, <see cref="CharBlock"/>) whose normalised rows are scaled by 1/√2 and placed side by side.
 /// </remarks>
 public sealed class TfidfVectorizer
 {
@@ -103,7 +105,12 @@ public sealed class TfidfVectorizer
         if (_word is not null)
         {
             var words = _word.FitTransform(documents);
-            var chars = _char!.FitTransform(documents);
+            CsrMatrix chars;
+            try { chars = _char!.FitTransform(documents); }
+            catch (InputException e) when (e.Field is "min_df" or "max_df")
+            {
+                throw new InputException($"Character block: {e.Reason}", field: e.Field == "min_df" ? "char_min_df" : "max_df", inner: e);
+            }
             CombineBlocks();
             return Concatenate(words, chars);
         }

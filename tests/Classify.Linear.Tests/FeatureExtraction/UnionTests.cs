@@ -171,6 +171,8 @@ public sealed class UnionTests : IDisposable
         Assert.Equal("char_analyzer", Assert.Throws<InputException>(() => new TfidfVectorizer(new() { CharNgramRange = new(3, 3), CharAnalyzer = TfidfAnalyzer.Word })).Field);
         Assert.Equal("char_max_features", Assert.Throws<InputException>(() => new TfidfVectorizer(new() { CharNgramRange = new(3, 3), CharMaxFeatures = 0 })).Field);
         Assert.Equal("vocabulary", Assert.Throws<InputException>(() => new TfidfVectorizer(new() { CharNgramRange = new(3, 3), Vocabulary = ["a"] })).Field);
+        var tooRare = new TfidfVectorizer(new() { CharNgramRange = new(3, 3), CharMinDf = DocumentFrequency.Fraction(1.0) });   // no trigram is in every document
+        Assert.Equal("char_min_df", Assert.Throws<InputException>(() => tooRare.FitTransform(Corpus)).Field);
     }
 
     [Fact]
