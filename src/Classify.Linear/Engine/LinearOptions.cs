@@ -54,6 +54,9 @@ public sealed record LinearOptions
     /// </summary>
     internal bool MinDfFromRecipe { get; init; }
 
+    /// <summary>True when a union's <c>tfidf.char_min_df</c> follows a recipe <c>min_df</c> (neither key written): it falls back with it.</summary>
+    internal bool CharMinDfFromRecipe { get; init; }
+
     /// <summary>Where the section was read from (file, lines, key path), for errors found later against the data.</summary>
     internal ConfigReader? Location { get; init; }
 
@@ -77,6 +80,8 @@ public sealed record LinearOptions
         var tfidf = Bind<TfidfVectorizerOptions>(root, "tfidf", schema: null);
         var logreg = Bind<LogisticRegressionOptions>(root, "logreg", schema);
         (tfidf, logreg) = WithRecipeDefaults(tfidf, logreg, root.Raw["tfidf"] as JsonObject, root.Raw["logreg"] as JsonObject);
+        // a word + character union records its character block's resolved analyzer and min_df (run.json, the model)
+        if (tfidf.IsUnion) tfidf = tfidf with { CharAnalyzer = tfidf.CharAnalyzer ?? TfidfAnalyzer.Char, CharMinDf = tfidf.CharMinDf ?? tfidf.MinDf };
         // Measured default (docs/benchmarks.md): liblinear's objective, one-vs-rest, is ~3x faster than sklearn's
         // liblinear and as accurate as multinomial L-BFGS on tweets; sklearn's own default (lbfgs) stays one key away.
         if ((root.Raw["logreg"] as JsonObject)?.ContainsKey("solver") != true) logreg = logreg with { Solver = LogisticSolver.Liblinear };
@@ -114,6 +119,8 @@ public sealed record LinearOptions
         {
             Tfidf = tfidf, LogReg = logreg, Grid = grid, Folds = folds, Scoring = scoringKey, Ensemble = ensemble ?? 0, Location = root,
             MinDfFromRecipe = (root.Raw["tfidf"] as JsonObject)?.ContainsKey("min_df") != true,
+            CharMinDfFromRecipe = tfidf.IsUnion && (root.Raw["tfidf"] as JsonObject)?.ContainsKey("char_min_df") != true
+                                  && (root.Raw["tfidf"] as JsonObject)?.ContainsKey("min_df") != true,
         };
     }
 
@@ -175,6 +182,8 @@ public sealed record LinearOptions
         if (tfidf.MaxDf.Value < tfidf.MinDf.Value)
             throw root.Error("tfidf.max_df", $"max_df {tfidf.MaxDf} is below min_df {tfidf.MinDf}: no term could be kept " +
                                              "(scikit-learn: max_df corresponds to < documents than min_df)");
+        if (tfidf.CharMinDf is { } charMinDf && charMinDf.IsFraction == tfidf.MaxDf.IsFraction && tfidf.MaxDf.Value < charMinDf.Value)
+            throw root.Error("tfidf.char_min_df", $"char_min_df {charMinDf} is above max_df {tfidf.MaxDf}: no character n-gram could be kept");
     }
 
     /// <summary>Validates the logistic-regression options and every grid candidate, naming the grid key or logreg key at fault.</summary>

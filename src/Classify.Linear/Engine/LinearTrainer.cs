@@ -115,10 +115,12 @@ public sealed class LinearTrainer : ClassifierTrainer<LinearOptions>
         {
             xTrain = vectorizer.FitTransform(texts);
         }
-        catch (InputException e) when (e.Field == "min_df" && options.MinDfFromRecipe && options.Tfidf.MinDf != DocumentFrequency.Count(1))
+        catch (InputException e) when ((e.Field == "min_df" || (e.Field == "char_min_df" && options.CharMinDfFromRecipe))
+                                       && options.MinDfFromRecipe && options.Tfidf.MinDf != DocumentFrequency.Count(1))
         {
             // "After pruning, no terms remain" on a tiny corpus, for a min_df nobody wrote: scikit-learn's min_df 1 instead
             var relaxed = options.Tfidf with { MinDf = DocumentFrequency.Count(1) };
+            if (options.CharMinDfFromRecipe) relaxed = relaxed with { CharMinDf = DocumentFrequency.Count(1) };
             vectorizer = new TfidfVectorizer(relaxed);
             xTrain = vectorizer.FitTransform(texts);
             request.Log?.Invoke($"warning: no term is in {options.Tfidf.MinDf} training documents, so the default min_df {options.Tfidf.MinDf} " +

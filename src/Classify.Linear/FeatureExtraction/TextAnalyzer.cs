@@ -12,7 +12,8 @@ namespace Classify.Linear.FeatureExtraction;
 internal sealed class TextAnalyzer
 {
     private readonly TfidfVectorizerOptions _options;
-    private readonly Regex? _tokenRegex;        // null: the default pattern, scanned by hand
+    private readonly Regex? _tokenRegex;        // null: the default pattern or the recipe's, scanned by hand
+    private readonly bool _wordsAndMarks;       // (?u)\b\w+\b|[^\w\s] (the zero-config recipe's), scanned by hand
     private readonly bool _tokenRegexHasGroup;
     private readonly bool _stopWords;
 
@@ -23,7 +24,8 @@ internal sealed class TextAnalyzer
         MinN = options.NgramRange.Min;
         MaxN = options.NgramRange.Max;
         _stopWords = options.StopWords == "english" && options.Analyzer == TfidfAnalyzer.Word;
-        if (options.Analyzer == TfidfAnalyzer.Word && options.TokenPattern is not (TfidfVectorizerOptions.DefaultTokenPattern or @"\b\w\w+\b"))
+        _wordsAndMarks = options.Analyzer == TfidfAnalyzer.Word && options.TokenPattern is WordsAndMarksPattern or @"\b\w+\b|[^\w\s]";
+        if (options.Analyzer == TfidfAnalyzer.Word && !_wordsAndMarks && options.TokenPattern is not (TfidfVectorizerOptions.DefaultTokenPattern or @"\b\w\w+\b"))
         {
             _tokenRegex = PythonRegex.Compile(options.TokenPattern);
             int groups = _tokenRegex.GetGroupNumbers().Length - 1;
@@ -54,7 +56,8 @@ internal sealed class TextAnalyzer
     public void Tokenize(string text, List<(int Start, int Length)> tokens)
     {
         tokens.Clear();
-        if (_tokenRegex is null) ScanDefaultTokens(text, tokens);
+        if (_wordsAndMarks) ScanWordsAndMarks(text, tokens);
+        else if (_tokenRegex is null) ScanDefaultTokens(text, tokens);
         else if (text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') < 0) MatchTokens(text, tokens);
         else
         {
@@ -127,6 +130,70 @@ internal sealed class TextAnalyzer
                 codePoints++;
             }
             if (codePoints >= 2) tokens.Add((start, i - start));
+        }
+    }
+
+    /// <summary>The token pattern <c>(?u)\b\w+\b|[^\w\s]</c>, which <see cref="ScanWordsAndMarks"/> scans without a regex.</summary>
+    public const string WordsAndMarksPattern = @"(?u)\b\w+\b|[^\w\s]";
+
+    /// <summary>
+    /// <c>(?u)\b\w+\b|[^\w\s]</c>: every maximal run of Python word characters, and every other code point that is not
+    /// white space as a token of its own (the regex's matches, in order, at a fraction of its cost).
+    /// </summary>
+    internal static void ScanWordsAndMarks(string text, List<(int Start, int Length)> tokens)
+    {
+        var span = text.AsSpan();
+        int i = 0;
+        while (i < span.Length)
+        {
+            Rune.DecodeFromUtf16(span[i..], out var rune, out int width);
+            if (!PythonText.IsWordCharacter(rune))
+            {
+                if (!PythonText.IsSpace(span[i])) tokens.Add((i, width));
+                i += width;
+                continue;
+            }
+            int start = i;
+            while (i < span.Length)
+            {
+                Rune.DecodeFromUtf16(span[i..], out rune, out width);
+                if (!PythonText.IsWordCharacter(rune)) break;
+                i += width;
+            }
+            tokens.Add((start, i - start));
+        }
+    }
+
+    /// <summary>
+    /// The <c>char</c> analyzer's n-grams of at most 3 code points, as packed keys (<see cref="TfidfVectorizer.Pack"/>):
+    /// one pass over the text, white-space runs collapsed on the fly as <see cref="CollapseWhitespaceRuns"/> does, each
+    /// n-gram's key rolled from the previous one. The same occurrences as <see cref="ForEachTerm"/>, in another order.
+    /// </summary>
+    public void ForEachPackedCharTerm<TSink>(string text, ref TSink sink) where TSink : struct, IPackedTermSink
+    {
+        ulong window = 0;
+        int seen = 0;
+        var span = text.AsSpan();
+        int i = 0;
+        while (i < span.Length)
+        {
+            int cp = span[i], width = 1;
+            if (PythonText.IsSpace(span[i]))
+            {
+                int end = i + 1;
+                while (end < span.Length && PythonText.IsSpace(span[end])) end++;
+                if (end - i >= 2) { cp = ' '; width = end - i; }
+            }
+            else if (char.IsHighSurrogate(span[i]) && i + 1 < span.Length && char.IsLowSurrogate(span[i + 1]))
+            {
+                cp = char.ConvertToUtf32(span[i], span[i + 1]);
+                width = 2;
+            }
+            i += width;
+            window = ((window << 21) | (uint)(cp + 1)) & ((1UL << 63) - 1);
+            seen++;
+            for (int n = MinN; n <= MaxN && n <= seen; n++)
+                sink.Term(n == 3 ? window : window & ((1UL << (21 * n)) - 1));
         }
     }
 
@@ -267,6 +334,13 @@ internal sealed class TextAnalyzer
     {
         /// <summary>One occurrence of the term spelled by <paramref name="term"/> (valid only during the call).</summary>
         void Term(ReadOnlySpan<char> term);
+    }
+
+    /// <summary>Receives term occurrences as packed keys (<see cref="TfidfVectorizer.Pack"/>).</summary>
+    public interface IPackedTermSink
+    {
+        /// <summary>One occurrence of the term whose packed key is <paramref name="key"/>.</summary>
+        void Term(ulong key);
     }
 
     /// <summary>Reusable per-thread buffers.</summary>

@@ -155,9 +155,64 @@ public sealed record TfidfVectorizerOptions
     /// <summary>A fixed vocabulary: these terms, in this column order, and no others (null: learn it from the data).</summary>
     [JsonPropertyName("vocabulary")] public IReadOnlyList<string>? Vocabulary { get; init; }
 
+    /// <summary>
+    /// Word + character union: when set (e.g. <c>[3, 3]</c>), a second TF-IDF block of character n-grams of these lengths
+    /// is fitted beside the word block (the options above, <c>analyzer: word</c>). Each block has its own vocabulary and
+    /// idf, is weighted (tf, sublinear, idf) and normalised by <see cref="Norm"/> on its own, and is then scaled by
+    /// 1/√2 (l2; 1/2 for l1), so a row of the union has unit norm and the two blocks weigh the same whatever the
+    /// document's length (scikit-learn: <c>FeatureUnion</c> of the two vectorizers with <c>transformer_weights</c> 1/√2).
+    /// Null (the default): words only, exactly scikit-learn's <c>TfidfVectorizer</c>.
+    /// </summary>
+    [JsonPropertyName("char_ngram_range"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public NgramRange? CharNgramRange { get; init; }
+
+    /// <summary>The union's character analyzer: <c>char</c> (across word boundaries, as ML.NET's FeaturizeText) or <c>char_wb</c>; null means <c>char</c>.</summary>
+    [JsonPropertyName("char_analyzer"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public TfidfAnalyzer? CharAnalyzer { get; init; }
+
+    /// <summary>The union's character block <c>min_df</c>; null means the same as <see cref="MinDf"/>.</summary>
+    [JsonPropertyName("char_min_df"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DocumentFrequency? CharMinDf { get; init; }
+
+    /// <summary>The union's character block <c>max_features</c> (the most frequent character n-grams); null keeps all.</summary>
+    [JsonPropertyName("char_max_features"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? CharMaxFeatures { get; init; }
+
+    /// <summary>True when a character block is fitted beside the word block.</summary>
+    [JsonIgnore] public bool IsUnion => CharNgramRange is not null;
+
+    /// <summary>The word block of a union: these options without the character keys.</summary>
+    internal TfidfVectorizerOptions WordBlock() => this with { CharNgramRange = null, CharAnalyzer = null, CharMinDf = null, CharMaxFeatures = null };
+
+    /// <summary>The character block of a union: a plain vectorizer of the character n-grams, sharing preprocessing, df bounds and weighting.</summary>
+    internal TfidfVectorizerOptions CharBlock() => WordBlock() with
+    {
+        Analyzer = CharAnalyzer ?? TfidfAnalyzer.Char,
+        NgramRange = CharNgramRange ?? throw new InvalidOperationException("Not a union."),
+        MinDf = CharMinDf ?? MinDf,
+        MaxFeatures = CharMaxFeatures,
+        StopWords = null,
+        TokenPattern = DefaultTokenPattern,
+    };
+
     /// <summary>Throws <see cref="InputException"/> naming the first invalid option.</summary>
     public void Validate()
     {
+        if (CharNgramRange is null && (CharAnalyzer is not null || CharMinDf is not null || CharMaxFeatures is not null))
+            throw new InputException("char_analyzer, char_min_df and char_max_features need char_ngram_range (the word + character union).", field: "char_ngram_range");
+        if (CharNgramRange is { } range)
+        {
+            if (range.Min < 1 || range.Max < range.Min)
+                throw new InputException($"char_ngram_range {range} is invalid: need 1 <= min_n <= max_n.", field: "char_ngram_range");
+            if (Analyzer != TfidfAnalyzer.Word)
+                throw new InputException("char_ngram_range adds characters to words: it needs analyzer: word (for characters alone, use analyzer: char or char_wb).", field: "char_ngram_range");
+            if (CharAnalyzer is TfidfAnalyzer.Word)
+                throw new InputException("char_analyzer must be char or char_wb.", field: "char_analyzer");
+            if (CharMaxFeatures is <= 0)
+                throw new InputException($"char_max_features must be a positive integer or null, got {CharMaxFeatures}.", field: "char_max_features");
+            if (Vocabulary is not null)
+                throw new InputException("A fixed vocabulary cannot be combined with char_ngram_range.", field: "vocabulary");
+        }
         if (NgramRange.Min < 1 || NgramRange.Max < NgramRange.Min)
             throw new InputException($"ngram_range {NgramRange} is invalid: need 1 <= min_n <= max_n.", field: "ngram_range");
         if (MaxFeatures is <= 0)
