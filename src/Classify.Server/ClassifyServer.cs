@@ -196,6 +196,23 @@ public sealed class ClassifyServer : IAsyncDisposable
                     return;
                 }
                 await next(context).ConfigureAwait(false);
+                if (!context.Response.HasStarted && context.Response.StatusCode >= 400 && context.Response.ContentLength is null or 0)
+                {
+                    // The framework's own refusals (no such path, wrong method, wrong content type) as JSON errors too.
+                    var message = context.Response.StatusCode switch
+                    {
+                        StatusCodes.Status404NotFound => $"no such endpoint: {path}",
+                        StatusCodes.Status405MethodNotAllowed => $"{context.Request.Method} is not allowed on {path}",
+                        StatusCodes.Status415UnsupportedMediaType => "send the body as JSON with Content-Type: application/json",
+                        var other => $"HTTP {other}",
+                    };
+                    await WriteError(context, context.Response.StatusCode, message).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (!context.Response.HasStarted && e is not OperationCanceledException)
+            {
+                Options.Log?.Invoke($"error: {context.Request.Method} {path}: {e}");
+                await WriteError(context, StatusCodes.Status500InternalServerError, $"internal error ({e.GetType().Name})").ConfigureAwait(false);
             }
             finally
             {
@@ -264,6 +281,12 @@ public sealed class ClassifyServer : IAsyncDisposable
         catch (JsonException e)
         {
             await WriteError(context, StatusCodes.Status400BadRequest, $"malformed JSON: {FirstLine(e.Message)}").ConfigureAwait(false);
+            return;
+        }
+        catch (InvalidOperationException)
+        {
+            // JsonDocument checks UTF-8 inside strings only when they are read.
+            await WriteError(context, StatusCodes.Status400BadRequest, "malformed JSON: invalid UTF-8 text").ConfigureAwait(false);
             return;
         }
         catch (RequestProblem e)
@@ -366,6 +389,7 @@ public sealed class ClassifyServer : IAsyncDisposable
                         var text = item.GetString()!;
                         if (text.Length > Options.MaxCharsPerText)
                             throw new RequestProblem($"texts[{i}]: {text.Length} characters; at most {Options.MaxCharsPerText}");
+                        if (!IsValidUtf16(text)) throw new RequestProblem($"texts[{i}]: not valid Unicode (a lone surrogate escape such as \\ud800)");
                         texts[i++] = text;
                     }
                     break;
@@ -392,6 +416,17 @@ public sealed class ClassifyServer : IAsyncDisposable
         }
         if (texts is null) throw new RequestProblem("texts: missing; send {\"texts\": [\"…\"]}");
         return new ParsedRequest(texts, model, samples, seed);
+    }
+
+    private static bool IsValidUtf16(string text)
+    {
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (!char.IsSurrogate(text[i])) continue;
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
+            else return false;
+        }
+        return true;
     }
 
     private static string Kind(JsonElement e) => e.ValueKind switch
