@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Load test of `classify serve` (bench/Classify.Bench.Serve): for a linear tweet-sentiment model trained here and an
+# ONNX BERT-mini (scratch weights, exported), measures throughput with batching off (--max-batch-size 1) against dynamic
+# micro-batching, p50/p99 latency unloaded and under load, and a 10x overload against a small queue (accepted p99,
+# 429 count, peak RSS of the server process). Every loop is bounded (a fixed number of answered requests, capped in
+# seconds), so the script stops by itself. Prints a markdown section; CLASSIFY_BENCH_APPEND=1 appends it to
+# docs/benchmarks.md.
+# Usage: bench/run-serve-bench.sh
+#   CLASSIFY_BENCH_CLIENTS=8 (concurrent clients; the overload uses 10x)   CLASSIFY_BENCH_REQUESTS=2000 (linear)
+#   CLASSIFY_BENCH_ONNX_REQUESTS=400   CLASSIFY_BENCH_MAX_SECONDS=120 (cap per loop)   CLASSIFY_BENCH_SKIP_ONNX=1
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+work="$(mktemp -d /tmp/classify-serve-bench.XXXXXX)"
+clients="${CLASSIFY_BENCH_CLIENTS:-8}"
+max_seconds="${CLASSIFY_BENCH_MAX_SECONDS:-120}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+dotnet build "$repo/src/Classify.Cli" -c Release --artifacts-path "$work/artifacts" -v quiet -nologo >/dev/null
+dotnet build "$repo/bench/Classify.Bench.Serve" -c Release --artifacts-path "$work/artifacts" -v quiet -nologo >/dev/null
+classify_dll="$work/artifacts/bin/Classify.Cli/release/classify.dll"
+bench_dll="$work/artifacts/bin/Classify.Bench.Serve/release/Classify.Bench.Serve.dll"
+classify() { dotnet "$classify_dll" "$@"; }
+
+# The linear model: the zero-config recipe on the 27,480 training tweets (one fit, no grid).
+classify train --data "$repo/../shared/data/tweet-sentiment-extraction/train.csv" --text-col text --label-col sentiment \
+  --id-col textID --name tweets-serve --runs-dir "$work/runs" --no-report >&2
+linear="$work/runs/tweets-serve/model"
+cmd_linear=(dotnet "$bench_dll" --classify-dll "$classify_dll" --model "$linear" --name tweets-linear --clients "$clients"
+  --requests "${CLASSIFY_BENCH_REQUESTS:-2000}" --max-seconds "$max_seconds")
+"${cmd_linear[@]}" > "$work/linear.json"
+
+if [[ "${CLASSIFY_BENCH_SKIP_ONNX:-0}" != 1 ]]; then
+  # BERT-mini (4 layers, hidden 256) with scratch weights, exported to ONNX float32: the speed of a real BERT-mini.
+  classify export --model scratch:bert-mini --format onnx -o "$work/bert-mini-onnx" >&2
+  cmd_onnx=(dotnet "$bench_dll" --classify-dll "$classify_dll" --model "$work/bert-mini-onnx" --name bert-mini-onnx --clients "$clients"
+    --requests "${CLASSIFY_BENCH_ONNX_REQUESTS:-400}" --unloaded-requests 100 --max-seconds "$max_seconds")
+  "${cmd_onnx[@]}" > "$work/onnx.json"
+fi
+
+/usr/bin/python3 - "$work" "$repo" "$clients" <<'PY' | tee "$work/serving.md"
+import json, os, subprocess, sys
+work, repo, clients = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def sh(cmd): return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+cpu = sh("lscpu | grep 'Model name' | sed 's/.*: *//'")
+cores = sh("nproc")
+rows = []
+first = None
+for name in ("linear", "onnx"):
+    path = os.path.join(work, name + ".json")
+    if not os.path.exists(path): continue
+    r = json.load(open(path)); first = first or r
+    u, b1, bd, ov = r["unloaded"], r["batch1"], r["batched"], r["overload"]
+    speedup = bd["throughput_rps"] / b1["throughput_rps"] if b1["throughput_rps"] else float("nan")
+    ratio = ov["p99_ms"] / u["p99_ms"] if u["p99_ms"] else float("nan")
+    rows.append(f"| {r['model']} | {u['p50_ms']:.1f} / {u['p99_ms']:.1f} | {b1['throughput_rps']:.0f} ({b1['p50_ms']:.1f} / {b1['p99_ms']:.1f}) "
+                f"| {bd['throughput_rps']:.0f} ({bd['p50_ms']:.1f} / {bd['p99_ms']:.1f}), mean batch {bd['mean_batch']} | **{speedup:.2f}×** "
+                f"| {ov['p50_ms']:.1f} / {ov['p99_ms']:.1f} (**{ratio:.2f}×** unloaded p99), {ov['status_429']} × 429, {ov['ok']} ok "
+                f"| {max(b1['peak_rss_mb'], bd['peak_rss_mb'], ov['peak_rss_mb']):.0f} MB |")
+print(f"""
+### Serving (`classify serve`, {first['date']})
+
+Machine: {cpu}, {cores} cores, **shared with other engineers' builds and tests** (load average {' '.join(first['load_before'])} before,
+{' '.join(first['load_after'])} after), so absolute figures are low and noisy; the ratios are the point. Server and clients run on
+the same 2 cores (the server as a `classify serve` child process on 127.0.0.1, the clients in the bench process, one text per
+request). Command: `bench/run-serve-bench.sh` ({clients} clients; overload: {10 * clients} clients against
+`--queue-capacity {first['overload']['queue_capacity']}`, a client backing off 5 ms after a 429).
+
+| model | unloaded p50 / p99 ms (1 client) | batch-1 req/s (p50 / p99 ms) | dynamic batching req/s (p50 / p99 ms) | speed-up | 10× overload: accepted p50 / p99 ms, 429s | server peak RSS |
+|---|---|---|---|---|---|---|""")
+print("\n".join(rows))
+PY
+if [[ "${CLASSIFY_BENCH_APPEND:-0}" == 1 ]]; then cat "$work/serving.md" >> "$repo/docs/benchmarks.md"; fi
+echo "raw figures: $work/linear.json $work/onnx.json" >&2
