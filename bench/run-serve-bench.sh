@@ -30,8 +30,37 @@ cmd_linear=(dotnet "$bench_dll" --classify-dll "$classify_dll" --model "$linear"
 "${cmd_linear[@]}" > "$work/linear.json"
 
 if [[ "${CLASSIFY_BENCH_SKIP_ONNX:-0}" != 1 ]]; then
-  # BERT-mini (4 layers, hidden 256) with scratch weights, exported to ONNX float32: the speed of a real BERT-mini.
-  classify export --model scratch:bert-mini --format onnx -o "$work/bert-mini-onnx" >&2
+  # BERT-mini (4 layers, hidden 256, bert-base-uncased vocabulary) with scratch weights, exported to ONNX float32: the
+  # speed of a real BERT-mini. scratch:bert-mini is an encoder without a classification head, so the export of the
+  # scratch folder itself is refused; the script adds a random 3-label head (classifier.weight/bias) and the labels.
+  CLASSIFY_CACHE="$work/cache" classify export --model scratch:bert-mini --format onnx -o "$work/unused" >/dev/null 2>&1 || true
+  /usr/bin/python3 - "$work/cache/scratch/bert-mini-seed42" "$work/bert-mini" <<'ADDHEAD'
+import json, os, random, shutil, struct, sys
+source, target = sys.argv[1], sys.argv[2]
+shutil.copytree(source, target)
+path = os.path.join(target, "model.safetensors")
+with open(path, "rb") as f:
+    n = struct.unpack("<Q", f.read(8))[0]
+    header = json.loads(f.read(n))
+    data = f.read()
+hidden = json.load(open(os.path.join(target, "config.json")))["hidden_size"]
+rng = random.Random(7)
+extra = {"classifier.weight": ([3, hidden], [rng.gauss(0, 0.02) for _ in range(3 * hidden)]), "classifier.bias": ([3], [0.0, 0.0, 0.0])}
+for name, (shape, values) in extra.items():
+    blob = struct.pack(f"<{len(values)}f", *values)
+    header[name] = {"dtype": "F32", "shape": shape, "data_offsets": [len(data), len(data) + len(blob)]}
+    data += blob
+encoded = json.dumps(header, separators=(",", ":")).encode()
+encoded += b" " * (-len(encoded) % 8)
+with open(path, "wb") as f:
+    f.write(struct.pack("<Q", len(encoded))); f.write(encoded); f.write(data)
+config = json.load(open(os.path.join(target, "config.json")))
+labels = ["negative", "neutral", "positive"]
+config["id2label"] = {str(i): l for i, l in enumerate(labels)}
+config["label2id"] = {l: i for i, l in enumerate(labels)}
+json.dump(config, open(os.path.join(target, "config.json"), "w"), indent=2)
+ADDHEAD
+  classify export --model "$work/bert-mini" --format onnx -o "$work/bert-mini-onnx" >&2
   cmd_onnx=(dotnet "$bench_dll" --classify-dll "$classify_dll" --model "$work/bert-mini-onnx" --name bert-mini-onnx --clients "$clients"
     --requests "${CLASSIFY_BENCH_ONNX_REQUESTS:-400}" --unloaded-requests 100 --max-seconds "$max_seconds")
   "${cmd_onnx[@]}" > "$work/onnx.json"

@@ -59,10 +59,11 @@ public sealed record ServerOptions
     public int MaxBatchSize { get; init; } = 64;
 
     /// <summary>
-    /// How long the batcher waits for more texts once one arrives, in milliseconds (default 2; 0 takes only what is
-    /// already queued). While the model is busy, requests queue up and are merged whatever this value.
+    /// How long the batcher waits for more texts once one arrives, in milliseconds (default 0: it takes what is queued
+    /// and scores at once). Under load batches form anyway: while the model is busy, requests queue up and the next
+    /// batch takes them all. A few milliseconds trade unloaded latency for larger batches at moderate load.
     /// </summary>
-    public int MaxBatchWaitMs { get; init; } = 2;
+    public int MaxBatchWaitMs { get; init; }
 
     /// <summary>Most texts accepted but not yet scored, per model (default 1024); beyond it requests get 429 with <c>Retry-After</c>.</summary>
     public int QueueCapacity { get; init; } = 1024;
