@@ -6,8 +6,8 @@
 # seconds), so the script stops by itself. Prints a markdown section; CLASSIFY_BENCH_APPEND=1 appends it to
 # docs/benchmarks.md.
 # Usage: bench/run-serve-bench.sh
-#   CLASSIFY_BENCH_CLIENTS=8 (concurrent clients; the overload uses 10x)   CLASSIFY_BENCH_REQUESTS=2000 (linear)
-#   CLASSIFY_BENCH_ONNX_REQUESTS=400   CLASSIFY_BENCH_MAX_SECONDS=120 (cap per loop)   CLASSIFY_BENCH_SKIP_ONNX=1
+#   CLASSIFY_BENCH_CLIENTS=8 (concurrent clients; the overload uses 10x)   CLASSIFY_BENCH_REQUESTS=20000 (linear)
+#   CLASSIFY_BENCH_ONNX_REQUESTS=1500   CLASSIFY_BENCH_MAX_SECONDS=120 (cap per loop)   CLASSIFY_BENCH_SKIP_ONNX=1
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d /tmp/classify-serve-bench.XXXXXX)"
@@ -26,7 +26,7 @@ classify train --data "$repo/../shared/data/tweet-sentiment-extraction/train.csv
   --id-col textID --name tweets-serve --runs-dir "$work/runs" --no-report >&2
 linear="$work/runs/tweets-serve/model"
 cmd_linear=(dotnet "$bench_dll" --classify-dll "$classify_dll" --model "$linear" --name tweets-linear --clients "$clients"
-  --requests "${CLASSIFY_BENCH_REQUESTS:-2000}" --max-seconds "$max_seconds")
+  --requests "${CLASSIFY_BENCH_REQUESTS:-20000}" --unloaded-requests 2000 --max-seconds "$max_seconds")
 "${cmd_linear[@]}" > "$work/linear.json"
 
 if [[ "${CLASSIFY_BENCH_SKIP_ONNX:-0}" != 1 ]]; then
@@ -62,7 +62,7 @@ json.dump(config, open(os.path.join(target, "config.json"), "w"), indent=2)
 ADDHEAD
   classify export --model "$work/bert-mini" --format onnx -o "$work/bert-mini-onnx" >&2
   cmd_onnx=(dotnet "$bench_dll" --classify-dll "$classify_dll" --model "$work/bert-mini-onnx" --name bert-mini-onnx --clients "$clients"
-    --requests "${CLASSIFY_BENCH_ONNX_REQUESTS:-400}" --unloaded-requests 100 --max-seconds "$max_seconds")
+    --requests "${CLASSIFY_BENCH_ONNX_REQUESTS:-1500}" --unloaded-requests 300 --max-seconds "$max_seconds")
   "${cmd_onnx[@]}" > "$work/onnx.json"
 fi
 

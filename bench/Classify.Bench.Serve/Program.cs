@@ -10,6 +10,7 @@
 //
 // dotnet run --project bench/Classify.Bench.Serve -c Release -- --classify-dll PATH/classify.dll --model DIR [--name tweets]
 //   [--clients 8] [--requests 2000] [--unloaded-requests 300] [--max-seconds 120] [--overload-queue 16] [--texts FILE]
+//   [--warmup-seconds 3] (each server is first warmed up for this long with the scenario's clients: JIT tiers, pools)
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -34,7 +35,7 @@ var results = new Dictionary<string, object>
 // 1. Unloaded latency (default batching, one client).
 await using (var server = await Server.StartAsync(options, ["--max-batch-size", "64"]))
 {
-    await Load.RunAsync(server, texts, 1, 50, options.MaxSeconds, options.BackoffMs);   // warm-up
+    await Load.RunAsync(server, texts, 1, int.MaxValue, options.WarmupSeconds, options.BackoffMs);   // warm-up (JIT tiers)
     var r = await Load.RunAsync(server, texts, 1, options.UnloadedRequests, options.MaxSeconds, options.BackoffMs);
     results["unloaded"] = r.Summary();
     Console.Error.WriteLine($"unloaded: {r}");
@@ -42,7 +43,7 @@ await using (var server = await Server.StartAsync(options, ["--max-batch-size", 
 // 2. Batching off.
 await using (var server = await Server.StartAsync(options, ["--max-batch-size", "1", "--queue-capacity", "100000"]))
 {
-    await Load.RunAsync(server, texts, options.Clients, 100, options.MaxSeconds, options.BackoffMs);
+    await Load.RunAsync(server, texts, options.Clients, int.MaxValue, options.WarmupSeconds, options.BackoffMs);
     var r = await Load.RunAsync(server, texts, options.Clients, options.Requests, options.MaxSeconds, options.BackoffMs);
     results["batch1"] = r.Summary();
     results["batch1"] = r.Summary(("peak_rss_mb", server.PeakRssMb()));
@@ -51,7 +52,7 @@ await using (var server = await Server.StartAsync(options, ["--max-batch-size", 
 // 3. Dynamic batching.
 await using (var server = await Server.StartAsync(options, ["--max-batch-size", "64", "--queue-capacity", "100000"]))
 {
-    await Load.RunAsync(server, texts, options.Clients, 100, options.MaxSeconds, options.BackoffMs);
+    await Load.RunAsync(server, texts, options.Clients, int.MaxValue, options.WarmupSeconds, options.BackoffMs);
     var r = await Load.RunAsync(server, texts, options.Clients, options.Requests, options.MaxSeconds, options.BackoffMs);
     results["batched"] = r.Summary(("peak_rss_mb", server.PeakRssMb()), ("mean_batch", await server.MeanBatchAsync()));
     Console.Error.WriteLine($"batched: {r}");
@@ -59,7 +60,7 @@ await using (var server = await Server.StartAsync(options, ["--max-batch-size", 
 // 4. 10x overload against a small queue.
 await using (var server = await Server.StartAsync(options, ["--max-batch-size", "64", "--queue-capacity", options.OverloadQueue.ToString(CultureInfo.InvariantCulture)]))
 {
-    await Load.RunAsync(server, texts, options.Clients, 100, options.MaxSeconds, options.BackoffMs);
+    await Load.RunAsync(server, texts, options.Clients, int.MaxValue, options.WarmupSeconds, options.BackoffMs);
     var r = await Load.RunAsync(server, texts, options.Clients * 10, options.Requests, options.MaxSeconds, options.BackoffMs);
     results["overload"] = r.Summary(("peak_rss_mb", server.PeakRssMb()), ("queue_capacity", options.OverloadQueue), ("mean_batch", await server.MeanBatchAsync()));
     Console.Error.WriteLine($"overload: {r}");
@@ -68,7 +69,7 @@ results["load_after"] = File.ReadAllText("/proc/loadavg").Split(' ')[..3];
 Console.WriteLine(JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
 
 sealed record Args(string ClassifyDll, string Model, string Name, int Clients, int Requests, int UnloadedRequests, double MaxSeconds,
-    int OverloadQueue, int BackoffMs, string Texts)
+    int OverloadQueue, int BackoffMs, string Texts, double WarmupSeconds)
 {
     public static Args Parse(string[] argv)
     {
@@ -87,7 +88,8 @@ sealed record Args(string ClassifyDll, string Model, string Name, int Clients, i
             double.Parse(Get("--max-seconds", "120"), CultureInfo.InvariantCulture),
             int.Parse(Get("--overload-queue", "16"), CultureInfo.InvariantCulture),
             int.Parse(Get("--backoff-ms", "5"), CultureInfo.InvariantCulture),
-            Get("--texts", Path.Combine(repo, "../shared/data/tweet-sentiment-extraction/test.csv")));
+            Get("--texts", Path.Combine(repo, "../shared/data/tweet-sentiment-extraction/test.csv")),
+            double.Parse(Get("--warmup-seconds", "3"), CultureInfo.InvariantCulture));
     }
 }
 
@@ -218,7 +220,7 @@ static class Load
     public static async Task<LoadResult> RunAsync(Server server, IReadOnlyList<string> texts, int clients, int requests, double maxSeconds, int backoffMs)
     {
         int next = -1, ok = 0, tooMany = 0, failed = 0;
-        var latencies = new double[requests];
+        var latencies = new double[Math.Min(requests, 1_000_000)];
         var watch = Stopwatch.StartNew();
         var deadline = TimeSpan.FromSeconds(maxSeconds);
         async Task Client()
@@ -253,7 +255,7 @@ static class Load
         }
         await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(Client)));
         var seconds = watch.Elapsed.TotalSeconds;
-        int answered = Math.Min(ok, requests);
+        int answered = Math.Min(ok, latencies.Length);
         return new LoadResult(answered, tooMany, failed, seconds, latencies[..answered]);
     }
 }
