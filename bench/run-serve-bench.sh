@@ -86,7 +86,7 @@ for name in ("linear", "onnx"):
                 f"| {ov['p50_ms']:.1f} / {ov['p99_ms']:.1f} (**{ratio:.2f}×** unloaded p99), {ov['status_429']} × 429, {ov['ok']} ok "
                 f"| {max(b1['peak_rss_mb'], bd['peak_rss_mb'], ov['peak_rss_mb']):.0f} MB |")
 print(f"""
-### Serving (`classify serve`, {first['date']})
+## Serving: `classify serve` under load ({first['date']})
 
 Machine: {cpu}, {cores} cores, **shared with other engineers' builds and tests** (load average {' '.join(first['load_before'])} before,
 {' '.join(first['load_after'])} after), so absolute figures are low and noisy; the ratios are the point. Server and clients run on
