@@ -223,17 +223,17 @@ public sealed class ClassifyServer : IAsyncDisposable
 
         app.MapGet("/", (HttpContext context) => DemoPage.Write(context)).ExcludeFromDescription();
         app.MapGet("/healthz", () => Results.Json(new StatusResponse("ok"), Json))
-            .WithSummary("Liveness: 200 while the process runs.").Produces<StatusResponse>();
+            .WithTags("operations").WithSummary("Liveness: 200 while the process runs.").Produces<StatusResponse>();
         app.MapGet("/readyz", () => Ready ? Results.Json(new StatusResponse("ready"), Json)
                 : Results.Json(new StatusResponse(_draining ? "draining" : "loading"), Json, statusCode: StatusCodes.Status503ServiceUnavailable))
-            .WithSummary("Readiness: 200 once the models are loaded and the server listens; 503 while draining.")
+            .WithTags("operations").WithSummary("Readiness: 200 once the models are loaded and the server listens; 503 while draining.")
             .Produces<StatusResponse>().Produces<StatusResponse>(StatusCodes.Status503ServiceUnavailable);
         app.MapMetrics("/metrics", Metrics.Registry);
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapGet("/v1/models", () => Results.Json(ListModels(), Json))
-            .WithSummary("The served models.").Produces<ModelsResponse>().Produces<ErrorResponse>(StatusCodes.Status401Unauthorized);
+            .WithTags("classify").WithSummary("The served models.").Produces<ModelsResponse>().Produces<ErrorResponse>(StatusCodes.Status401Unauthorized);
         app.MapPost("/v1/classify", (HttpContext context, CancellationToken _) => ClassifyAsync(context))
-            .WithSummary("Classify texts: one prediction per text, as classify predict --format json writes them.")
+            .WithTags("classify").WithSummary("Classify texts: one prediction per text, as classify predict --format json writes them.")
             .Accepts<ClassifyRequest>("application/json")
             .Produces<ClassifyResponse>()
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
