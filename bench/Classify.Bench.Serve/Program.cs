@@ -5,8 +5,8 @@
 //   2. batch-1: --max-batch-size 1 (no batching across requests)    -> throughput, p50 / p99
 //   3. dynamic batching (--max-batch-size 64)                       -> throughput, p50 / p99
 //   4. overload: 10 x N clients against a small queue               -> accepted p50 / p99, 429 count, peak RSS
-// A client that gets 429 waits --backoff-ms (default 5 ms, not the 1 s of Retry-After, to keep the pressure on) and
-// sends its next request. Prints one JSON object (all figures) to stdout; progress to stderr.
+// A client that gets 429 waits as the answer's Retry-After says (1 s by default), as a well-behaved client does, and
+// sends its next request; --backoff-ms N makes it wait N ms instead (an aggressive client). Prints one JSON object (all figures) to stdout; progress to stderr.
 //
 // dotnet run --project bench/Classify.Bench.Serve -c Release -- --classify-dll PATH/classify.dll --model DIR [--name tweets]
 //   [--clients 8] [--requests 2000] [--unloaded-requests 300] [--max-seconds 120] [--overload-queue 16] [--texts FILE]
@@ -87,7 +87,7 @@ sealed record Args(string ClassifyDll, string Model, string Name, int Clients, i
             int.Parse(Get("--unloaded-requests", "300"), CultureInfo.InvariantCulture),
             double.Parse(Get("--max-seconds", "120"), CultureInfo.InvariantCulture),
             int.Parse(Get("--overload-queue", "16"), CultureInfo.InvariantCulture),
-            int.Parse(Get("--backoff-ms", "5"), CultureInfo.InvariantCulture),
+            int.Parse(Get("--backoff-ms", "-1"), CultureInfo.InvariantCulture),
             Get("--texts", Path.Combine(repo, "../shared/data/tweet-sentiment-extraction/test.csv")),
             double.Parse(Get("--warmup-seconds", "3"), CultureInfo.InvariantCulture));
     }
@@ -243,7 +243,9 @@ static class Load
                     else if (response.StatusCode == HttpStatusCode.TooManyRequests)
                     {
                         Interlocked.Increment(ref tooMany);
-                        await Task.Delay(backoffMs);
+                        // A well-behaved client waits as Retry-After says, unless --backoff-ms sets a fixed (aggressive) wait.
+                        var wait = backoffMs >= 0 ? TimeSpan.FromMilliseconds(backoffMs) : response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
+                        await Task.Delay(wait);
                     }
                     else Interlocked.Increment(ref failed);
                 }
