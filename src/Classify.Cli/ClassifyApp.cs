@@ -25,7 +25,8 @@ public static class ClassifyApp
     /// <summary>Runs the CLI with the given writers (tests capture output this way).</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        Engines.RegisterAll();
+        // serve loads linear and ONNX packages itself and never touches the transformer engine (nor TorchSharp).
+        if (args.FirstOrDefault(a => !a.StartsWith('-')) != "serve") Engines.RegisterAll();
         var ui = new ConsoleUi(output, error);
         using var cancellation = new CancellationTokenSource();
         var context = new CommandContext(ui, cancellation.Token);
@@ -95,7 +96,7 @@ public static class ClassifyApp
         root.Options.Add(verbose);
         foreach (var command in new ICommandFactory[]
                  {
-                     new TrainCommand(), new TuneCommand(), new EvalCommand(), new PredictCommand(), new SuggestCommand(), new RunsCommand(), new ReportCommand(), new CompareCommand(), new ExportCommand(),
+                     new TrainCommand(), new TuneCommand(), new EvalCommand(), new PredictCommand(), new SuggestCommand(), new RunsCommand(), new ReportCommand(), new CompareCommand(), new ExportCommand(), new ServeCommand(),
                  })
             root.Subcommands.Add(command.Create(context));
         return (root, verbose);

@@ -319,13 +319,19 @@ public sealed class TfidfVectorizer
         return new string(buffer[..length]);
     }
 
-    /// <summary>Counts the known terms of each document, in parallel over documents.</summary>
+    /// <summary>Batches smaller than this are transformed on the calling thread.</summary>
+    internal const int ParallelFromDocuments = 64;
+
+    /// <summary>Counts the known terms of each document, in parallel over documents (from <see cref="ParallelFromDocuments"/> on).</summary>
     private Counts CountKnownTerms(IReadOnlyList<string> documents, Dictionary<string, int> vocabulary)
     {
         if (_packed) return CountKnownPackedTerms(documents, ReferenceEquals(vocabulary, _vocabulary) && _packedVocabulary is { } known ? known : PackVocabulary(vocabulary));
         var lookup = vocabulary.GetAlternateLookup<ReadOnlySpan<char>>();
         var rows = new (int[] Columns, int[] Values)[documents.Count];
-        Parallel.For(0, documents.Count,
+        // A small batch (a server's micro-batch) runs on the calling thread: fanning a few tweets out to the thread pool
+        // costs more than counting them, and competes with the threads serving requests.
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = documents.Count < ParallelFromDocuments ? 1 : -1 };
+        Parallel.For(0, documents.Count, parallel,
             () => (Scratch: new TextAnalyzer.Scratch(), Columns: new List<int>(128)),
             (d, _, state) =>
             {

@@ -181,7 +181,8 @@ public sealed partial class LogisticRegressionClassifier : ISearchEstimator
         var intercepts = _intercepts!;
         if (x.Columns != FeatureCount) throw new ArgumentException($"The model has {FeatureCount} features, the matrix {x.Columns}.", nameof(x));
         var scores = new double[x.Rows][];
-        Parallel.For(0, x.Rows, new ParallelOptions { MaxDegreeOfParallelism = Options.MaxDegreeOfParallelism }, i =>
+        // A small batch (a server's micro-batch) is scored on the calling thread: a few sparse dot products cost less than a fan-out.
+        Parallel.For(0, x.Rows, new ParallelOptions { MaxDegreeOfParallelism = x.Rows < 64 ? 1 : Options.MaxDegreeOfParallelism }, i =>
         {
             var row = new double[coef.Length];
             var idx = x.RowIndices(i);

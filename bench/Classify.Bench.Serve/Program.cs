@@ -1,0 +1,263 @@
+// Load test of `classify serve`: starts the server as a child process on 127.0.0.1 (so its peak RSS is its own), then
+// runs bounded request loops (a fixed number of requests, with a time cap) from N concurrent HTTP clients, one text per
+// request, the texts cycling through the tweet test file:
+//   1. unloaded: one client, default batching                       -> p50 / p99 latency
+//   2. batch-1: --max-batch-size 1 (no batching across requests)    -> throughput, p50 / p99
+//   3. dynamic batching (--max-batch-size 64)                       -> throughput, p50 / p99
+//   4. overload: 10 x N clients against a small queue               -> accepted p50 / p99, 429 count, peak RSS
+// A client that gets 429 waits as the answer's Retry-After says (1 s by default), as a well-behaved client does, and
+// sends its next request; --backoff-ms N makes it wait N ms instead (an aggressive client). Prints one JSON object (all figures) to stdout; progress to stderr.
+//
+// dotnet run --project bench/Classify.Bench.Serve -c Release -- --classify-dll PATH/classify.dll --model DIR [--name tweets]
+//   [--clients 8] [--requests 2000] [--unloaded-requests 300] [--max-seconds 120] [--overload-queue 16] [--texts FILE]
+//   [--warmup-seconds 3] (each server is first warmed up for this long with the scenario's clients: JIT tiers, pools)
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+
+var options = Args.Parse(args);
+var texts = BenchSupport.ReadTextColumn(options.Texts);
+Console.Error.WriteLine($"{texts.Count:N0} texts from {options.Texts}; model {options.Model}");
+
+var results = new Dictionary<string, object>
+{
+    ["model"] = options.Name,
+    ["model_dir"] = options.Model,
+    ["clients"] = options.Clients,
+    ["requests"] = options.Requests,
+    ["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
+    ["load_before"] = File.ReadAllText("/proc/loadavg").Split(' ')[..3],
+};
+
+// 1. Unloaded latency (default batching, one client).
+await using (var server = await Server.StartAsync(options, ["--max-batch-size", "64"]))
+{
+    await Load.RunAsync(server, texts, 1, int.MaxValue, options.WarmupSeconds, options.BackoffMs);   // warm-up (JIT tiers)
+    var r = await Load.RunAsync(server, texts, 1, options.UnloadedRequests, options.MaxSeconds, options.BackoffMs);
+    results["unloaded"] = r.Summary();
+    Console.Error.WriteLine($"unloaded: {r}");
+}
+// 2. Batching off.
+await using (var server = await Server.StartAsync(options, ["--max-batch-size", "1", "--queue-capacity", "100000"]))
+{
+    await Load.RunAsync(server, texts, options.Clients, int.MaxValue, options.WarmupSeconds, options.BackoffMs);
+    var r = await Load.RunAsync(server, texts, options.Clients, options.Requests, options.MaxSeconds, options.BackoffMs);
+    results["batch1"] = r.Summary();
+    results["batch1"] = r.Summary(("peak_rss_mb", server.PeakRssMb()));
+    Console.Error.WriteLine($"batch-1: {r}");
+}
+// 3. Dynamic batching.
+await using (var server = await Server.StartAsync(options, ["--max-batch-size", "64", "--queue-capacity", "100000"]))
+{
+    await Load.RunAsync(server, texts, options.Clients, int.MaxValue, options.WarmupSeconds, options.BackoffMs);
+    var r = await Load.RunAsync(server, texts, options.Clients, options.Requests, options.MaxSeconds, options.BackoffMs);
+    results["batched"] = r.Summary(("peak_rss_mb", server.PeakRssMb()), ("mean_batch", await server.MeanBatchAsync()));
+    Console.Error.WriteLine($"batched: {r}");
+}
+// 4. 10x overload against a small queue.
+await using (var server = await Server.StartAsync(options, ["--max-batch-size", "64", "--queue-capacity", options.OverloadQueue.ToString(CultureInfo.InvariantCulture)]))
+{
+    await Load.RunAsync(server, texts, options.Clients, int.MaxValue, options.WarmupSeconds, options.BackoffMs);
+    var r = await Load.RunAsync(server, texts, options.Clients * 10, options.Requests, options.MaxSeconds, options.BackoffMs);
+    results["overload"] = r.Summary(("peak_rss_mb", server.PeakRssMb()), ("queue_capacity", options.OverloadQueue), ("mean_batch", await server.MeanBatchAsync()));
+    Console.Error.WriteLine($"overload: {r}");
+}
+results["load_after"] = File.ReadAllText("/proc/loadavg").Split(' ')[..3];
+Console.WriteLine(JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+
+sealed record Args(string ClassifyDll, string Model, string Name, int Clients, int Requests, int UnloadedRequests, double MaxSeconds,
+    int OverloadQueue, int BackoffMs, string Texts, double WarmupSeconds)
+{
+    public static Args Parse(string[] argv)
+    {
+        var map = new Dictionary<string, string>();
+        for (int i = 0; i + 1 < argv.Length; i += 2) map[argv[i]] = argv[i + 1];
+        string Get(string key, string fallback) => map.TryGetValue(key, out var v) ? v : fallback;
+        var repo = BenchSupport.FindRepoRoot();
+        var model = Get("--model", "") is { Length: > 0 } m ? m : throw new ArgumentException("--model DIR is required");
+        return new Args(
+            Get("--classify-dll", Path.Combine(repo, "src/Classify.Cli/bin/Release/net10.0/classify.dll")),
+            Path.GetFullPath(model),
+            Get("--name", Path.GetFileName(Path.GetFullPath(model).TrimEnd('/'))),
+            int.Parse(Get("--clients", "8"), CultureInfo.InvariantCulture),
+            int.Parse(Get("--requests", "2000"), CultureInfo.InvariantCulture),
+            int.Parse(Get("--unloaded-requests", "300"), CultureInfo.InvariantCulture),
+            double.Parse(Get("--max-seconds", "120"), CultureInfo.InvariantCulture),
+            int.Parse(Get("--overload-queue", "16"), CultureInfo.InvariantCulture),
+            int.Parse(Get("--backoff-ms", "-1"), CultureInfo.InvariantCulture),
+            Get("--texts", Path.Combine(repo, "../shared/data/tweet-sentiment-extraction/test.csv")),
+            double.Parse(Get("--warmup-seconds", "3"), CultureInfo.InvariantCulture));
+    }
+}
+
+/// <summary>A `classify serve` child process on a free loopback port.</summary>
+sealed class Server : IAsyncDisposable
+{
+    private readonly Process _process;
+    private long _peakKb;
+
+    private Server(Process process, HttpClient client)
+    {
+        _process = process;
+        Client = client;
+    }
+
+    public HttpClient Client { get; }
+
+    public static async Task<Server> StartAsync(Args options, string[] extra)
+    {
+        int port;
+        using (var listener = new TcpListener(IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
+        {
+            UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true,
+        };
+        foreach (var a in new[] { options.ClassifyDll, "serve", "--model", $"{options.Name}={options.Model}", "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture) }.Concat(extra))
+            start.ArgumentList.Add(a);
+        var process = Process.Start(start)!;
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) Console.Error.WriteLine("  [serve] " + line); };
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 1000, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
+        var client = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(120) };
+        var server = new Server(process, client);
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (true)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"classify serve exited with {process.ExitCode}");
+            try
+            {
+                if ((await client.GetAsync("readyz")).StatusCode == HttpStatusCode.OK) break;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("classify serve did not become ready");
+            await Task.Delay(100);
+        }
+        return server;
+    }
+
+    /// <summary>The server process's peak resident set (VmHWM), in MB.</summary>
+    public double PeakRssMb()
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                _peakKb = Math.Max(_peakKb, long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture));
+        return Math.Round(_peakKb / 1024.0, 1);
+    }
+
+    /// <summary>Texts per model call, from the server's own metrics.</summary>
+    public async Task<double> MeanBatchAsync()
+    {
+        var text = await Client.GetStringAsync("metrics");
+        double Value(string name) => text.Split('\n').Where(l => l.StartsWith(name + "{", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+        var count = Value("classify_batch_size_count");
+        return count == 0 ? 0 : Math.Round(Value("classify_batch_size_sum") / count, 2);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        if (!_process.HasExited)
+        {
+            Signal.Term(_process.Id);
+            if (!_process.WaitForExit(TimeSpan.FromSeconds(60))) _process.Kill(entireProcessTree: true);
+        }
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+}
+
+static class Signal
+{
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
+    public static void Term(int pid) => kill(pid, 15);
+}
+
+sealed record LoadResult(int Ok, int TooMany, int Failed, double Seconds, double[] LatenciesMs)
+{
+    public double Throughput => Ok / Seconds;
+    public double Percentile(double p)
+    {
+        if (LatenciesMs.Length == 0) return double.NaN;
+        var sorted = LatenciesMs.Order().ToArray();
+        return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
+    }
+
+    public Dictionary<string, object> Summary(params (string Key, object Value)[] extra)
+    {
+        var d = new Dictionary<string, object>
+        {
+            ["ok"] = Ok, ["status_429"] = TooMany, ["failed"] = Failed, ["seconds"] = Math.Round(Seconds, 2),
+            ["throughput_rps"] = Math.Round(Throughput, 1), ["p50_ms"] = Math.Round(Percentile(50), 2), ["p99_ms"] = Math.Round(Percentile(99), 2),
+        };
+        foreach (var (k, v) in extra) d[k] = v;
+        return d;
+    }
+
+    public override string ToString() =>
+        $"{Ok} ok, {TooMany} × 429, {Failed} failed in {Seconds:0.0} s: {Throughput:0.0} req/s, p50 {Percentile(50):0.0} ms, p99 {Percentile(99):0.0} ms";
+}
+
+static class Load
+{
+    /// <summary>
+    /// <paramref name="clients"/> loops sending one-text requests until <paramref name="requests"/> have been answered 200
+    /// (or <paramref name="maxSeconds"/> pass); 429s are counted and do not count as answered.
+    /// </summary>
+    public static async Task<LoadResult> RunAsync(Server server, IReadOnlyList<string> texts, int clients, int requests, double maxSeconds, int backoffMs)
+    {
+        int next = -1, ok = 0, tooMany = 0, failed = 0;
+        var latencies = new double[Math.Min(requests, 1_000_000)];
+        var watch = Stopwatch.StartNew();
+        var deadline = TimeSpan.FromSeconds(maxSeconds);
+        async Task Client()
+        {
+            while (watch.Elapsed < deadline && Volatile.Read(ref ok) < requests)
+            {
+                int i = Interlocked.Increment(ref next);
+                var body = JsonSerializer.Serialize(new { texts = new[] { texts[i % texts.Count] } });
+                long start = Stopwatch.GetTimestamp();
+                try
+                {
+                    using var response = await server.Client.PostAsync("v1/classify", new StringContent(body, Encoding.UTF8, "application/json"));
+                    await response.Content.ReadAsByteArrayAsync();
+                    double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                    if (response.StatusCode == HttpStatusCode.OK)
+                    {
+                        int slot = Interlocked.Increment(ref ok) - 1;
+                        if (slot < latencies.Length) latencies[slot] = ms;
+                    }
+                    else if (response.StatusCode == HttpStatusCode.TooManyRequests)
+                    {
+                        Interlocked.Increment(ref tooMany);
+                        // A well-behaved client waits as Retry-After says, unless --backoff-ms sets a fixed (aggressive) wait.
+                        var wait = backoffMs >= 0 ? TimeSpan.FromMilliseconds(backoffMs) : response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
+                        await Task.Delay(wait);
+                    }
+                    else Interlocked.Increment(ref failed);
+                }
+                catch (HttpRequestException)
+                {
+                    Interlocked.Increment(ref failed);
+                }
+            }
+        }
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(Client)));
+        var seconds = watch.Elapsed.TotalSeconds;
+        int answered = Math.Min(ok, latencies.Length);
+        return new LoadResult(answered, tooMany, failed, seconds, latencies[..answered]);
+    }
+}

@@ -1,0 +1,189 @@
+using System.Threading.Channels;
+using Classify.Core.Prediction;
+using Classify.Core.Uncertainty;
+
+namespace Classify.Server;
+
+/// <summary>Why a batcher refused texts.</summary>
+public enum AdmitResult
+{
+    /// <summary>Queued.</summary>
+    Accepted,
+    /// <summary>The queue holds <see cref="ServerOptions.QueueCapacity"/> texts already (HTTP 429).</summary>
+    QueueFull,
+    /// <summary>The batcher is stopping (HTTP 503).</summary>
+    Stopping,
+}
+
+/// <summary>
+/// Dynamic micro-batching for one model: texts of concurrent requests are queued, merged into batches of at most
+/// <see cref="ServerOptions.MaxBatchSize"/> texts (waiting up to <see cref="ServerOptions.MaxBatchWaitMs"/> for more),
+/// scored by one worker through <see cref="TextClassifier.Predict(IReadOnlyList{TextInput}, UncertaintyOptions, ulong, int, CancellationToken)"/>,
+/// and the predictions routed back to each request. A row's prediction never depends on the rows batched with it (the
+/// engine contract), so results equal scoring each request alone. The queue is bounded in texts
+/// (<see cref="ServerOptions.QueueCapacity"/>).
+/// </summary>
+public sealed class MicroBatcher : IAsyncDisposable
+{
+    private readonly ServedModel _model;
+    private readonly ServerOptions _options;
+    private readonly ServerMetrics _metrics;
+    private readonly Channel<WorkItem> _queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _worker;
+    private readonly Lock _gate = new();
+    private int _pending;
+    private bool _stopping;
+    private WorkItem? _carry;
+
+    /// <summary>Starts the worker of <paramref name="model"/>.</summary>
+    public MicroBatcher(ServedModel model, ServerOptions options, ServerMetrics metrics)
+    {
+        _model = model;
+        _options = options;
+        _metrics = metrics;
+        _metrics.QueueDepth.WithLabels(model.Name).Set(0);
+        _worker = Task.Run(RunAsync);
+    }
+
+    /// <summary>Texts accepted and not yet scored.</summary>
+    public int Pending => Volatile.Read(ref _pending);
+
+    /// <summary>
+    /// Queues <paramref name="inputs"/>; on <see cref="AdmitResult.Accepted"/>, <paramref name="result"/> completes with
+    /// one prediction per input, in order.
+    /// </summary>
+    public AdmitResult TryEnqueue(IReadOnlyList<TextInput> inputs, UncertaintyOptions uncertainty, ulong seed, out Task<IReadOnlyList<Prediction>> result)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        result = Task.FromResult<IReadOnlyList<Prediction>>([]);
+        if (inputs.Count == 0) return AdmitResult.Accepted;
+        var item = new WorkItem(inputs, uncertainty, seed);
+        lock (_gate)
+        {
+            if (_stopping) return AdmitResult.Stopping;
+            // One request larger than the whole queue is still taken when the queue is empty, so it cannot be refused forever.
+            if (_pending > 0 && _pending + inputs.Count > _options.QueueCapacity) return AdmitResult.QueueFull;
+            _pending += inputs.Count;
+            _queue.Writer.TryWrite(item);
+        }
+        _metrics.QueueDepth.WithLabels(_model.Name).Set(Pending);
+        result = item.Done.Task;
+        return AdmitResult.Accepted;
+    }
+
+    private async Task RunAsync()
+    {
+        var reader = _queue.Reader;
+        var batch = new List<WorkItem>();
+        while (true)
+        {
+            batch.Clear();
+            if (_carry is { } carried)
+            {
+                batch.Add(carried);
+                _carry = null;
+            }
+            else
+            {
+                if (!await reader.WaitToReadAsync().ConfigureAwait(false)) return;
+                if (!reader.TryRead(out var first)) continue;
+                batch.Add(first);
+            }
+            int count = batch[0].Inputs.Count;
+            var deadline = DateTime.UtcNow.AddMilliseconds(_options.MaxBatchWaitMs);
+            while (count < _options.MaxBatchSize)
+            {
+                if (reader.TryRead(out var next))
+                {
+                    if (count + next.Inputs.Count > _options.MaxBatchSize)
+                    {
+                        _carry = next;   // the next batch starts with it
+                        break;
+                    }
+                    batch.Add(next);
+                    count += next.Inputs.Count;
+                    continue;
+                }
+                var left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero) break;
+                using var wait = new CancellationTokenSource(left);
+                try
+                {
+                    if (!await reader.WaitToReadAsync(wait.Token).ConfigureAwait(false)) break;
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+            if (_options.BeforeBatch is { } hook) await hook(CancellationToken.None).ConfigureAwait(false);
+            Score(batch);
+        }
+    }
+
+    private void Score(List<WorkItem> batch)
+    {
+        // Requests asking for the same uncertainty settings and seed are scored in one call.
+        foreach (var group in batch.GroupBy(i => (i.Uncertainty, i.Seed)))
+        {
+            var items = group.ToArray();
+            var inputs = items.Length == 1 ? items[0].Inputs : items.SelectMany(i => i.Inputs).ToArray();
+            try
+            {
+                _metrics.BatchSize.WithLabels(_model.Name).Observe(inputs.Count);
+                var predictions = _model.Classifier.Predict(inputs, group.Key.Uncertainty, group.Key.Seed, _options.MaxBatchSize);
+                _metrics.Texts.WithLabels(_model.Name).Inc(inputs.Count);
+                int offset = 0;
+                foreach (var item in items)
+                {
+                    var mine = new Prediction[item.Inputs.Count];
+                    for (int i = 0; i < mine.Length; i++) mine[i] = predictions[offset + i];
+                    offset += mine.Length;
+                    Release(item.Inputs.Count);
+                    item.Done.TrySetResult(mine);
+                }
+            }
+            catch (Exception e)
+            {
+                foreach (var item in items)
+                    if (!item.Done.Task.IsCompleted)
+                    {
+                        Release(item.Inputs.Count);
+                        item.Done.TrySetException(e);
+                    }
+            }
+        }
+    }
+
+    private void Release(int texts)
+    {
+        lock (_gate) _pending -= texts;
+        _metrics.QueueDepth.WithLabels(_model.Name).Set(Pending);
+    }
+
+    /// <summary>Refuses new texts from now on; what is queued is still scored.</summary>
+    public void StopAccepting()
+    {
+        lock (_gate)
+        {
+            if (_stopping) return;
+            _stopping = true;
+            _queue.Writer.TryComplete();
+        }
+    }
+
+    /// <summary>Stops accepting, then waits until every queued text is scored.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        StopAccepting();
+        await _worker.ConfigureAwait(false);
+    }
+
+    private sealed class WorkItem(IReadOnlyList<TextInput> inputs, UncertaintyOptions uncertainty, ulong seed)
+    {
+        public IReadOnlyList<TextInput> Inputs { get; } = inputs;
+        public UncertaintyOptions Uncertainty { get; } = uncertainty;
+        public ulong Seed { get; } = seed;
+        public TaskCompletionSource<IReadOnlyList<Prediction>> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
