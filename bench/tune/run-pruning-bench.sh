@@ -3,17 +3,18 @@
 # random sampler (the same trials in the same order): once without a pruner, once with the example's median pruner, the
 # two studies side by side so that they share the machine's load. Prints, per study, the trials pruned, the optimiser
 # steps and seconds spent in trials and the best value; the best value should agree within noise.
-# Usage: bench/tune/run-pruning-bench.sh [sample] [n_trials] [pruner] [eval_steps]
+# Usage: bench/tune/run-pruning-bench.sh [sample] [n_trials] [pruner] [eval_steps] [--set key=value ...]
 #   sample: data.sample (rows of the tweet data used, default 2000, so that a study takes minutes on 2 cores; 0 = all)
 #   eval_steps: how often a trial reports its validation macro-F1 (default 20 for the 2,000-row slice)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-sample="${1:-2000}"; trials="${2:-12}"; pruner="${3:-median}"; every="${4:-20}"
+sample="${1:-2000}"; trials="${2:-12}"; pruner="${3:-median}"; every="${4:-20}"; shift $(( $# < 4 ? $# : 4 ))
 runs="bench/out/pruning-$(date -u +%Y%m%dT%H%M%SZ)"; mkdir -p "$runs"
 echo "host: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; start $(date -u +%FT%TZ); load $(cut -d' ' -f1-3 /proc/loadavg)"
 dotnet build -c Release src/Classify.Cli >/dev/null
 sets=(--set "tune.n_trials=$trials" --set tune.retrain_best=false --set "transformer.eval_steps=$every" --set "transformer.save_steps=$every")
 [ "$sample" != 0 ] && sets+=(--set "data.sample=$sample")
+sets+=("$@")   # e.g. --set transformer.model=scratch:bert-tiny on a busy machine
 start=$(date +%s)
 for p in none "$pruner"; do
   if [ "$p" = none ]; then pset=(--set tune.pruner=none); else pset=(--set "tune.pruner.name=$p"); fi
