@@ -342,16 +342,7 @@ public sealed class TfidfVectorizer
                 return state;
             },
             _ => { });
-        var rowPointers = new int[documents.Count + 1];
-        for (int d = 0; d < rows.Length; d++) rowPointers[d + 1] = rowPointers[d] + rows[d].Columns.Length;
-        var columns = new int[rowPointers[^1]];
-        var values = new int[rowPointers[^1]];
-        for (int d = 0; d < rows.Length; d++)
-        {
-            rows[d].Columns.CopyTo(columns, rowPointers[d]);
-            rows[d].Values.CopyTo(values, rowPointers[d]);
-        }
-        return new Counts(documents.Count, rowPointers, columns, values);
+        return Stack(rows);
     }
 
     private static Dictionary<ulong, int> PackVocabulary(Dictionary<string, int> vocabulary)
@@ -374,7 +365,8 @@ public sealed class TfidfVectorizer
     private Counts CountKnownPackedTerms(IReadOnlyList<string> documents, Dictionary<ulong, int> vocabulary)
     {
         var rows = new (int[] Columns, int[] Values)[documents.Count];
-        Parallel.For(0, documents.Count,
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = documents.Count < ParallelFromDocuments ? 1 : -1 };
+        Parallel.For(0, documents.Count, parallel,
             () => (Scratch: new TextAnalyzer.Scratch(), Columns: new List<int>(128)),
             (d, _, state) =>
             {
@@ -390,6 +382,7 @@ public sealed class TfidfVectorizer
         return Stack(rows);
     }
 
+    /// <summary>Per-document rows stacked into one CSR matrix.</summary>
     private static Counts Stack((int[] Columns, int[] Values)[] rows)
     {
         var rowPointers = new int[rows.Length + 1];
