@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Does pruning save time on the transformer example? examples/tweets-bert-tune.yaml run twice with the same seeded
 # random sampler (the same trials in the same order): once without a pruner, once with the example's median pruner, the
-# two studies side by side so that they share the machine's load. Prints, per study, the trials pruned, the optimiser
+# two studies side by side so that they share the machine's load (PRUNING_BENCH_SEQUENTIAL=1: one after the other). Prints, per study, the trials pruned, the optimiser
 # steps and seconds spent in trials and the best value; the best value should agree within noise.
 # Usage: bench/tune/run-pruning-bench.sh [sample] [n_trials] [pruner] [eval_steps] [--set key=value ...]
 #   sample: data.sample (rows of the tweet data used, default 2000, so that a study takes minutes on 2 cores; 0 = all)
@@ -20,6 +20,8 @@ for p in none "$pruner"; do
   if [ "$p" = none ]; then pset=(--set tune.pruner=none); else pset=(--set "tune.pruner.name=$p"); fi
   dotnet src/Classify.Cli/bin/Release/net10.0/classify.dll tune --config examples/tweets-bert-tune.yaml --runs-dir "$runs/$p" \
     --study "bert-$p" --no-report "${sets[@]}" "${pset[@]}" > "$runs/bert-$p.log" 2>&1 &
+  # PRUNING_BENCH_SEQUENTIAL=1 on a quiet machine: one study after the other, so each has the cores to itself.
+  [ "${PRUNING_BENCH_SEQUENTIAL:-0}" = 1 ] && { wait; echo "study $p done: $(( $(date +%s) - start )) s since start"; }
 done
 wait
 echo "both studies done: wall $(( $(date +%s) - start )) s"
