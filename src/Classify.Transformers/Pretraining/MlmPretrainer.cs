@@ -355,7 +355,12 @@ public sealed class MlmPretrainer
             {
                 foreach (var chunk in validation.Chunk(_args.PerDeviceEvalBatchSize))
                 {
-                    _ct.ThrowIfCancellationRequested();
+                    // Ctrl+C abandons the evaluation (no row); the step's checkpoint is still written before stopping.
+                    if (_ct.IsCancellationRequested)
+                    {
+                        _model.train();
+                        return;
+                    }
                     var batch = collator.Collate(chunk.Select(e => (IReadOnlyList<int>)e).ToList());
                     long n = Labelled(batch);
                     if (n == 0) continue;
