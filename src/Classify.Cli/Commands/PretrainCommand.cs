@@ -19,6 +19,7 @@ internal sealed class PretrainCommand : ICommandFactory
         var set = new Option<string[]>("--set") { Description = "Override any setting: --set pretrain.max_steps=100 (repeatable).", AllowMultipleArgumentsPerToken = false };
         var output = new Option<DirectoryInfo>("--output", "-o") { Description = "Output folder (new or empty; with --resume, the folder of the run to continue).", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in the output folder from its latest checkpoint." };
+        var noReport = new Option<bool>("--no-report") { Description = "Skip the training-curves plot." };
         var flags = new Dictionary<string, Option<string?>>
         {
             ["data.path"] = new("--data") { Description = "Corpus: .txt (one text per line), .csv, .tsv or .jsonl." },
@@ -31,7 +32,7 @@ internal sealed class PretrainCommand : ICommandFactory
 
         var command = new Command("pretrain", "Masked-language-model pretraining of an encoder on a text corpus (output: an HF *ForMaskedLM folder).")
         {
-            config, set, output, resume,
+            config, set, output, resume, noReport,
         };
         foreach (var o in flags.Values) command.Options.Add(o);
         command.SetAction(parse =>
@@ -44,6 +45,17 @@ internal sealed class PretrainCommand : ICommandFactory
             var args = PretrainingArguments.Read(reader);
             var result = ui.WithProgress(p => new MlmPretrainer { Log = ui.Info, Progress = p }
                 .Run(args, parse.GetValue(output)!.FullName, parse.GetValue(resume), context.Cancellation));
+            if (!parse.GetValue(noReport))
+            {
+                try
+                {
+                    if (Classify.Reports.Charts.TrainingCurves.Write(result.Output.LogJsonl, result.Output.Root) is { } chart) ui.Info($"training curves: {chart.PngPath}");
+                }
+                catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException)
+                {
+                    ui.Warn($"training curves not drawn: {e.Message}");
+                }
+            }
             var m = result.Metrics;
             string F(string key, string format) => m[key] is JsonValue v && v.TryGetValue<double>(out var d) ? d.ToString(format, CultureInfo.InvariantCulture) : "–";
             ui.Info($"steps {m["global_step"]}, train loss {F("train_loss", "0.0000")}, held-out MLM loss {F("eval_loss", "0.0000")}, perplexity {F("perplexity", "0.00")}");
