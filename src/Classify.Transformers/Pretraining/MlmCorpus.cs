@@ -36,7 +36,7 @@ public sealed class MlmCorpus
     /// <summary>Tokens in all examples.</summary>
     public long Tokens { get; }
 
-    /// <summary>The texts of the corpus with where each came from, streamed (at most <see cref="PretrainingArguments.MaxTexts"/>).</summary>
+    /// <summary>The texts of the corpus, streamed (at most <see cref="PretrainingArguments.MaxTexts"/>; null where a JSON Lines row lacks the column).</summary>
     /// <exception cref="InputException">A missing file, a missing text column or a malformed row.</exception>
     public static IEnumerable<string?> ReadTexts(PretrainingArguments args, CancellationToken cancellationToken = default)
     {
@@ -65,7 +65,8 @@ public sealed class MlmCorpus
         {
             if (args.MaxTexts is int max && taken >= max) yield break;
             taken++;
-            yield return record.Columns.Count == reader.Columns.Count ? record[column] : record.TryGetValue(args.TextColumn, out var v) ? v : null;
+            // A JSON Lines object may have other keys than the first one: look the column up by name then.
+            yield return ReferenceEquals(record.Columns, reader.Columns) ? record[column] : record.TryGetValue(args.TextColumn, out var v) ? v : null;
         }
     }
 

@@ -66,7 +66,7 @@ public sealed class MlmPretrainer
     /// <summary>Step progress.</summary>
     public IProgress<ProgressUpdate>? Progress { get; init; }
 
-    /// <summary>The architecture names of an MLM folder.</summary>
+    /// <summary>True when the config's <c>architectures</c> name a <c>*ForMaskedLM</c> class (a folder with an MLM head).</summary>
     public static bool IsMaskedLM(PretrainedConfig config) =>
         config.Json["architectures"] is not null && config.Architectures.Any(a => a.EndsWith("ForMaskedLM", StringComparison.Ordinal));
 
