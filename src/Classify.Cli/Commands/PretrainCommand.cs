@@ -43,8 +43,17 @@ internal sealed class PretrainCommand : ICommandFactory
                 if (parse.GetValue(option) is { } v) ConfigDocument.Set(flagTree, key, FlagValue(key, v));
             var reader = LoadConfig(parse.GetValue(config)?.FullName, parse.GetValue(set), flagTree);
             var args = PretrainingArguments.Read(reader);
-            var result = ui.WithProgress(p => new MlmPretrainer { Log = ui.Info, Progress = p }
-                .Run(args, parse.GetValue(output)!.FullName, parse.GetValue(resume), context.Cancellation));
+            PretrainingResult result;
+            try
+            {
+                result = ui.WithProgress(p => new MlmPretrainer { Log = ui.Info, Progress = p }
+                    .Run(args, parse.GetValue(output)!.FullName, parse.GetValue(resume), context.Cancellation));
+            }
+            catch (OperationCanceledException e) when (e.Message.Contains("--resume", StringComparison.Ordinal) || e.Message.StartsWith("Pretraining", StringComparison.Ordinal))
+            {
+                ui.Info(e.Message);   // where it stopped and how to continue; the shell then reports "cancelled"
+                throw;
+            }
             if (!parse.GetValue(noReport))
             {
                 try

@@ -43,6 +43,31 @@ public sealed class PretrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void Sigterm_leaves_a_checkpoint_exits_143_and_resume_finishes_the_run()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var output = _ws.PathOf("mlm");
+        string[] args =
+        [
+            "pretrain", "--config", Example("pretrain-smoke.yaml"), "-o", output, "--no-report", "--max-steps", "6",
+            "--set", $"data.path={DataSlices.Tweets400}", "--set", "pretrain.save_steps=2", "--set", "pretrain.eval_steps=6",
+        ];
+        var checkpoints = Path.Combine(output, "checkpoints");
+        var (stopped, _) = RunProbe.RunAndStopWhen(args, () => Directory.Exists(Path.Combine(checkpoints, "checkpoint-2")), RunProbe.Sigterm,
+            environment: new Dictionary<string, string?> { ["CLASSIFY_CACHE"] = _ws.PathOf("cache") });
+        Assert.True(stopped.ExitCode == 143, stopped.ToString());
+        Assert.Contains("continue with --resume", stopped.StderrUnwrapped);
+        Assert.False(File.Exists(Path.Combine(output, "model.safetensors")));
+        Assert.NotEmpty(Directory.GetDirectories(checkpoints, "checkpoint-*"));
+
+        // The model comes from the checkpoint: the resumed run needs neither the scratch cache nor the first process.
+        CliRunner.Ok([.. args, "--resume"]);
+        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "metrics.json")))!;
+        Assert.Equal(6, (int)metrics["global_step"]!);
+        Assert.True(File.Exists(Path.Combine(output, "model.safetensors")));
+    }
+
+    [Fact]
     public void Bad_input_exits_2_naming_the_key_and_writes_nothing()
     {
         var output = _ws.PathOf("never");
