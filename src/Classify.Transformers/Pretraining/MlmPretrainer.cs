@@ -40,7 +40,7 @@ public sealed record PretrainingResult(PretrainingOutput Output, JsonObject Metr
 
 /// <summary>
 /// Continued (or from-scratch) masked-language-model pretraining of an encoder, <c>run_mlm.py</c> style, on the fine-tuning
-/// trainer's machinery: <see cref="AdamW"/> with HF's decay groups, <see cref="LearningRateSchedule"/>, gradient
+/// trainer's machinery: its step loop (<see cref="TrainingLoop"/>, with masking and the MLM loss plugged in), <see cref="AdamW"/> with HF's decay groups, <see cref="LearningRateSchedule"/>, gradient
 /// accumulation and clipping, the seeded <see cref="BatchSampler"/>, <see cref="Checkpoints"/> (each
 /// <c>checkpoint-N</c> a loadable <c>*ForMaskedLM</c> folder plus optimizer, scheduler and trainer state), resume,
 /// Ctrl+C → checkpoint and stop, and log.jsonl in <c>log_history</c> format. The batches are masked by
@@ -215,9 +215,7 @@ public sealed class MlmPretrainer
             var lengths = train.Select(e => e.Length).ToArray();
             var sampler = new BatchSampler(lengths, _args.PerDeviceTrainBatchSize, groupByLength: false, _seed);
             int accumulation = _args.GradientAccumulationSteps;
-            int stepsPerEpoch = Math.Max(1, (sampler.BatchesPerEpoch + accumulation - 1) / accumulation);
-            int totalSteps = _args.MaxSteps > 0 ? _args.MaxSteps : (int)Math.Ceiling(_args.NumTrainEpochs * stepsPerEpoch);
-            int numEpochs = (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch;
+            var (stepsPerEpoch, totalSteps, numEpochs) = TrainingLoop.Plan(sampler.BatchesPerEpoch, accumulation, _args.MaxSteps, _args.NumTrainEpochs);
             var schedule = new LearningRateSchedule(_args.LrSchedulerType,
                 LearningRateSchedule.ResolveWarmupSteps(_args.WarmupSteps, _args.WarmupRatio, totalSteps), totalSteps);
 
@@ -230,26 +228,24 @@ public sealed class MlmPretrainer
             else WriteLog();
 
             var clock = Stopwatch.StartNew();
-            int startStep = _state.GlobalStep;
-            double lossSinceLog = 0, totalLoss = 0;
-            int stepsSinceLog = 0;
             string? lastSaved = _resumeFrom;
             _model.train();
             Report(_state.GlobalStep, totalSteps, double.NaN, schedule.Factor(_state.GlobalStep) * _args.LearningRate);
 
-            for (int epoch = _state.GlobalStep / stepsPerEpoch; epoch < numEpochs && _state.GlobalStep < totalSteps; epoch++)
+            var loop = new TrainingLoop
             {
-                var batches = sampler.Batches(epoch);
-                for (int u = _state.GlobalStep - epoch * stepsPerEpoch; u < stepsPerEpoch && _state.GlobalStep < totalSteps; u++)
+                Sampler = sampler, Accumulation = accumulation, StepsPerEpoch = stepsPerEpoch, TotalSteps = totalSteps, NumEpochs = numEpochs,
+                Seed = _seed, LearningRate = _args.LearningRate, MaxGradNorm = _args.MaxGradNorm, LoggingSteps = _args.LoggingSteps,
+                Schedule = schedule, Optimizer = optimizer, State = _state, Cancellation = _ct,
+                OnCancel = () => Cancel(optimizer, schedule, ref lastSaved),
+                Log = Log,
+                Report = (step, stepLoss, nextLr) => Report(step, totalSteps, stepLoss, nextLr),
+                ForwardBackward = micro =>
                 {
-                    if (_ct.IsCancellationRequested) Cancel(optimizer, schedule, ref lastSaved);
-                    var micro = batches.Skip(u * accumulation).Take(accumulation).ToArray();
-                    random.manual_seed(TransformerTrainer.StepSeed(_seed, _state.GlobalStep));
+                    // Masked first (the step's own collator), so each micro-batch can weigh by its share of the step's masked tokens.
                     var collator = new DataCollatorForLanguageModeling(_vocabulary, Masking(MaskingSeed(_seed, _state.GlobalStep)));
-                    // Masked first, so each micro-batch can weigh by its share of the step's masked tokens.
                     var masked = micro.Select(b => collator.Collate(b.Select(i => (IReadOnlyList<int>)train[i]).ToList())).ToArray();
                     long stepTokens = masked.Sum(Labelled);
-                    optimizer.ZeroGrad();
                     double stepLoss = 0;
                     foreach (var batch in masked)
                     {
@@ -263,44 +259,23 @@ public sealed class MlmPretrainer
                         scaled.backward();
                         stepLoss += scaled.item<float>();
                     }
-                    if (_ct.IsCancellationRequested) Cancel(optimizer, schedule, ref lastSaved);
-
-                    double gradNorm = nn.utils.clip_grad_norm_(optimizer.Parameters, _args.MaxGradNorm > 0 ? _args.MaxGradNorm : double.PositiveInfinity);
-                    double lr = schedule.Factor(_state.GlobalStep) * _args.LearningRate;
-                    optimizer.Step(lr);
-                    _state.GlobalStep++;
-                    _state.Epoch = epoch + (double)(u + 1) / stepsPerEpoch;
-                    lossSinceLog += stepLoss;
-                    totalLoss += stepLoss;
-                    stepsSinceLog++;
-                    double nextLr = schedule.Factor(_state.GlobalStep) * _args.LearningRate;
-                    Report(_state.GlobalStep, totalSteps, stepLoss, nextLr);
-
-                    if (_state.GlobalStep % _args.LoggingSteps == 0)
-                    {
-                        Log(new JsonObject
-                        {
-                            ["loss"] = lossSinceLog / stepsSinceLog, ["grad_norm"] = gradNorm,
-                            ["learning_rate"] = nextLr, ["epoch"] = Round(_state.Epoch), ["step"] = _state.GlobalStep,
-                        });
-                        lossSinceLog = 0;
-                        stepsSinceLog = 0;
-                    }
-
-                    bool epochEnd = u == stepsPerEpoch - 1 || _state.GlobalStep == totalSteps;
+                    return stepLoss;
+                },
+                AfterStep = epochEnd =>
+                {
                     bool evaluate = _args.EvalStrategy == IntervalStrategy.Steps ? _state.GlobalStep % _args.EvalSteps == 0
                         : _args.EvalStrategy == IntervalStrategy.Epoch && epochEnd;
                     if (evaluate) Evaluate();
                     bool save = _args.SaveStrategy == IntervalStrategy.Steps ? _state.GlobalStep % _args.SaveSteps == 0
                         : _args.SaveStrategy == IntervalStrategy.Epoch && epochEnd;
                     if (save) lastSaved = Save(optimizer, schedule);
-                }
-            }
+                },
+            };
+            var (totalLoss, stepsRun) = loop.Run();
 
             // The held-out loss at the end, whatever the strategy.
             if (_corpus.Validation.Count > 0 && _lastEval?.Step != _state.GlobalStep) Evaluate();
             double seconds = clock.Elapsed.TotalSeconds;
-            int stepsRun = _state.GlobalStep - startStep;
             double? trainLoss = stepsRun > 0 ? totalLoss / stepsRun : null;
             Log(new JsonObject
             {
