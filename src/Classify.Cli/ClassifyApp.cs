@@ -96,7 +96,7 @@ public static class ClassifyApp
         root.Options.Add(verbose);
         foreach (var command in new ICommandFactory[]
                  {
-                     new TrainCommand(), new TuneCommand(), new EvalCommand(), new PredictCommand(), new SuggestCommand(), new RunsCommand(), new ReportCommand(), new CompareCommand(), new ExportCommand(), new ServeCommand(),
+                     new TrainCommand(), new PretrainCommand(), new TuneCommand(), new EvalCommand(), new PredictCommand(), new SuggestCommand(), new RunsCommand(), new ReportCommand(), new CompareCommand(), new ExportCommand(), new ServeCommand(),
                  })
             root.Subcommands.Add(command.Create(context));
         return (root, verbose);

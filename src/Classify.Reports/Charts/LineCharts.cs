@@ -9,7 +9,7 @@ internal static class LineCharts
     /// <summary>log.jsonl keys that are bookkeeping, not evaluation metrics.</summary>
     private static readonly HashSet<string> NotMetrics = new(StringComparer.Ordinal)
     {
-        "eval_loss", "eval_runtime", "eval_samples_per_second", "eval_steps_per_second", "eval_epoch", "eval_step",
+        "eval_loss", "eval_runtime", "eval_samples_per_second", "eval_steps_per_second", "eval_epoch", "eval_step", "eval_masked_tokens",
     };
 
     /// <summary>

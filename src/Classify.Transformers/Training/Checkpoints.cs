@@ -54,17 +54,19 @@ internal sealed partial class Checkpoints
 
     /// <summary>
     /// Writes the checkpoint of <paramref name="state"/>'s step atomically; returns its folder. <paramref name="manifest"/>
-    /// is the <c>classify.json</c> of the model package training will produce (without tuned thresholds).
+    /// is the <c>classify.json</c> of the model package training will produce (without tuned thresholds); null for a
+    /// pretraining checkpoint, which is a plain HF masked-LM folder. <paramref name="extraRngState"/> adds entries to
+    /// <c>rng_state.json</c> (documentation of further seeded streams, such as MLM masking).
     /// </summary>
-    public string Save(SequenceClassificationModel model, PreTrainedTokenizer tokenizer, ModelManifest manifest, AdamW optimizer,
-        LearningRateSchedule schedule, double learningRate, int seed, TrainerState state)
+    public string Save(PreTrainedModel model, PreTrainedTokenizer tokenizer, ModelManifest? manifest, AdamW optimizer,
+        LearningRateSchedule schedule, double learningRate, int seed, TrainerState state, JsonObject? extraRngState = null)
     {
         var path = PathOf(state.GlobalStep);
         AtomicFile.WriteDirectory(path, dir =>
         {
             model.SavePretrained(dir);
             tokenizer.SaveTokenizerFiles(dir);
-            manifest.Save(dir);
+            manifest?.Save(dir);
             SafeTensorsWriter.Write(Path.Combine(dir, OptimizerFile), optimizer.StateEntries(),
                 new Dictionary<string, string> { ["step"] = optimizer.StepCount.ToString(CultureInfo.InvariantCulture), ["optimizer"] = "AdamW" });
             AtomicFile.WriteJson(Path.Combine(dir, SchedulerFile), new JsonObject
@@ -76,12 +78,14 @@ internal sealed partial class Checkpoints
                 ["num_training_steps"] = schedule.TotalSteps,
             });
             // Batch order and dropout are pure functions of (seed, epoch) and (seed, step): the seed restores both.
-            AtomicFile.WriteJson(Path.Combine(dir, RngStateFile), new JsonObject
+            var rng = new JsonObject
             {
                 ["seed"] = seed,
                 ["data_order"] = "SeededRandom.ForPurpose(seed, \"train-order-epoch-<epoch>\")",
                 ["torch_seed_next_step"] = TransformerTrainer.StepSeed(seed, state.GlobalStep),
-            });
+            };
+            foreach (var (key, value) in extraRngState ?? []) rng[key] = value?.DeepClone();
+            AtomicFile.WriteJson(Path.Combine(dir, RngStateFile), rng);
             state.Save(dir);
         });
         return path;
@@ -113,7 +117,7 @@ internal sealed partial class Checkpoints
     private static partial Regex StalePattern();
 
     /// <summary>Restores model weights and optimizer state from a checkpoint folder; returns its trainer state.</summary>
-    public static TrainerState Load(string path, SequenceClassificationModel model, AdamW optimizer)
+    public static TrainerState Load(string path, PreTrainedModel model, AdamW optimizer)
     {
         if (!System.IO.Directory.Exists(path)) throw new InputException("checkpoint folder not found", path, field: "resume_from_checkpoint");
         var state = TrainerState.Load(path);

@@ -206,38 +206,38 @@ public sealed record TrainingArguments
         return args;
     }
 
-    private static int? OptionalPositive(ConfigReader r, string key)
+    internal static int? OptionalPositive(ConfigReader r, string key)
     {
         int? v = r.NullableInt(key);
         return v is null or >= 1 ? v : throw r.Error(key, "expected a whole number of at least 1");
     }
 
-    private static IntervalStrategy Strategy(ConfigReader r, string key, string fallback) => r.Choice(key, fallback, "no", "steps", "epoch") switch
+    internal static IntervalStrategy Strategy(ConfigReader r, string key, string fallback) => r.Choice(key, fallback, "no", "steps", "epoch") switch
     {
         "no" => IntervalStrategy.No,
         "steps" => IntervalStrategy.Steps,
         _ => IntervalStrategy.Epoch,
     };
 
-    private static int Positive(ConfigReader r, string key, int fallback)
+    internal static int Positive(ConfigReader r, string key, int fallback)
     {
         int v = r.Int(key, fallback);
         return v >= 1 ? v : throw r.Error(key, "expected a whole number of at least 1");
     }
 
-    private static int NonNegativeInt(ConfigReader r, string key, int fallback)
+    internal static int NonNegativeInt(ConfigReader r, string key, int fallback)
     {
         int v = r.Int(key, fallback);
         return v >= 0 ? v : throw r.Error(key, "expected a whole number of at least 0");
     }
 
-    private static double NonNegative(ConfigReader r, string key, double fallback)
+    internal static double NonNegative(ConfigReader r, string key, double fallback)
     {
         double v = r.Double(key, fallback);
         return v >= 0 && double.IsFinite(v) ? v : throw r.Error(key, "expected a number of at least 0");
     }
 
-    private static double Fraction(ConfigReader r, string key, double fallback)
+    internal static double Fraction(ConfigReader r, string key, double fallback)
     {
         double v = r.Double(key, fallback);
         return v is >= 0 and < 1 ? v : throw r.Error(key, "expected a number in [0, 1)");

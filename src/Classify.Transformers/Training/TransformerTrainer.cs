@@ -163,9 +163,7 @@ public sealed class TransformerTrainer : ClassifierTrainer<TransformerOptions>
             var trainLengths = trainEncodings.Select(e => e.Length).ToArray();
             var sampler = new BatchSampler(trainLengths, _args.PerDeviceTrainBatchSize, _args.GroupByLength, _seed);
             int accumulation = _args.GradientAccumulationSteps;
-            int stepsPerEpoch = Math.Max(1, (sampler.BatchesPerEpoch + accumulation - 1) / accumulation);
-            int totalSteps = _args.MaxSteps > 0 ? _args.MaxSteps : (int)Math.Ceiling(_args.NumTrainEpochs * stepsPerEpoch);
-            int numEpochs = (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch;
+            var (stepsPerEpoch, totalSteps, numEpochs) = TrainingLoop.Plan(sampler.BatchesPerEpoch, accumulation, _args.MaxSteps, _args.NumTrainEpochs);
             var schedule = new LearningRateSchedule(_args.LrSchedulerType,
                 LearningRateSchedule.ResolveWarmupSteps(_args.WarmupSteps, _args.WarmupRatio, totalSteps), totalSteps);
 
@@ -177,22 +175,21 @@ public sealed class TransformerTrainer : ClassifierTrainer<TransformerOptions>
             Resume(optimizer);
 
             var clock = Stopwatch.StartNew();
-            int startStep = _state.GlobalStep;
-            double lossSinceLog = 0, totalLoss = 0;
-            int stepsSinceLog = 0;
             string? lastSaved = null;
             _model.train();
             Report(_state.GlobalStep, totalSteps, double.NaN, schedule.Factor(_state.GlobalStep) * _args.LearningRate);
 
-            for (int epoch = _state.GlobalStep / stepsPerEpoch; epoch < numEpochs && _state.GlobalStep < totalSteps && !_state.ShouldTrainingStop; epoch++)
+            var loop = new TrainingLoop
             {
-                var batches = sampler.Batches(epoch);
-                for (int u = _state.GlobalStep - epoch * stepsPerEpoch; u < stepsPerEpoch && _state.GlobalStep < totalSteps; u++)
+                Sampler = sampler, Accumulation = accumulation, StepsPerEpoch = stepsPerEpoch, TotalSteps = totalSteps, NumEpochs = numEpochs,
+                Seed = _seed, LearningRate = _args.LearningRate, MaxGradNorm = _args.MaxGradNorm, LoggingSteps = _args.LoggingSteps,
+                Schedule = schedule, Optimizer = optimizer, State = _state, Cancellation = _ct,
+                OnCancel = () => Cancel(optimizer, schedule, ref lastSaved),
+                Log = Log,
+                Report = (step, stepLoss, nextLr) => Report(step, totalSteps, stepLoss, nextLr),
+                ForwardBackward = micro =>
                 {
-                    var micro = batches.Skip(u * accumulation).Take(accumulation).ToArray();
                     int examples = micro.Sum(b => b.Length);
-                    random.manual_seed(StepSeed(_seed, _state.GlobalStep));
-                    optimizer.ZeroGrad();
                     double stepLoss = 0;
                     // max_tokens_per_batch cuts each batch into forward passes within the token budget; they
                     // accumulate like micro-batches, so the step's gradient is the same.
@@ -208,31 +205,10 @@ public sealed class TransformerTrainer : ClassifierTrainer<TransformerOptions>
                         scaled.backward();
                         stepLoss += scaled.item<float>();
                     }
-                    if (_ct.IsCancellationRequested) Cancel(optimizer, schedule, ref lastSaved);
-
-                    double gradNorm = nn.utils.clip_grad_norm_(optimizer.Parameters, _args.MaxGradNorm > 0 ? _args.MaxGradNorm : double.PositiveInfinity);
-                    double lr = schedule.Factor(_state.GlobalStep) * _args.LearningRate;
-                    optimizer.Step(lr);
-                    _state.GlobalStep++;
-                    _state.Epoch = epoch + (double)(u + 1) / stepsPerEpoch;
-                    lossSinceLog += stepLoss;
-                    totalLoss += stepLoss;
-                    stepsSinceLog++;
-                    double nextLr = schedule.Factor(_state.GlobalStep) * _args.LearningRate;
-                    Report(_state.GlobalStep, totalSteps, stepLoss, nextLr);
-
-                    if (_state.GlobalStep % _args.LoggingSteps == 0)
-                    {
-                        Log(new JsonObject
-                        {
-                            ["loss"] = lossSinceLog / stepsSinceLog, ["grad_norm"] = gradNorm,
-                            ["learning_rate"] = nextLr, ["epoch"] = Round(_state.Epoch), ["step"] = _state.GlobalStep,
-                        });
-                        lossSinceLog = 0;
-                        stepsSinceLog = 0;
-                    }
-
-                    bool epochEnd = u == stepsPerEpoch - 1 || _state.GlobalStep == totalSteps;
+                    return stepLoss;
+                },
+                AfterStep = epochEnd =>
+                {
                     bool evaluate = _args.EvalStrategy == IntervalStrategy.Steps ? _state.GlobalStep % _args.EvalSteps == 0 || _state.GlobalStep == totalSteps
                         : _args.EvalStrategy == IntervalStrategy.Epoch && epochEnd;
                     bool newBest = evaluate && Evaluate(valEncodings, valLabels, loss);
@@ -240,12 +216,11 @@ public sealed class TransformerTrainer : ClassifierTrainer<TransformerOptions>
                         : _args.SaveStrategy == IntervalStrategy.Epoch && epochEnd;
                     if (save || (newBest && _args.SaveStrategy != IntervalStrategy.No))
                         lastSaved = Save(optimizer, schedule, newBest);
-                    if (_state.ShouldTrainingStop) break;
-                }
-            }
+                },
+            };
+            var (totalLoss, stepsRun) = loop.Run();
 
             double seconds = clock.Elapsed.TotalSeconds;
-            int stepsRun = _state.GlobalStep - startStep;
             Log(new JsonObject
             {
                 ["train_runtime"] = Round(seconds),

@@ -1,0 +1,108 @@
+using System.Text.Json.Nodes;
+using static TorchSharp.torch;
+
+namespace Classify.Transformers.Training;
+
+/// <summary>
+/// The optimizer-step loop shared by fine-tuning (<see cref="TransformerTrainer"/>) and masked-LM pretraining
+/// (<see cref="Pretraining.MlmPretrainer"/>): epochs of seeded batches from <see cref="BatchSampler"/>, gradient
+/// accumulation, torch re-seeded per step (<see cref="TransformerTrainer.StepSeed"/>), clipping, the AdamW step at the
+/// schedule's rate, progress, <c>loss</c> rows every <c>logging_steps</c>, and resuming mid-epoch from
+/// <see cref="TrainerState.GlobalStep"/>. What a step computes is pluggable: <see cref="ForwardBackward"/> runs the
+/// forward and backward passes of one step's micro-batches (classification loss, or masking and the MLM loss) and
+/// <see cref="AfterStep"/> evaluates and checkpoints.
+/// </summary>
+internal sealed class TrainingLoop
+{
+    /// <summary>The batch order.</summary>
+    public required BatchSampler Sampler { get; init; }
+    /// <summary>Micro-batches per optimizer step.</summary>
+    public required int Accumulation { get; init; }
+    /// <summary>Optimizer steps per epoch.</summary>
+    public required int StepsPerEpoch { get; init; }
+    /// <summary>Optimizer steps of the run.</summary>
+    public required int TotalSteps { get; init; }
+    /// <summary>Epochs the run spans.</summary>
+    public required int NumEpochs { get; init; }
+    /// <summary>The run seed (dropout per step).</summary>
+    public required int Seed { get; init; }
+    /// <summary>Peak learning rate.</summary>
+    public required double LearningRate { get; init; }
+    /// <summary>Clipping norm; 0 = none.</summary>
+    public required double MaxGradNorm { get; init; }
+    /// <summary>A <c>loss</c> row every N steps.</summary>
+    public required int LoggingSteps { get; init; }
+    /// <summary>The learning-rate schedule.</summary>
+    public required LearningRateSchedule Schedule { get; init; }
+    /// <summary>The optimizer.</summary>
+    public required AdamW Optimizer { get; init; }
+    /// <summary>Progress (global step, epoch, stop flag), updated in place.</summary>
+    public required TrainerState State { get; init; }
+    /// <summary>Ctrl+C.</summary>
+    public required CancellationToken Cancellation { get; init; }
+    /// <summary>Forward and backward passes of one step's micro-batches (example indices); returns the step's loss. May call <see cref="OnCancel"/>.</summary>
+    public required Func<int[][], double> ForwardBackward { get; init; }
+    /// <summary>Called when cancellation is requested after a step's passes: checkpoints and throws.</summary>
+    public required Action OnCancel { get; init; }
+    /// <summary>Appends a log row.</summary>
+    public required Action<JsonObject> Log { get; init; }
+    /// <summary>Progress after each step: (step, loss, next learning rate).</summary>
+    public Action<int, double, double>? Report { get; init; }
+    /// <summary>After each step (and its log row): evaluation and checkpoints; the argument says whether an epoch ended.</summary>
+    public Action<bool>? AfterStep { get; init; }
+
+    /// <summary>(steps per epoch, total steps, epochs) of a run: HF's <c>max_steps</c> or <c>num_train_epochs</c> over <paramref name="batchesPerEpoch"/> batches.</summary>
+    public static (int StepsPerEpoch, int TotalSteps, int NumEpochs) Plan(int batchesPerEpoch, int accumulation, int maxSteps, double numTrainEpochs)
+    {
+        int stepsPerEpoch = Math.Max(1, (batchesPerEpoch + accumulation - 1) / accumulation);
+        int totalSteps = maxSteps > 0 ? maxSteps : (int)Math.Ceiling(numTrainEpochs * stepsPerEpoch);
+        int numEpochs = (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch;
+        return (stepsPerEpoch, totalSteps, numEpochs);
+    }
+
+    /// <summary>Runs from <see cref="TrainerState.GlobalStep"/> to the end or a stop; returns the summed step losses and the steps run.</summary>
+    public (double TotalLoss, int StepsRun) Run()
+    {
+        int startStep = State.GlobalStep;
+        double lossSinceLog = 0, totalLoss = 0;
+        int stepsSinceLog = 0;
+        for (int epoch = State.GlobalStep / StepsPerEpoch; epoch < NumEpochs && State.GlobalStep < TotalSteps && !State.ShouldTrainingStop; epoch++)
+        {
+            var batches = Sampler.Batches(epoch);
+            for (int u = State.GlobalStep - epoch * StepsPerEpoch; u < StepsPerEpoch && State.GlobalStep < TotalSteps; u++)
+            {
+                var micro = batches.Skip(u * Accumulation).Take(Accumulation).ToArray();
+                random.manual_seed(TransformerTrainer.StepSeed(Seed, State.GlobalStep));
+                Optimizer.ZeroGrad();
+                double stepLoss = ForwardBackward(micro);
+                if (Cancellation.IsCancellationRequested) OnCancel();
+
+                double gradNorm = nn.utils.clip_grad_norm_(Optimizer.Parameters, MaxGradNorm > 0 ? MaxGradNorm : double.PositiveInfinity);
+                double lr = Schedule.Factor(State.GlobalStep) * LearningRate;
+                Optimizer.Step(lr);
+                State.GlobalStep++;
+                State.Epoch = epoch + (double)(u + 1) / StepsPerEpoch;
+                lossSinceLog += stepLoss;
+                totalLoss += stepLoss;
+                stepsSinceLog++;
+                double nextLr = Schedule.Factor(State.GlobalStep) * LearningRate;
+                Report?.Invoke(State.GlobalStep, stepLoss, nextLr);
+
+                if (State.GlobalStep % LoggingSteps == 0)
+                {
+                    Log(new JsonObject
+                    {
+                        ["loss"] = lossSinceLog / stepsSinceLog, ["grad_norm"] = gradNorm,
+                        ["learning_rate"] = nextLr, ["epoch"] = Math.Round(State.Epoch, 4), ["step"] = State.GlobalStep,
+                    });
+                    lossSinceLog = 0;
+                    stepsSinceLog = 0;
+                }
+
+                AfterStep?.Invoke(u == StepsPerEpoch - 1 || State.GlobalStep == TotalSteps);
+                if (State.ShouldTrainingStop) break;
+            }
+        }
+        return (totalLoss, State.GlobalStep - startStep);
+    }
+}
