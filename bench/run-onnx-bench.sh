@@ -15,7 +15,7 @@
 # PyTorch side: Debian's python3-torch 1.13.1 with OpenBLAS preloaded (see bench/run-transformer-bench.sh).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-threads=2; iterations=5; warmup=2; shapes=32x128,32x32; engines=onednn,qnnpack
+threads=2; iterations=5; warmup=2; shapes=32x128,32x32; engines=onednn
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads="$2"; shift 2 ;;
