@@ -247,7 +247,7 @@ public sealed class TuneCommandTests : IDisposable
 
     [Theory]
     [InlineData("tweets-tune.yaml", "tpe", 40, 5)]
-    [InlineData("tweets-bert-tune.yaml", "grid", 12, 5)]
+    [InlineData("tweets-bert-tune.yaml", "random", 12, 5)]
     public void The_tune_examples_read_and_every_value_of_their_space_fits_their_engine(string file, string sampler, int trials, int parameters)
     {
         Engines.RegisterAll();
