@@ -176,6 +176,27 @@ public sealed class StudyDriverTests
     }
 
     [Fact]
+    public void A_worker_waits_for_the_last_running_trial_and_retries_it_when_its_worker_goes_silent()
+    {
+        // Another machine's worker holds grid point C=1 (heartbeat fresh when this worker starts) and dies mid-trial. This
+        // worker evaluates the two other points; the budget is then full counting the running trial, so it waits instead of
+        // leaving — and once the silent trial is stale, fails it, retries it and completes the study.
+        var (storage, study) = NewStudy();
+        var point = new Dictionary<string, object?> { ["linear.logreg.C"] = 1.0 };
+        var silent = storage.CreateRunningTrial(study.Id, point, ParameterValues.ToJson(point), "elsewhere:123:abcdef")!;
+        var objective = new Objective((t, _, _) => (double)t.Parameters["linear.logreg.C"]!);
+        var outcome = new StudyDriver(storage, study, Settings(ThreePoints, 3, heartbeatSeconds: 0.2), new ExhaustiveGridSampler(), null).Optimize(objective);
+
+        var trials = storage.GetTrials(study.Id);
+        Assert.Equal(StudyStopReason.TrialBudget, outcome.Reason);
+        Assert.Equal(TrialState.Failed, trials.Single(t => t.Id == silent.Id).State);
+        var retry = Assert.Single(trials, t => t.RetryOf == silent.Number);
+        Assert.Equal((TrialState.Complete, 1.0), (retry.State, retry.Value!.Value));
+        Assert.Equal(3, trials.Count(t => t.State == TrialState.Complete));
+        Assert.Equal(3, trials.Where(t => t.State == TrialState.Complete).Select(t => t.GridKey).Distinct().Count());
+    }
+
+    [Fact]
     public void A_trial_of_a_dead_process_on_this_machine_is_failed_at_once_and_retried()
     {
         var (storage, study) = NewStudy();

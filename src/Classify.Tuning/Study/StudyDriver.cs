@@ -53,7 +53,9 @@ public sealed record TrialProgress(StudyTrial Trial, StudyTrial? Best, int Finis
 /// </list>
 /// <para><b>Counting.</b> The study is done when it holds <c>n_trials</c> complete, pruned or failed trials, where a
 /// failed trial that was queued again (stale, dead worker, interrupted) does not count — its retry does. A worker starts
-/// no trial that would take the study past <c>n_trials</c> counting the trials running elsewhere.</para>
+/// no trial that would take the study past <c>n_trials</c> counting the trials running elsewhere; while the rest of the
+/// budget (or, on a grid, every remaining point) is held by trials running elsewhere it waits for them instead of
+/// leaving, so that a trial whose worker dies is failed and retried by a worker that is still there.</para>
 /// </summary>
 public sealed class StudyDriver
 {
@@ -118,7 +120,14 @@ public sealed class StudyDriver
             int finished = CountFinished(trials);
             int running = trials.Count(t => t.State == TrialState.Running);
             int waiting = trials.Count(t => t.State == TrialState.Waiting);
-            if (finished + running >= _settings.Trials) return Stop(StudyStopReason.TrialBudget);
+            if (finished + running >= _settings.Trials)
+            {
+                if (running == 0) return Stop(StudyStopReason.TrialBudget);
+                // The rest of the budget is running elsewhere: wait for it rather than leave, so that a trial whose
+                // worker died is failed when its heartbeat stops and retried here instead of being lost.
+                if (!WaitForOtherWorkers(cancellationToken)) return Stop(StudyStopReason.Interrupted);
+                continue;
+            }
 
             StudyTrial? trial;
             lock (_storageGate) trial = _storage.ClaimWaitingTrial(_study.Id, Worker);
@@ -126,7 +135,13 @@ public sealed class StudyDriver
             {
                 if (finished + running + waiting >= _settings.Trials) return Stop(StudyStopReason.TrialBudget);
                 trial = CreateSampledTrial();
-                if (trial is null) return Stop(StudyStopReason.SamplerExhausted);
+                if (trial is null)
+                {
+                    // Every remaining point is held by a running trial (a grid near its end): the same wait.
+                    if (running == 0) return Stop(StudyStopReason.SamplerExhausted);
+                    if (!WaitForOtherWorkers(cancellationToken)) return Stop(StudyStopReason.Interrupted);
+                    continue;
+                }
             }
             else if (trial.RetryOf is { } original) Log?.Invoke($"trial {trial.Number}: retrying trial {original}");
 
@@ -147,6 +162,18 @@ public sealed class StudyDriver
         }
 
         StudyRunOutcome Stop(StudyStopReason reason) => new(reason, run, clock.Elapsed, lastError);
+    }
+
+    /// <summary>
+    /// Sleeps while other workers' trials run (a poll of at most a second, or the heartbeat interval when shorter) and
+    /// fails the trials of workers of this machine that died meanwhile; false when cancelled.
+    /// </summary>
+    private bool WaitForOtherWorkers(CancellationToken cancellationToken)
+    {
+        var poll = _settings.HeartbeatInterval < TimeSpan.FromSeconds(1) ? _settings.HeartbeatInterval : TimeSpan.FromSeconds(1);
+        if (cancellationToken.WaitHandle.WaitOne(poll)) return false;
+        FailDeadLocalWorkers();
+        return true;
     }
 
     /// <summary>Trials that count towards <c>n_trials</c>: complete, pruned, and failed ones that were not queued again.</summary>

@@ -120,11 +120,21 @@ public sealed class TuningSession
         string? note = BestRunObstacle(outcome, snapshot, layout);
         if (note is null)
         {
-            bestRun = RetrainBest(objective, best!, layout, cancellationToken);
-            RecordInLedger(layout, snapshot, objective, outcome, bestRun);
+            try
+            {
+                bestRun = RetrainBest(objective, best!, layout, cancellationToken);
+                RecordInLedger(layout, snapshot, objective, outcome, bestRun);
+            }
+            catch (InputException) when (RunLock.Inspect(new RunLayout(layout.BestRunDirectory), out _) == RunLockState.Live)
+            {
+                // Workers that finish together race for best/: the one holding its lock retrains it.
+                note = RetrainedElsewhere;
+            }
         }
         return new TuningResult(layout, outcome, snapshot, bestRun, note);
     }
+
+    private const string RetrainedElsewhere = "another worker on this machine is retraining the best configuration in best/";
 
     private string LedgerPath => Path.Combine(_config.RunsDirectory, RunLayout.LedgerFileName);
 
@@ -137,6 +147,7 @@ public sealed class TuningSession
         if (snapshot.Trials.Any(t => t.State is TrialState.Running or TrialState.Waiting))
             return "other workers still have trials running or waiting; the last worker to finish retrains the best";
         var bestLayout = new RunLayout(layout.BestRunDirectory);
+        if (RunLock.Inspect(bestLayout, out _) == RunLockState.Live) return RetrainedElsewhere;
         if (File.Exists(bestLayout.RunJson))
         {
             try
