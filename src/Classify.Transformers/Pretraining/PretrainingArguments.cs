@@ -10,7 +10,7 @@ namespace Classify.Transformers.Pretraining;
 /// where the texts are, and the <c>pretrain:</c> section, whose keys are Hugging Face <c>TrainingArguments</c> and
 /// <c>run_mlm.py</c> names. Read and validated by <see cref="Read"/> before anything is written.
 /// </summary>
-public sealed record PretrainingArguments
+public sealed record PretrainingArguments : OptimizationArguments
 {
     /// <summary><c>data.path</c>: a CSV, TSV or JSON Lines file (read through the record reader) or a <c>.txt</c> file, one text per line.</summary>
     public required string DataPath { get; init; }
@@ -21,38 +21,6 @@ public sealed record PretrainingArguments
     /// <summary><c>data.max_texts</c>: read only the first N texts of the file (null: all).</summary>
     public int? MaxTexts { get; init; }
 
-    /// <summary><c>pretrain.model</c>: an HF folder (MLM, classification or base encoder), a Hub id, or <c>scratch:&lt;family&gt;-&lt;size&gt;</c>.</summary>
-    public required string Model { get; init; }
-    /// <summary><c>pretrain.tokenizer</c>: folder with the tokenizer files; defaults to the model folder.</summary>
-    public string? Tokenizer { get; init; }
-    /// <summary><c>learning_rate</c> (default 5e-5).</summary>
-    public double LearningRate { get; init; } = 5e-5;
-    /// <summary><c>per_device_train_batch_size</c> (default 8).</summary>
-    public int PerDeviceTrainBatchSize { get; init; } = 8;
-    /// <summary><c>per_device_eval_batch_size</c> (default 8).</summary>
-    public int PerDeviceEvalBatchSize { get; init; } = 8;
-    /// <summary><c>gradient_accumulation_steps</c> (default 1).</summary>
-    public int GradientAccumulationSteps { get; init; } = 1;
-    /// <summary><c>num_train_epochs</c> (default 3).</summary>
-    public double NumTrainEpochs { get; init; } = 3;
-    /// <summary><c>max_steps</c>: when positive, the total number of optimizer steps.</summary>
-    public int MaxSteps { get; init; } = -1;
-    /// <summary><c>weight_decay</c> (default 0; biases and norm weights never decay).</summary>
-    public double WeightDecay { get; init; }
-    /// <summary><c>adam_beta1</c>.</summary>
-    public double AdamBeta1 { get; init; } = 0.9;
-    /// <summary><c>adam_beta2</c>.</summary>
-    public double AdamBeta2 { get; init; } = 0.999;
-    /// <summary><c>adam_epsilon</c>.</summary>
-    public double AdamEpsilon { get; init; } = 1e-8;
-    /// <summary><c>lr_scheduler_type</c> (default linear).</summary>
-    public LearningRateSchedulerType LrSchedulerType { get; init; } = LearningRateSchedulerType.Linear;
-    /// <summary><c>warmup_ratio</c>.</summary>
-    public double WarmupRatio { get; init; }
-    /// <summary><c>warmup_steps</c> (wins over the ratio when positive).</summary>
-    public int WarmupSteps { get; init; }
-    /// <summary><c>max_grad_norm</c> (default 1; 0 = no clipping).</summary>
-    public double MaxGradNorm { get; init; } = 1.0;
     /// <summary><c>logging_steps</c> (default 50).</summary>
     public int LoggingSteps { get; init; } = 50;
     /// <summary><c>eval_strategy</c>: held-out MLM loss every <see cref="EvalSteps"/> steps, every epoch, or only at the end (<c>no</c>). Default <c>steps</c> with a validation fraction, else <c>no</c>.</summary>

@@ -20,40 +20,8 @@ public enum IntervalStrategy
 /// <see cref="TransformerOptions.Parse"/>. Keys and meanings are Hugging Face <c>TrainingArguments</c> names; the few
 /// defaults that differ from HF are noted on the property.
 /// </summary>
-public sealed record TrainingArguments
+public sealed record TrainingArguments : OptimizationArguments
 {
-    /// <summary><c>model</c>: an HF model folder, a Hub id, or <c>scratch:&lt;family&gt;-&lt;size&gt;</c> (e.g. <c>scratch:bert-mini</c>).</summary>
-    public required string Model { get; init; }
-    /// <summary><c>tokenizer</c>: folder with the tokenizer files; defaults to the model folder (required for scratch models).</summary>
-    public string? Tokenizer { get; init; }
-    /// <summary><c>learning_rate</c>: peak AdamW learning rate (default 5e-5).</summary>
-    public double LearningRate { get; init; } = 5e-5;
-    /// <summary><c>per_device_train_batch_size</c> (default 8).</summary>
-    public int PerDeviceTrainBatchSize { get; init; } = 8;
-    /// <summary><c>per_device_eval_batch_size</c> (default 8).</summary>
-    public int PerDeviceEvalBatchSize { get; init; } = 8;
-    /// <summary><c>gradient_accumulation_steps</c>: micro-batches per optimizer step (default 1).</summary>
-    public int GradientAccumulationSteps { get; init; } = 1;
-    /// <summary><c>num_train_epochs</c> (default 3; fractions allowed).</summary>
-    public double NumTrainEpochs { get; init; } = 3;
-    /// <summary><c>max_steps</c>: when positive, the total number of optimizer steps (overrides <see cref="NumTrainEpochs"/>).</summary>
-    public int MaxSteps { get; init; } = -1;
-    /// <summary><c>weight_decay</c>: decoupled AdamW decay, not applied to biases and norm weights (default 0).</summary>
-    public double WeightDecay { get; init; }
-    /// <summary><c>adam_beta1</c> (default 0.9).</summary>
-    public double AdamBeta1 { get; init; } = 0.9;
-    /// <summary><c>adam_beta2</c> (default 0.999).</summary>
-    public double AdamBeta2 { get; init; } = 0.999;
-    /// <summary><c>adam_epsilon</c> (default 1e-8).</summary>
-    public double AdamEpsilon { get; init; } = 1e-8;
-    /// <summary><c>lr_scheduler_type</c> (default linear).</summary>
-    public LearningRateSchedulerType LrSchedulerType { get; init; } = LearningRateSchedulerType.Linear;
-    /// <summary><c>warmup_ratio</c>: warmup as a fraction of the total steps (used when <see cref="WarmupSteps"/> is 0).</summary>
-    public double WarmupRatio { get; init; }
-    /// <summary><c>warmup_steps</c>.</summary>
-    public int WarmupSteps { get; init; }
-    /// <summary><c>max_grad_norm</c>: gradient clipping norm; 0 turns clipping off (default 1).</summary>
-    public double MaxGradNorm { get; init; } = 1.0;
     /// <summary><c>eval_strategy</c>. Default <c>epoch</c> when there is a validation split (HF: <c>no</c>).</summary>
     public IntervalStrategy EvalStrategy { get; init; } = IntervalStrategy.Epoch;
     /// <summary><c>eval_steps</c> for the <c>steps</c> strategy (default <see cref="LoggingSteps"/>).</summary>
@@ -87,7 +55,7 @@ public sealed record TrainingArguments
     public bool GroupByLength { get; init; }
     /// <summary>
     /// <c>max_tokens_per_batch</c>: a cap on rows × padded length per forward pass; null (the default) = none. Each
-    /// batch of <see cref="PerDeviceTrainBatchSize"/> rows is cut, longest rows first, into micro-batches within the cap
+    /// batch of <see cref="OptimizationArguments.PerDeviceTrainBatchSize"/> rows is cut, longest rows first, into micro-batches within the cap
     /// (a row longer than the cap goes alone), and their gradients are accumulated into the same optimizer step, so
     /// the effective batch and the schedule do not change — only the activation memory, which is proportional to the
     /// tokens of a forward pass.
