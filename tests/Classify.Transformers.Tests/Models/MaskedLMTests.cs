@@ -231,16 +231,22 @@ public class MaskedLMTests
 
             using var reloaded = AutoModelForMaskedLM.FromPretrained(target, out var report);
             Assert.True(report.IsExact);
-            reloaded.eval();
-            using var _ = no_grad();
-            using var a = model.Forward(InputIds(golden), Mask(golden), Types(golden));
-            using var b = reloaded.Forward(InputIds(golden), Mask(golden), Types(golden));
-            Assert.Equal(0.0, Golden.MaxAbsDiff(a.Logits, b.Logits));
+            AssertSameLogits(model, reloaded, golden);
         }
         finally
         {
             Directory.Delete(target, recursive: true);
         }
+    }
+
+    // Both models in eval mode give bit-identical logits on the golden batch.
+    private static void AssertSameLogits(MaskedLMModel model, MaskedLMModel reloaded, Golden golden)
+    {
+        reloaded.eval();
+        using var _ = no_grad();
+        using var a = model.Forward(InputIds(golden), Mask(golden), Types(golden));
+        using var b = reloaded.Forward(InputIds(golden), Mask(golden), Types(golden));
+        Assert.Equal(0.0, Golden.MaxAbsDiff(a.Logits, b.Logits));
     }
 
     [Theory]
@@ -264,11 +270,7 @@ public class MaskedLMTests
             using var reloaded = AutoModelForMaskedLM.FromPretrained(target, out var report);
             Assert.True(report.IsExact, $"unexpected: {string.Join(",", report.UnexpectedKeys)}");
             model.eval();
-            reloaded.eval();
-            using var _ = no_grad();
-            using var a = model.Forward(InputIds(golden), Mask(golden), Types(golden));
-            using var b = reloaded.Forward(InputIds(golden), Mask(golden), Types(golden));
-            Assert.Equal(0.0, Golden.MaxAbsDiff(a.Logits, b.Logits));
+            AssertSameLogits(model, reloaded, golden);
         }
         finally
         {
