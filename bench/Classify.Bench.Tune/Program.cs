@@ -166,8 +166,8 @@ sealed class FunctionObjective(Func<IReadOnlyDictionary<string, object?>, double
 
 /// <summary>
 /// Times each objective call, so that a study's overhead per trial is the time between calls: from the study's start
-/// (or the previous call's end) to the next call's start, plus the tail after the last call spread over nothing (it is
-/// the driver's wrap-up, counted in the last trial).
+/// (or the previous call's end) to the next call's start; the driver's wrap-up after the last call is billed to the last
+/// trial.
 /// </summary>
 sealed class TimedObjective(ITrialObjective inner) : ITrialObjective
 {
