@@ -21,6 +21,16 @@ public sealed class BadInputTests : IDisposable
     private void AssertInputError(CliResult result, params string[] mentions) => AssertInputError(_ws, result, mentions);
 
     /// <summary>The same check for any workspace (used by the tests that need a trained model).</summary>
+    private const string TinyTweetRows = "1,I love this,positive\n2,I hate this,negative\n3,it is a chair,neutral\n4,so happy today,positive\n" +
+                                         "5,this is awful,negative\n6,a table,neutral\n7,great stuff,positive\n8,terrible day,negative\n";
+
+    /// <summary>
+    /// config.yaml in <paramref name="ws"/> over eight labelled tweets (id, text, sentiment): the data section on lines
+    /// 2–5, <paramref name="split"/> on line 6, <paramref name="sections"/> from line 7 (indentation as written).
+    /// </summary>
+    internal static string TinyTweetConfig(Workspace ws, string split, string sections) => ws.Write("config.yaml",
+        $"name: bad\ndata:\n  path: {ws.Write("tweets.csv", "id,text,sentiment\n" + TinyTweetRows)}\n  label_col: sentiment\n  id_col: id\n{split}\n{sections}");
+
     internal static void AssertInputError(Workspace ws, CliResult result, params string[] mentions)
     {
         Assert.True(result.ExitCode == 2, $"expected exit 2 (bad input), got {result}");

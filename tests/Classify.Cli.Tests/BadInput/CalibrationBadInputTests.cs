@@ -12,19 +12,7 @@ public sealed class CalibrationBadInputTests : IDisposable
 
     public void Dispose() => _ws.Dispose();
 
-    private const string Rows = "1,I love this,positive\n2,I hate this,negative\n3,it is a chair,neutral\n4,so happy today,positive\n" +
-                                "5,this is awful,negative\n6,a table,neutral\n7,great stuff,positive\n8,terrible day,negative\n";
-
-    private string Config(string calibration, string split = "") => _ws.Write("config.yaml", $"""
-        name: bad
-        data:
-          path: {_ws.Write("tweets.csv", "id,text,sentiment\n" + Rows)}
-          label_col: sentiment
-          id_col: id
-        {split}
-        calibration:
-          {calibration}
-        """);
+    private string Config(string calibration, string split = "") => BadInputTests.TinyTweetConfig(_ws, split, $"calibration:\n  {calibration}");
 
     private CliResult Train(string config, params string[] extra) =>
         CliRunner.Run(["train", "--config", config, "--runs-dir", _ws.RunsDir, .. extra]);
