@@ -9,8 +9,9 @@ namespace Classify.Cli.Plugins;
 /// <param name="GlobalToolsFolder">The global tools folder (<c>~/.dotnet/tools</c>, or under <c>DOTNET_CLI_HOME</c>).</param>
 /// <param name="NuGetPackagesFolder">The NuGet packages folder (<c>NUGET_PACKAGES</c> or <c>~/.nuget/packages</c>): local tools.</param>
 /// <param name="Version">The host's version: an engine of this version is preferred.</param>
+/// <param name="RuntimeIdentifier">This platform (<c>linux-x64</c>, …): the engine's platform package must match it.</param>
 internal sealed record EngineSearch(string? EnvironmentFolder, string HostFolder, string? PathVariable, string? GlobalToolsFolder,
-    string? NuGetPackagesFolder, string Version)
+    string? NuGetPackagesFolder, string Version, string RuntimeIdentifier)
 {
     /// <summary>The inputs of this process: its environment, <see cref="AppContext.BaseDirectory"/> and Classify's version.</summary>
     public static EngineSearch FromEnvironment()
@@ -25,7 +26,8 @@ internal sealed record EngineSearch(string? EnvironmentFolder, string HostFolder
             Environment.GetEnvironmentVariable("PATH"),
             string.IsNullOrEmpty(cliHome) ? null : Path.Combine(cliHome, ".dotnet", "tools"),
             nuget,
-            Core.ClassifyInfo.Version);
+            Core.ClassifyInfo.Version,
+            System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier);
     }
 }
 
@@ -47,7 +49,8 @@ internal sealed record EngineCandidate(string Folder, string Origin)
 /// <list type="number">
 /// <item><c>$CLASSIFY_TORCHSHARP_ENGINE</c>; when set, it must hold the engine (no fallback past a wrong folder).</item>
 /// <item><c>engines/torchsharp/</c> beside <c>classify.dll</c>: what an in-repo <c>dotnet build</c> of the CLI puts there.</item>
-/// <item>The installed <c>classify-torch</c> tool: the tool store holding this <c>classify</c> (a tool installed with the
+/// <item>The installed <c>classify-torch</c> tool (its package for this platform, <c>Classify.TorchSharp.&lt;rid&gt;</c>, or a
+/// platform-neutral one): the tool store holding this <c>classify</c> (a tool installed with the
 /// same <c>-g</c> or <c>--tool-path</c>), the global tools store, the <c>.store</c> beside a <c>classify-torch</c> shim on
 /// <c>PATH</c>, then the NuGet packages folder (local tools). In each store the host's version comes first, then the
 /// others, newest first (so that a mismatch is reported rather than "not installed").</item>
@@ -93,20 +96,27 @@ internal static class TorchSharpEngineLocator
             if (File.Exists(Path.Combine(dir, Command)) || File.Exists(Path.Combine(dir, Command + ".exe")))
                 stores.Add((Path.Combine(dir, ".store"), $"{Command} on PATH"));
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var ids = PackageIds(search.RuntimeIdentifier);
         foreach (var (store, origin) in stores)
         {
             if (!seen.Add(Path.GetFullPath(store))) continue;
-            // <store>/classify.torchsharp/<version>/classify.torchsharp/<version>/tools/<tfm>/any/
-            foreach (var version in Versions(Path.Combine(store, PackageId.ToLowerInvariant()), search.Version))
-                foreach (var folder in ToolFolders(Path.Combine(version, PackageId.ToLowerInvariant(), Path.GetFileName(version))))
-                    yield return new EngineCandidate(folder, origin);
+            // <store>/classify.torchsharp/<version>/<id>/<version>/tools/<tfm>/<rid or any>/, where <id> is the platform
+            // package (classify.torchsharp.linux-x64) of a RID-specific tool or the tool package itself.
+            foreach (var version in Versions(Path.Combine(store, ids[^1]), search.Version))
+                foreach (var id in ids)
+                    foreach (var folder in ToolFolders(Path.Combine(version, id, Path.GetFileName(version)), search.RuntimeIdentifier))
+                        yield return new EngineCandidate(folder, origin);
         }
         if (search.NuGetPackagesFolder is { } packages)
-            // <packages>/classify.torchsharp/<version>/tools/<tfm>/any/
-            foreach (var version in Versions(Path.Combine(packages, PackageId.ToLowerInvariant()), search.Version))
-                foreach (var folder in ToolFolders(version))
-                    yield return new EngineCandidate(folder, "local tool (NuGet packages folder)");
+            // <packages>/<id>/<version>/tools/<tfm>/<rid or any>/
+            foreach (var id in ids)
+                foreach (var version in Versions(Path.Combine(packages, id), search.Version))
+                    foreach (var folder in ToolFolders(version, search.RuntimeIdentifier))
+                        yield return new EngineCandidate(folder, "local tool (NuGet packages folder)");
     }
+
+    // The platform package of this RID first, then the tool package itself (lower-cased, as stores and caches name them).
+    private static string[] PackageIds(string rid) => [$"{PackageId}.{rid}".ToLowerInvariant(), PackageId.ToLowerInvariant()];
 
     // The .store folder above a tool's install folder (…/.store/<id>/<version>/<id>/<version>/tools/<tfm>/any).
     private static string? StoreHolding(string folder)
@@ -126,12 +136,12 @@ internal static class TorchSharpEngineLocator
             .ThenByDescending(d => Path.GetFileName(d), StringComparer.Ordinal);
     }
 
-    // tools/<tfm>/any/ of one installed package version.
-    private static IEnumerable<string> ToolFolders(string packageVersionFolder)
+    // tools/<tfm>/<rid>/ and tools/<tfm>/any/ of one installed package version.
+    private static IEnumerable<string> ToolFolders(string packageVersionFolder, string rid)
     {
         var tools = Path.Combine(packageVersionFolder, "tools");
         if (!Directory.Exists(tools)) return [];
         return Directory.GetDirectories(tools).OrderByDescending(d => Path.GetFileName(d), StringComparer.Ordinal)
-            .Select(tfm => Path.Combine(tfm, "any"));
+            .SelectMany(tfm => new[] { Path.Combine(tfm, rid), Path.Combine(tfm, "any") });
     }
 }
