@@ -4,18 +4,21 @@ using Classify.Core.Training;
 using Classify.HuggingFace.Hub;
 using Classify.Linear.Engine;
 using Classify.Onnx.Engine;
-using Classify.Transformers.Engine;
+using Classify.Cli.Plugins;
 
 namespace Classify.Cli;
 
-/// <summary>What the CLI ships: the linear, transformer and onnx engines and the hub and scratch model sources.</summary>
+/// <summary>
+/// What the CLI ships: the linear and onnx engines and the hub model source; the transformer engine and the scratch
+/// model source come from the separately installed TorchSharp engine, loaded on first use (<see cref="TorchSharpEngine"/>).
+/// </summary>
 internal static class Engines
 {
     /// <summary>Registers every engine and model source (idempotent).</summary>
     public static void RegisterAll()
     {
         LinearEngine.Register();
-        TransformerEngine.Register();
+        TorchSharpEngine.Register();
         OnnxEngine.Register();
         HubModelSource.Register();
     }

@@ -2,7 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Classify.Core.Configuration;
-using Classify.Transformers.Pretraining;
+using Classify.Cli.Plugins;
+using Classify.Core.Training;
 
 namespace Classify.Cli.Commands;
 
@@ -42,12 +43,14 @@ internal sealed class PretrainCommand : ICommandFactory
             foreach (var (key, option) in flags)
                 if (parse.GetValue(option) is { } v) ConfigDocument.Set(flagTree, key, FlagValue(key, v));
             var reader = LoadConfig(parse.GetValue(config)?.FullName, parse.GetValue(set), flagTree);
-            var args = PretrainingArguments.Read(reader);
-            PretrainingResult result;
+            // The work is the TorchSharp engine's (loaded here when installed); parsing stays in the shell.
+            TorchSharpEngine.EnsureLoaded("classify pretrain");
+            var pretrainer = Pretrainers.Find("mlm") ?? throw new InvalidOperationException("the TorchSharp engine registered no mlm pretrainer");
+            var job = pretrainer.Prepare(reader);
+            PretrainingOutcome result;
             try
             {
-                result = ui.WithProgress(p => new MlmPretrainer { Log = ui.Info, Progress = p }
-                    .Run(args, parse.GetValue(output)!.FullName, parse.GetValue(resume), context.Cancellation));
+                result = ui.WithProgress(p => job.Run(parse.GetValue(output)!.FullName, parse.GetValue(resume), ui.Info, p, context.Cancellation));
             }
             catch (OperationCanceledException e) when (e.Message.Contains("--resume", StringComparison.Ordinal) || e.Message.StartsWith("Pretraining", StringComparison.Ordinal))
             {
@@ -58,7 +61,7 @@ internal sealed class PretrainCommand : ICommandFactory
             {
                 try
                 {
-                    if (Classify.Reports.Charts.TrainingCurves.Write(result.Output.LogJsonl, result.Output.Root) is { } chart) ui.Info($"training curves: {chart.PngPath}");
+                    if (Classify.Reports.Charts.TrainingCurves.Write(result.LogJsonl, result.OutputDirectory) is { } chart) ui.Info($"training curves: {chart.PngPath}");
                 }
                 catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException)
                 {
@@ -68,7 +71,7 @@ internal sealed class PretrainCommand : ICommandFactory
             var m = result.Metrics;
             string F(string key, string format) => m[key] is JsonValue v && v.TryGetValue<double>(out var d) ? d.ToString(format, CultureInfo.InvariantCulture) : "–";
             ui.Info($"steps {m["global_step"]}, train loss {F("train_loss", "0.0000")}, held-out MLM loss {F("eval_loss", "0.0000")}, perplexity {F("perplexity", "0.00")}");
-            ui.Info($"model folder: {result.Output.Root}");
+            ui.Info($"model folder: {result.OutputDirectory}");
             return 0;
         });
         return command;

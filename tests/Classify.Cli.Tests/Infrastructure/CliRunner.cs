@@ -42,19 +42,22 @@ internal static class CliRunner
     /// <summary>
     /// Runs the built <c>classify.dll</c> in a child process (for what only a real process has: standard input,
     /// peak memory, signals). <paramref name="whileRunning"/> is polled every <paramref name="pollMilliseconds"/> ms while
-    /// the process runs. <paramref name="environment"/> sets (or, with a null value, removes) variables of the child;
-    /// <paramref name="workingDirectory"/> defaults to this process's.
+    /// the process runs. The child loads the TorchSharp engine from this test's output folder (<c>CLASSIFY_TORCHSHARP_ENGINE</c>).
+    /// <paramref name="environment"/> sets (or, with a null value, removes) variables of the child;
+    /// <paramref name="workingDirectory"/> defaults to this process's; <paramref name="cliDll"/> to this test's <c>classify.dll</c>.
     /// </summary>
     public static CliResult RunProcess(string[] args, string? stdin = null, Action<Process>? whileRunning = null, TimeSpan? timeout = null,
-        int pollMilliseconds = 100, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null)
+        int pollMilliseconds = 100, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null, string? cliDll = null)
     {
-        var dll = typeof(ClassifyApp).Assembly.Location;
+        var dll = cliDll ?? typeof(ClassifyApp).Assembly.Location;
         var start = new ProcessStartInfo(DotnetHost(), [dll, .. args])
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             StandardOutputEncoding = Encoding.UTF8, StandardErrorEncoding = Encoding.UTF8,
         };
         if (workingDirectory is not null) start.WorkingDirectory = workingDirectory;
+        // The lean CLI finds the TorchSharp engine in this test's output folder (it references Classify.TorchSharp).
+        start.Environment["CLASSIFY_TORCHSHARP_ENGINE"] = AppContext.BaseDirectory;
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
             if (value is null) start.Environment.Remove(name);
             else start.Environment[name] = value;
