@@ -317,10 +317,13 @@ public sealed class ClassifyServer : IAsyncDisposable
         switch (served.Batcher.TryEnqueue(inputs, uncertainty, request.Seed, out var pending))
         {
             case AdmitResult.QueueFull:
-                Metrics.Rejected.WithLabels(name, "queue_full").Inc();
-                context.Response.Headers.RetryAfter = Options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await WriteError(context, StatusCodes.Status429TooManyRequests,
+                await TooBusy(context, name, "queue_full",
                     $"model '{name}' is busy: its queue holds {served.Batcher.Pending} texts (capacity {Options.QueueCapacity}); retry later").ConfigureAwait(false);
+                return;
+            case AdmitResult.QueueDelay:
+                await TooBusy(context, name, "queue_delay",
+                    $"model '{name}' is busy: the texts queued ahead would take about {served.Batcher.EstimatedWait?.TotalMilliseconds ?? 0:0} ms " +
+                    $"(at most {Options.MaxQueueDelayMs:0.#} ms); retry later").ConfigureAwait(false);
                 return;
             case AdmitResult.Stopping:
                 Metrics.Rejected.WithLabels(name, "draining").Inc();
@@ -331,6 +334,11 @@ public sealed class ClassifyServer : IAsyncDisposable
         try
         {
             predictions = await pending.ConfigureAwait(false);
+        }
+        catch (QueueDelayExceededException e)
+        {
+            await TooBusy(context, name, "expired", $"model '{name}' is busy: the request {e.Message}; retry later").ConfigureAwait(false);
+            return;
         }
         catch (Exception e) when (e is Core.IO.InputException or NotSupportedException or ArgumentException)
         {
@@ -349,6 +357,14 @@ public sealed class ClassifyServer : IAsyncDisposable
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json; charset=utf-8";
         await context.Response.WriteAsync(body.ToString(), context.RequestAborted).ConfigureAwait(false);
+    }
+
+    // 429 with Retry-After, counted by reason (queue_full, queue_delay, expired).
+    private Task TooBusy(HttpContext context, string model, string reason, string message)
+    {
+        Metrics.Rejected.WithLabels(model, reason).Inc();
+        context.Response.Headers.RetryAfter = Options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return WriteError(context, StatusCodes.Status429TooManyRequests, message);
     }
 
     private string TooLarge() => $"request body larger than {Options.MaxRequestBodyBytes} bytes";
