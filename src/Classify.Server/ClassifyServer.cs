@@ -86,7 +86,7 @@ public sealed class ClassifyServer : IAsyncDisposable
             foreach (var spec in options.Models)
             {
                 var watch = Stopwatch.StartNew();
-                var model = ServedModel.Load(spec);
+                var model = ServedModel.Load(spec, options.OnnxThreads);
                 loaded.Add(model);
                 options.Log?.Invoke($"loaded {model.Name} ({model.Engine}, {model.Classifier.Schema.Kind.ToName()}, {model.Classifier.Schema.Count} labels) " +
                                     $"from {model.Directory} in {watch.Elapsed.TotalSeconds:0.0} s");

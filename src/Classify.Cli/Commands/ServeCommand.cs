@@ -29,6 +29,7 @@ internal sealed class ServeCommand : ICommandFactory
             Description = "Most time a request may wait for its batch, in milliseconds: requests the model cannot reach in time (estimated from its measured speed) get 429 (0: no bound).",
             DefaultValueFactory = _ => defaults.MaxQueueDelayMs,
         };
+        var onnxThreads = new Option<int?>("--onnx-threads") { Description = "Intra-op threads per ONNX model (default: one per core; 1 leaves cores to the HTTP work)." };
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body (larger: 413).", DefaultValueFactory = _ => defaults.MaxRequestBodyBytes };
         var maxTexts = new Option<int>("--max-texts") { Description = "Most texts per request (more: 400).", DefaultValueFactory = _ => defaults.MaxTextsPerRequest };
         var maxChars = new Option<int>("--max-chars") { Description = "Most characters per text (more: 400).", DefaultValueFactory = _ => defaults.MaxCharsPerText };
@@ -36,7 +37,7 @@ internal sealed class ServeCommand : ICommandFactory
 
         var command = new Command("serve", "Serve models over HTTP (POST /v1/classify, /metrics, a demo page at /).")
         {
-            model, port, host, keyFile, maxBatch, maxWait, queue, maxDelay, maxBody, maxTexts, maxChars, drain,
+            model, port, host, keyFile, maxBatch, maxWait, queue, maxDelay, onnxThreads, maxBody, maxTexts, maxChars, drain,
         };
         command.SetAction(parse =>
         {
@@ -52,6 +53,7 @@ internal sealed class ServeCommand : ICommandFactory
                 MaxBatchWaitMs = parse.GetValue(maxWait),
                 QueueCapacity = parse.GetValue(queue),
                 MaxQueueDelayMs = parse.GetValue(maxDelay),
+                OnnxThreads = parse.GetValue(onnxThreads),
                 MaxRequestBodyBytes = parse.GetValue(maxBody),
                 MaxTextsPerRequest = parse.GetValue(maxTexts),
                 MaxCharsPerText = parse.GetValue(maxChars),
