@@ -12,6 +12,7 @@
 #   CLASSIFY_BENCH_ONNX_CLIENTS=32 (for BERT-mini: enough requests in flight for batches to form)   CLASSIFY_BENCH_REQUESTS=20000 (linear)
 #   CLASSIFY_BENCH_ONNX_REQUESTS=1500   CLASSIFY_BENCH_MAX_SECONDS=120 (cap per loop)   CLASSIFY_BENCH_SKIP_ONNX=1
 #   CLASSIFY_BENCH_OVERLOAD_DELAY_MS=auto (the overload's --max-queue-delay-ms; auto: half the unloaded p99, >= 0.1)
+#   CLASSIFY_BENCH_OVERLOAD_CONCURRENCY=auto (the overload's --max-concurrent-requests; auto: 2 per core)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d /tmp/classify-serve-bench.XXXXXX)"
@@ -31,7 +32,7 @@ classify train --data "$repo/../shared/data/tweet-sentiment-extraction/train.csv
 linear="$work/runs/tweets-serve/model"
 cmd_linear=(dotnet "$bench_dll" --classify-dll "$classify_dll" --model "$linear" --name tweets-linear --clients "$clients"
   --requests "${CLASSIFY_BENCH_REQUESTS:-20000}" --unloaded-requests 2000 --max-seconds "$max_seconds"
-  --overload-max-queue-delay-ms "${CLASSIFY_BENCH_OVERLOAD_DELAY_MS:-auto}")
+  --overload-max-queue-delay-ms "${CLASSIFY_BENCH_OVERLOAD_DELAY_MS:-auto}" --overload-max-concurrent-requests "${CLASSIFY_BENCH_OVERLOAD_CONCURRENCY:-auto}")
 "${cmd_linear[@]}" > "$work/linear.json"
 
 if [[ "${CLASSIFY_BENCH_SKIP_ONNX:-0}" != 1 ]]; then
@@ -69,7 +70,7 @@ ADDHEAD
   cmd_onnx=(dotnet "$bench_dll" --classify-dll "$classify_dll" --model "$work/bert-mini-onnx" --name bert-mini-onnx
     --clients "${CLASSIFY_BENCH_ONNX_CLIENTS:-32}" --overload-queue 32
     --requests "${CLASSIFY_BENCH_ONNX_REQUESTS:-1500}" --unloaded-requests 300 --max-seconds "$max_seconds"
-    --overload-max-queue-delay-ms "${CLASSIFY_BENCH_OVERLOAD_DELAY_MS:-auto}")
+    --overload-max-queue-delay-ms "${CLASSIFY_BENCH_OVERLOAD_DELAY_MS:-auto}" --overload-max-concurrent-requests "${CLASSIFY_BENCH_OVERLOAD_CONCURRENCY:-auto}")
   "${cmd_onnx[@]}" > "$work/onnx.json"
 fi
 
@@ -89,7 +90,7 @@ for name in ("linear", "onnx"):
     speedup = bd["throughput_rps"] / b1["throughput_rps"] if b1["throughput_rps"] else float("nan")
     ratio = ov["p99_ms"] / u["p99_ms"] if u["p99_ms"] else float("nan")
     rej = ov.get("rejected", {})
-    rows.append(f"| {r['model']} | {r['clients']} / {10 * r['clients']} (queue {ov['queue_capacity']}, delay {ov['max_queue_delay_ms']} ms) | {u['p50_ms']:.2f} / {u['p99_ms']:.2f} "
+    rows.append(f"| {r['model']} | {r['clients']} / {10 * r['clients']} (queue {ov['queue_capacity']}, delay {ov['max_queue_delay_ms']} ms, {ov.get('max_concurrent_requests', '–')} in flight) | {u['p50_ms']:.2f} / {u['p99_ms']:.2f} "
                 f"| {b1['throughput_rps']:.0f} ({b1['p50_ms']:.1f} / {b1['p99_ms']:.1f}) "
                 f"| {bd['throughput_rps']:.0f} ({bd['p50_ms']:.1f} / {bd['p99_ms']:.1f}), mean batch {bd['mean_batch']} | **{speedup:.2f}×** "
                 f"| {ov['p50_ms']:.2f} / {ov['p99_ms']:.2f} (**{ratio:.2f}×** unloaded p99; queue wait p99 ≤ {ov.get('queue_wait_p99_ms_at_most', float('nan'))} ms), {ov['ok']} ok, {ov['status_429']} × 429 "
@@ -115,7 +116,7 @@ Machine: {cpu}, {cores} cores (load average {' '.join(first['load_before'])} bef
 Server and clients run on the same cores (the server as a `classify serve` child process on 127.0.0.1, the clients in
 the bench process, one text per request). Command: `bench/run-serve-bench.sh`; a client that gets 429 waits as
 `Retry-After` says (1 s). Batch-1 and dynamic batching run without a queue-delay bound; the overload runs with
-`--max-queue-delay-ms` as shown (auto: half the unloaded p99, at least 0.1 ms); its "queue wait" is the wait in the batcher's
+`--max-queue-delay-ms` and `--max-concurrent-requests` as shown (auto: half the unloaded p99, at least 0.1 ms; 2 per core); its "queue wait" is the wait in the batcher's
 queue (`classify_queue_wait_seconds`, a bucket bound), the rest of an accepted request's latency is the HTTP path.
 
 | model | clients / overload clients | unloaded p50 / p99 ms (1 client) | batch-1 req/s (p50 / p99 ms) | dynamic batching req/s (p50 / p99 ms) | speed-up | 10× overload: accepted p50 / p99 ms, 429s (by reason) | server peak RSS |

@@ -18,10 +18,13 @@
 // The overload's queue-delay bound: --overload-max-queue-delay-ms MS, or by default half the unloaded p99 of
 // scenario 1 (at least 0.1 ms). Half, because an accepted request's latency is its wait plus its own batch's scoring and
 // HTTP, which are what the unloaded p99 measures; the wait may add about as much again for a p99 within 2x.
+// It also limits the requests in flight: --overload-max-concurrent-requests N, by default 2 per core. The queue bound
+// cannot help a model cheaper than the HTTP path (the linear one): there the latency of an overload is the many
+// requests in Kestrel sharing the cores, and only fewer of them in flight bound it.
 //
 // dotnet run --project bench/Classify.Bench.Serve -c Release -- --classify-dll PATH/classify.dll --model DIR [--name tweets]
 //   [--clients 8] [--requests 2000] [--unloaded-requests 300] [--max-seconds 120] [--overload-queue 16] [--texts FILE]
-//   [--overload-max-queue-delay-ms auto]
+//   [--overload-max-queue-delay-ms auto] [--overload-max-concurrent-requests auto]
 //   [--warmup-seconds 3] (each server is first warmed up for this long with the scenario's clients: JIT tiers, pools)
 using System.Diagnostics;
 using System.Globalization;
@@ -79,8 +82,10 @@ if (results["batch1"] is Dictionary<string, object> b1 && (double)b1["server_cpu
 // 4. 10x overload against a small queue and a queue-delay bound.
 double unloadedP99 = ((Dictionary<string, object>)results["unloaded"])["p99_ms"] is double p ? p : 0;
 double delayBound = options.OverloadMaxQueueDelayMs ?? Math.Max(0.1, Math.Round(unloadedP99 / 2, 2));
+int concurrency = options.OverloadMaxConcurrentRequests ?? 2 * Environment.ProcessorCount;
 await using (var server = await Server.StartAsync(options, ["--max-batch-size", "64", "--queue-capacity", options.OverloadQueue.ToString(CultureInfo.InvariantCulture),
-                 "--max-queue-delay-ms", delayBound.ToString(CultureInfo.InvariantCulture)]))
+                 "--max-queue-delay-ms", delayBound.ToString(CultureInfo.InvariantCulture),
+                 "--max-concurrent-requests", concurrency.ToString(CultureInfo.InvariantCulture)]))
 {
     await Load.RunAsync(server, texts, options.Clients, int.MaxValue, options.WarmupSeconds, options.BackoffMs);
     var before = await server.SnapshotAsync();
@@ -90,15 +95,15 @@ await using (var server = await Server.StartAsync(options, ["--max-batch-size", 
     // is the HTTP path (Kestrel, thread pool, JSON) and the clients, on cores the overload saturates.
     double queueWaitP99 = delta.WaitBuckets.Count == 0 || delta.WaitBuckets[^1].Count == 0 ? double.NaN
         : delta.WaitBuckets.First(b => b.Count >= 0.99 * delta.WaitBuckets[^1].Count).UpperMs;
-    results["overload"] = r.Summary(("peak_rss_mb", server.PeakRssMb()), ("queue_capacity", options.OverloadQueue), ("max_queue_delay_ms", delayBound),
+    results["overload"] = r.Summary(("peak_rss_mb", server.PeakRssMb()), ("queue_capacity", options.OverloadQueue), ("max_queue_delay_ms", delayBound), ("max_concurrent_requests", concurrency),
         ("mean_batch", await server.MeanBatchAsync()), ("rejected", delta.Rejected), ("queue_wait_p99_ms_at_most", queueWaitP99), ("server_alive", server.Alive));
-    Console.Error.WriteLine($"overload (bound {delayBound} ms): {r}; queue wait p99 <= {queueWaitP99} ms; rejected {string.Join(", ", delta.Rejected.Select(kv => $"{kv.Key} {kv.Value}"))}");
+    Console.Error.WriteLine($"overload (bound {delayBound} ms, {concurrency} in flight): {r}; queue wait p99 <= {queueWaitP99} ms; rejected {string.Join(", ", delta.Rejected.Select(kv => $"{kv.Key} {kv.Value}"))}");
 }
 results["load_after"] = File.ReadAllText("/proc/loadavg").Split(' ')[..3];
 Console.WriteLine(JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
 
 sealed record Args(string ClassifyDll, string Model, string Name, int Clients, int Requests, int UnloadedRequests, double MaxSeconds,
-    int OverloadQueue, int BackoffMs, string Texts, double WarmupSeconds, double? OverloadMaxQueueDelayMs)
+    int OverloadQueue, int BackoffMs, string Texts, double WarmupSeconds, double? OverloadMaxQueueDelayMs, int? OverloadMaxConcurrentRequests)
 {
     public static Args Parse(string[] argv)
     {
@@ -119,7 +124,8 @@ sealed record Args(string ClassifyDll, string Model, string Name, int Clients, i
             int.Parse(Get("--backoff-ms", "-1"), CultureInfo.InvariantCulture),
             Get("--texts", Path.Combine(repo, "../shared/data/tweet-sentiment-extraction/test.csv")),
             double.Parse(Get("--warmup-seconds", "3"), CultureInfo.InvariantCulture),
-            Get("--overload-max-queue-delay-ms", "auto") is "auto" ? null : double.Parse(Get("--overload-max-queue-delay-ms", "auto"), CultureInfo.InvariantCulture));
+            Get("--overload-max-queue-delay-ms", "auto") is "auto" ? null : double.Parse(Get("--overload-max-queue-delay-ms", "auto"), CultureInfo.InvariantCulture),
+            Get("--overload-max-concurrent-requests", "auto") is "auto" ? null : int.Parse(Get("--overload-max-concurrent-requests", "auto"), CultureInfo.InvariantCulture));
     }
 }
 
@@ -210,7 +216,7 @@ sealed class Server : IAsyncDisposable
         var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         double serverCpu = (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-        var rejected = new[] { "queue_full", "queue_delay", "expired" }.ToDictionary(r => r, r => Metric(text, "classify_rejected_total", $"reason=\"{r}\""));
+        var rejected = new[] { "queue_full", "queue_delay", "expired", "concurrency" }.ToDictionary(r => r, r => Metric(text, "classify_rejected_total", $"reason=\"{r}\""));
         // Cumulative bucket counts of classify_queue_wait_seconds, by upper bound (ms), +Inf last.
         var buckets = text.Split('\n').Where(l => l.StartsWith("classify_queue_wait_seconds_bucket{", StringComparison.Ordinal))
             .Select(l =>

@@ -37,6 +37,7 @@ public sealed class ClassifyServer : IAsyncDisposable
     private readonly ApiKeys _keys;
     private volatile bool _ready;
     private volatile bool _draining;
+    private int _inFlight;
     private int _stopped;
 
     private ClassifyServer(ServerOptions options, IReadOnlyList<ServedModel> models)
@@ -255,6 +256,27 @@ public sealed class ClassifyServer : IAsyncDisposable
     };
 
     private async Task ClassifyAsync(HttpContext context)
+    {
+        // Checked before the body is read, so that a refusal costs as little as possible: for a model cheaper than the
+        // HTTP path, the requests in flight (not the batcher's queue) are what makes latency grow under overload.
+        if (Options.MaxConcurrentRequests > 0 && Interlocked.Increment(ref _inFlight) > Options.MaxConcurrentRequests)
+        {
+            Interlocked.Decrement(ref _inFlight);
+            await TooBusy(context, "*", "concurrency",
+                $"the server is busy: {Options.MaxConcurrentRequests} requests in flight already; retry later").ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            await ClassifyAdmittedAsync(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (Options.MaxConcurrentRequests > 0) Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task ClassifyAdmittedAsync(HttpContext context)
     {
         if (_draining)
         {

@@ -15,7 +15,8 @@ namespace Classify.Server;
 /// <item><c>classify_queue_wait_seconds{model}</c>: how long scored requests waited for their batch (histogram);</item>
 /// <item><c>classify_rejected_total{model, reason}</c>: requests refused by the queue: <c>queue_full</c> (capacity),
 /// <c>queue_delay</c> (the estimated wait exceeds <see cref="ServerOptions.MaxQueueDelayMs"/>), <c>expired</c> (waited
-/// longer than that when its batch formed), <c>draining</c>.</item>
+/// longer than that when its batch formed), <c>concurrency</c> (<see cref="ServerOptions.MaxConcurrentRequests"/> in
+/// flight; model <c>*</c>, as the body naming it was not read), <c>draining</c>.</item>
 /// </list>
 /// </summary>
 public sealed class ServerMetrics
@@ -38,7 +39,7 @@ public sealed class ServerMetrics
         QueueDepth = factory.CreateGauge("classify_queue_depth", "Texts accepted and not yet scored.",
             new GaugeConfiguration { LabelNames = ["model"] });
         Texts = factory.CreateCounter("classify_texts_total", "Texts scored.", new CounterConfiguration { LabelNames = ["model"] });
-        Rejected = factory.CreateCounter("classify_rejected_total", "Requests refused before scoring: queue_full, queue_delay, expired or draining.",
+        Rejected = factory.CreateCounter("classify_rejected_total", "Requests refused before scoring: queue_full, queue_delay, expired, concurrency or draining.",
             new CounterConfiguration { LabelNames = ["model", "reason"] });
         ScoringSeconds = factory.CreateCounter("classify_scoring_seconds_total", "Seconds the model's worker spent scoring batches.",
             new CounterConfiguration { LabelNames = ["model"] });

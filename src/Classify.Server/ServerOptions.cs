@@ -80,6 +80,16 @@ public sealed record ServerOptions
     public double MaxQueueDelayMs { get; init; } = 100;
 
     /// <summary>
+    /// Most <c>POST /v1/classify</c> requests handled at once, all models together (default 0: no limit); beyond it a
+    /// request gets 429 with <c>Retry-After</c> before its body is read. The queue-delay bound limits the wait for the
+    /// model; this limits the wait for the CPU: when a model costs less than the HTTP work around it (a linear model),
+    /// overload latency comes from many requests sharing the cores in Kestrel and JSON rather than from the batcher's
+    /// queue, and only fewer requests in flight bound it (Little's law: latency = requests in flight / throughput). A
+    /// few times the number of cores keeps the cores busy.
+    /// </summary>
+    public int MaxConcurrentRequests { get; init; }
+
+    /// <summary>
     /// Intra-op threads of each ONNX model's session (null, the default: one per core). On a machine whose cores also
     /// run the HTTP work (and perhaps the clients), 1 leaves a core to them and costs less CPU per text (no hand-offs
     /// between threads inside each operator); more threads answer a lone request sooner.
@@ -132,6 +142,7 @@ public sealed record ServerOptions
             throw new InputException($"must be a number of milliseconds, at least 0, got {MaxQueueDelayMs}", field: "--max-queue-delay-ms");
         if (MaxQueueDelayMs > 0 && MaxQueueDelayMs <= MaxBatchWaitMs)
             throw new InputException($"must exceed --max-batch-wait-ms ({MaxBatchWaitMs}), got {MaxQueueDelayMs} (0 turns the bound off)", field: "--max-queue-delay-ms");
+        if (MaxConcurrentRequests < 0) throw new InputException($"must be at least 0, got {MaxConcurrentRequests}", field: "--max-concurrent-requests");
         if (OnnxThreads is < 1) throw new InputException($"must be at least 1, got {OnnxThreads}", field: "--onnx-threads");
         if (MaxRequestBodyBytes < 64) throw new InputException($"must be at least 64, got {MaxRequestBodyBytes}", field: "--max-body-bytes");
         if (MaxTextsPerRequest < 1) throw new InputException($"must be at least 1, got {MaxTextsPerRequest}", field: "--max-texts");

@@ -4,7 +4,8 @@ namespace Classify.Server.Tests;
 
 /// <summary>
 /// Latency-aware admission (<see cref="ServerOptions.MaxQueueDelayMs"/>): the scoring-rate estimate, the 429 at
-/// admission and the 429 of a request that waited too long. Deterministic: time is a <see cref="ManualClock"/> that only
+/// admission and the 429 of a request that waited too long; and the limit on requests in flight
+/// (<see cref="ServerOptions.MaxConcurrentRequests"/>). Deterministic: time is a <see cref="ManualClock"/> that only
 /// the test moves, and the batcher is held at a gate, so no assertion depends on how fast this machine is.
 /// </summary>
 public class AdmissionTests
@@ -126,6 +127,33 @@ public class AdmissionTests
         gates.Open(2);
         Assert.Equal(HttpStatusCode.OK, (await first).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await second).StatusCode);
+    }
+
+    [Fact]
+    public async Task Requests_beyond_the_concurrency_limit_get_429_before_their_body_is_read()
+    {
+        var gates = new Gates();
+        await using var host = await RunningServer.StartAsync(new ServerOptions { MaxConcurrentRequests = 2, BeforeBatch = gates.Next });
+        var first = host.ClassifyAsync(["held at the gate"]);
+        await gates.WaitForBatchAsync(1);
+        var second = host.ClassifyAsync(["queued behind it"]);
+        await BatchingTests.WaitForQueueDepth(host, "tweets", 2);
+
+        var refused = await host.PostJsonAsync("not even JSON: never read");
+        var error = await ErrorAssert.IsError(refused, 429);
+        Assert.Contains("2 requests in flight already; retry later", error);
+        Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.Delta);
+        Assert.Equal(1, await host.MetricAsync("classify_rejected_total", "model=\"*\",reason=\"concurrency\""));
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("v1/models")).StatusCode);   // other endpoints are not counted
+
+        gates.Open(1);
+        gates.Open(2);
+        Assert.Equal(HttpStatusCode.OK, (await first).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await second).StatusCode);
+        gates.Open(3);
+        Assert.Equal(HttpStatusCode.OK, (await host.ClassifyAsync(["room again"])).StatusCode);
+        Assert.Equal("--max-concurrent-requests", Assert.Throws<Core.IO.InputException>(() =>
+            new ServerOptions { Models = [new ModelSpec("a", "x")], MaxConcurrentRequests = -1 }.Validate()).Field);
     }
 
     /// <summary>A clock that moves only when told.</summary>

@@ -29,6 +29,11 @@ internal sealed class ServeCommand : ICommandFactory
             Description = "Most time a request may wait for its batch, in milliseconds: requests the model cannot reach in time (estimated from its measured speed) get 429 (0: no bound).",
             DefaultValueFactory = _ => defaults.MaxQueueDelayMs,
         };
+        var maxConcurrent = new Option<int>("--max-concurrent-requests")
+        {
+            Description = "Most classify requests handled at once; more get 429 before their body is read (0: no limit).",
+            DefaultValueFactory = _ => defaults.MaxConcurrentRequests,
+        };
         var onnxThreads = new Option<int?>("--onnx-threads") { Description = "Intra-op threads per ONNX model (default: one per core; 1 leaves cores to the HTTP work)." };
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body (larger: 413).", DefaultValueFactory = _ => defaults.MaxRequestBodyBytes };
         var maxTexts = new Option<int>("--max-texts") { Description = "Most texts per request (more: 400).", DefaultValueFactory = _ => defaults.MaxTextsPerRequest };
@@ -37,7 +42,7 @@ internal sealed class ServeCommand : ICommandFactory
 
         var command = new Command("serve", "Serve models over HTTP (POST /v1/classify, /metrics, a demo page at /).")
         {
-            model, port, host, keyFile, maxBatch, maxWait, queue, maxDelay, onnxThreads, maxBody, maxTexts, maxChars, drain,
+            model, port, host, keyFile, maxBatch, maxWait, queue, maxDelay, maxConcurrent, onnxThreads, maxBody, maxTexts, maxChars, drain,
         };
         command.SetAction(parse =>
         {
@@ -53,6 +58,7 @@ internal sealed class ServeCommand : ICommandFactory
                 MaxBatchWaitMs = parse.GetValue(maxWait),
                 QueueCapacity = parse.GetValue(queue),
                 MaxQueueDelayMs = parse.GetValue(maxDelay),
+                MaxConcurrentRequests = parse.GetValue(maxConcurrent),
                 OnnxThreads = parse.GetValue(onnxThreads),
                 MaxRequestBodyBytes = parse.GetValue(maxBody),
                 MaxTextsPerRequest = parse.GetValue(maxTexts),
