@@ -257,6 +257,11 @@ public sealed class ClassifyServer : IAsyncDisposable
 
     private async Task ClassifyAsync(HttpContext context)
     {
+        if (_draining)
+        {
+            await WriteError(context, StatusCodes.Status503ServiceUnavailable, "the server is shutting down").ConfigureAwait(false);
+            return;
+        }
         // Checked before the body is read, so that a refusal costs as little as possible: for a model cheaper than the
         // HTTP path, the requests in flight (not the batcher's queue) are what makes latency grow under overload.
         if (Options.MaxConcurrentRequests > 0 && Interlocked.Increment(ref _inFlight) > Options.MaxConcurrentRequests)
@@ -278,11 +283,6 @@ public sealed class ClassifyServer : IAsyncDisposable
 
     private async Task ClassifyAdmittedAsync(HttpContext context)
     {
-        if (_draining)
-        {
-            await WriteError(context, StatusCodes.Status503ServiceUnavailable, "the server is shutting down").ConfigureAwait(false);
-            return;
-        }
         ParsedRequest request;
         try
         {
@@ -381,7 +381,7 @@ public sealed class ClassifyServer : IAsyncDisposable
         await context.Response.WriteAsync(body.ToString(), context.RequestAborted).ConfigureAwait(false);
     }
 
-    // 429 with Retry-After, counted by reason (queue_full, queue_delay, expired).
+    // 429 with Retry-After, counted by reason (queue_full, queue_delay, expired, concurrency).
     private Task TooBusy(HttpContext context, string model, string reason, string message)
     {
         Metrics.Rejected.WithLabels(model, reason).Inc();
