@@ -4,12 +4,27 @@
 //   1. unloaded: one client, default batching                       -> p50 / p99 latency
 //   2. batch-1: --max-batch-size 1 (no batching across requests)    -> throughput, p50 / p99
 //   3. dynamic batching (--max-batch-size 64)                       -> throughput, p50 / p99
-//   4. overload: 10 x N clients against a small queue               -> accepted p50 / p99, 429 count, peak RSS
+//   4. overload: 10 x N clients against a small queue and a queue-delay bound (--max-queue-delay-ms)
+//                                                                   -> accepted p50 / p99, 429s by reason, peak RSS
 // A client that gets 429 waits as the answer's Retry-After says (1 s by default), as a well-behaved client does, and
 // sends its next request; --backoff-ms N makes it wait N ms instead (an aggressive client). Prints one JSON object (all figures) to stdout; progress to stderr.
 //
+// Where a request's CPU goes (scenarios 2 and 3): the server process's CPU time (/proc/PID/stat), the bench process's
+// own (the clients), and the model's share — the seconds the server's batch worker spent scoring
+// (classify_scoring_seconds_total) — each per answered request. Batching can only shrink the model's share, so with H the
+// CPU of the HTTP path (client + Kestrel + JSON, everything but scoring) and M the scoring per text at batch 1, batching
+// cannot raise throughput beyond (H + M) / H on a CPU-bound machine (Amdahl); the JSON reports that bound.
+//
+// The overload's queue-delay bound: --overload-max-queue-delay-ms MS, or by default half the unloaded p99 of
+// scenario 1 (at least 0.1 ms). Half, because an accepted request's latency is its wait plus its own batch's scoring and
+// HTTP, which are what the unloaded p99 measures; the wait may add about as much again for a p99 within 2x.
+// It also limits the requests in flight: --overload-max-concurrent-requests N, by default 2 per core. The queue bound
+// cannot help a model cheaper than the HTTP path (the linear one): there the latency of an overload is the many
+// requests in Kestrel sharing the cores, and only fewer of them in flight bound it.
+//
 // dotnet run --project bench/Classify.Bench.Serve -c Release -- --classify-dll PATH/classify.dll --model DIR [--name tweets]
 //   [--clients 8] [--requests 2000] [--unloaded-requests 300] [--max-seconds 120] [--overload-queue 16] [--texts FILE]
+//   [--overload-max-queue-delay-ms auto] [--overload-max-concurrent-requests auto]
 //   [--warmup-seconds 3] (each server is first warmed up for this long with the scenario's clients: JIT tiers, pools)
 using System.Diagnostics;
 using System.Globalization;
@@ -40,36 +55,55 @@ await using (var server = await Server.StartAsync(options, ["--max-batch-size", 
     results["unloaded"] = r.Summary();
     Console.Error.WriteLine($"unloaded: {r}");
 }
-// 2. Batching off.
-await using (var server = await Server.StartAsync(options, ["--max-batch-size", "1", "--queue-capacity", "100000"]))
+// 2. Batching off; 3. dynamic batching. Both without a queue-delay bound (0): these measure throughput, and every
+// request of a closed loop of N clients is accepted anyway.
+foreach (var (key, label, batch) in new[] { ("batch1", "batch-1", "1"), ("batched", "batched", "64") })
 {
+    await using var server = await Server.StartAsync(options, ["--max-batch-size", batch, "--queue-capacity", "100000", "--max-queue-delay-ms", "0"]);
     await Load.RunAsync(server, texts, options.Clients, int.MaxValue, options.WarmupSeconds, options.BackoffMs);
+    var before = await server.SnapshotAsync();
     var r = await Load.RunAsync(server, texts, options.Clients, options.Requests, options.MaxSeconds, options.BackoffMs);
-    results["batch1"] = r.Summary();
-    results["batch1"] = r.Summary(("peak_rss_mb", server.PeakRssMb()));
-    Console.Error.WriteLine($"batch-1: {r}");
+    var cost = (await server.SnapshotAsync()).Minus(before).PerRequest(r.Ok + r.TooMany + r.Failed);
+    results[key] = r.Summary([("peak_rss_mb", server.PeakRssMb()), ("mean_batch", await server.MeanBatchAsync()), .. cost]);
+    Console.Error.WriteLine($"{label}: {r}; {string.Join(", ", cost.Select(c => $"{c.Key} {c.Value}"))}");
 }
-// 3. Dynamic batching.
-await using (var server = await Server.StartAsync(options, ["--max-batch-size", "64", "--queue-capacity", "100000"]))
+// The Amdahl bound of batching (see the top): H = what a batch-1 request costs besides scoring.
+if (results["batch1"] is Dictionary<string, object> b1 && (double)b1["server_cpu_ms_per_request"] > 0)
+{
+    double total = (double)b1["server_cpu_ms_per_request"] + (double)b1["client_cpu_ms_per_request"];
+    double model = Math.Min((double)b1["model_ms_per_text"], total);
+    results["cost_split"] = new Dictionary<string, object>
+    {
+        ["request_cpu_ms"] = Math.Round(total, 4), ["model_ms_per_text"] = Math.Round(model, 4),
+        ["http_cpu_ms"] = Math.Round(total - model, 4), ["model_share"] = Math.Round(model / total, 3),
+        ["batching_bound"] = Math.Round(total / Math.Max(total - model, 1e-9), 2),
+    };
+}
+// 4. 10x overload against a small queue and a queue-delay bound.
+double unloadedP99 = ((Dictionary<string, object>)results["unloaded"])["p99_ms"] is double p ? p : 0;
+double delayBound = options.OverloadMaxQueueDelayMs ?? Math.Max(0.1, Math.Round(unloadedP99 / 2, 2));
+int concurrency = options.OverloadMaxConcurrentRequests ?? 2 * Environment.ProcessorCount;
+await using (var server = await Server.StartAsync(options, ["--max-batch-size", "64", "--queue-capacity", options.OverloadQueue.ToString(CultureInfo.InvariantCulture),
+                 "--max-queue-delay-ms", delayBound.ToString(CultureInfo.InvariantCulture),
+                 "--max-concurrent-requests", concurrency.ToString(CultureInfo.InvariantCulture)]))
 {
     await Load.RunAsync(server, texts, options.Clients, int.MaxValue, options.WarmupSeconds, options.BackoffMs);
-    var r = await Load.RunAsync(server, texts, options.Clients, options.Requests, options.MaxSeconds, options.BackoffMs);
-    results["batched"] = r.Summary(("peak_rss_mb", server.PeakRssMb()), ("mean_batch", await server.MeanBatchAsync()));
-    Console.Error.WriteLine($"batched: {r}");
-}
-// 4. 10x overload against a small queue.
-await using (var server = await Server.StartAsync(options, ["--max-batch-size", "64", "--queue-capacity", options.OverloadQueue.ToString(CultureInfo.InvariantCulture)]))
-{
-    await Load.RunAsync(server, texts, options.Clients, int.MaxValue, options.WarmupSeconds, options.BackoffMs);
+    var before = await server.SnapshotAsync();
     var r = await Load.RunAsync(server, texts, options.Clients * 10, options.Requests, options.MaxSeconds, options.BackoffMs);
-    results["overload"] = r.Summary(("peak_rss_mb", server.PeakRssMb()), ("queue_capacity", options.OverloadQueue), ("mean_batch", await server.MeanBatchAsync()));
-    Console.Error.WriteLine($"overload: {r}");
+    var delta = (await server.SnapshotAsync()).Minus(before);
+    // The wait in the batcher's queue (p99, a histogram bucket's upper bound) against the end-to-end p99: what is left
+    // is the HTTP path (Kestrel, thread pool, JSON) and the clients, on cores the overload saturates.
+    double queueWaitP99 = delta.WaitBuckets.Count == 0 || delta.WaitBuckets[^1].Count == 0 ? double.NaN
+        : delta.WaitBuckets.First(b => b.Count >= 0.99 * delta.WaitBuckets[^1].Count).UpperMs;
+    results["overload"] = r.Summary(("peak_rss_mb", server.PeakRssMb()), ("queue_capacity", options.OverloadQueue), ("max_queue_delay_ms", delayBound), ("max_concurrent_requests", concurrency),
+        ("mean_batch", await server.MeanBatchAsync()), ("rejected", delta.Rejected), ("queue_wait_p99_ms_at_most", queueWaitP99), ("server_alive", server.Alive));
+    Console.Error.WriteLine($"overload (bound {delayBound} ms, {concurrency} in flight): {r}; queue wait p99 <= {queueWaitP99} ms; rejected {string.Join(", ", delta.Rejected.Select(kv => $"{kv.Key} {kv.Value}"))}");
 }
 results["load_after"] = File.ReadAllText("/proc/loadavg").Split(' ')[..3];
 Console.WriteLine(JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
 
 sealed record Args(string ClassifyDll, string Model, string Name, int Clients, int Requests, int UnloadedRequests, double MaxSeconds,
-    int OverloadQueue, int BackoffMs, string Texts, double WarmupSeconds)
+    int OverloadQueue, int BackoffMs, string Texts, double WarmupSeconds, double? OverloadMaxQueueDelayMs, int? OverloadMaxConcurrentRequests)
 {
     public static Args Parse(string[] argv)
     {
@@ -89,7 +123,9 @@ sealed record Args(string ClassifyDll, string Model, string Name, int Clients, i
             int.Parse(Get("--overload-queue", "16"), CultureInfo.InvariantCulture),
             int.Parse(Get("--backoff-ms", "-1"), CultureInfo.InvariantCulture),
             Get("--texts", Path.Combine(repo, "../shared/data/tweet-sentiment-extraction/test.csv")),
-            double.Parse(Get("--warmup-seconds", "3"), CultureInfo.InvariantCulture));
+            double.Parse(Get("--warmup-seconds", "3"), CultureInfo.InvariantCulture),
+            Get("--overload-max-queue-delay-ms", "auto") is "auto" ? null : double.Parse(Get("--overload-max-queue-delay-ms", "auto"), CultureInfo.InvariantCulture),
+            Get("--overload-max-concurrent-requests", "auto") is "auto" ? null : int.Parse(Get("--overload-max-concurrent-requests", "auto"), CultureInfo.InvariantCulture));
     }
 }
 
@@ -159,10 +195,39 @@ sealed class Server : IAsyncDisposable
     public async Task<double> MeanBatchAsync()
     {
         var text = await Client.GetStringAsync("metrics");
-        double Value(string name) => text.Split('\n').Where(l => l.StartsWith(name + "{", StringComparison.Ordinal))
+        var count = Metric(text, "classify_batch_size_count");
+        return count == 0 ? 0 : Math.Round(Metric(text, "classify_batch_size_sum") / count, 2);
+    }
+
+    /// <summary>False once the server process has exited (crashed: it is only stopped by <see cref="DisposeAsync"/>).</summary>
+    public bool Alive => !_process.HasExited;
+
+    // The sum of a metric's samples (over all label sets) whose labels contain `labels`.
+    private static double Metric(string text, string name, string labels = "") =>
+        text.Split('\n').Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) && l.Contains(labels, StringComparison.Ordinal))
             .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
-        var count = Value("classify_batch_size_count");
-        return count == 0 ? 0 : Math.Round(Value("classify_batch_size_sum") / count, 2);
+
+    /// <summary>CPU seconds of the server process and of this one (the clients), the server's scoring seconds and texts, 429s by reason.</summary>
+    public async Task<Snapshot> SnapshotAsync()
+    {
+        var text = await Client.GetStringAsync("metrics");
+        // /proc/PID/stat: utime and stime are fields 14 and 15, in clock ticks (100 a second on Linux); the name field
+        // (2) is in parentheses and may hold spaces, so count from the last ')'.
+        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        double serverCpu = (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+        var rejected = new[] { "queue_full", "queue_delay", "expired", "concurrency" }.ToDictionary(r => r, r => Metric(text, "classify_rejected_total", $"reason=\"{r}\""));
+        // Cumulative bucket counts of classify_queue_wait_seconds, by upper bound (ms), +Inf last.
+        var buckets = text.Split('\n').Where(l => l.StartsWith("classify_queue_wait_seconds_bucket{", StringComparison.Ordinal))
+            .Select(l =>
+            {
+                var le = l[(l.IndexOf("le=\"", StringComparison.Ordinal) + 4)..];
+                le = le[..le.IndexOf('"')];
+                return (UpperMs: le == "+Inf" ? double.PositiveInfinity : double.Parse(le, CultureInfo.InvariantCulture) * 1000,
+                    Count: double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+            }).OrderBy(b => b.UpperMs).ToList();
+        return new Snapshot(serverCpu, Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds,
+            Metric(text, "classify_scoring_seconds_total"), Metric(text, "classify_texts_total"), rejected, buckets);
     }
 
     public async ValueTask DisposeAsync()
@@ -176,6 +241,23 @@ sealed class Server : IAsyncDisposable
         await _process.WaitForExitAsync();
         _process.Dispose();
     }
+}
+
+/// <summary>Cumulative counters of a server and the bench process at one moment (see <see cref="Server.SnapshotAsync"/>).</summary>
+sealed record Snapshot(double ServerCpu, double ClientCpu, double ScoringSeconds, double Texts, Dictionary<string, double> Rejected,
+    List<(double UpperMs, double Count)> WaitBuckets)
+{
+    public Snapshot Minus(Snapshot before) => new(ServerCpu - before.ServerCpu, ClientCpu - before.ClientCpu, ScoringSeconds - before.ScoringSeconds,
+        Texts - before.Texts, Rejected.ToDictionary(kv => kv.Key, kv => kv.Value - before.Rejected.GetValueOrDefault(kv.Key)),
+        WaitBuckets.Select(b => (b.UpperMs, b.Count - before.WaitBuckets.FirstOrDefault(x => x.UpperMs == b.UpperMs).Count)).ToList());
+
+    /// <summary>Per request: server and client CPU ms; the model's scoring ms per text (worker wall time).</summary>
+    public (string Key, object Value)[] PerRequest(int requests) =>
+    [
+        ("server_cpu_ms_per_request", Math.Round(ServerCpu * 1000 / Math.Max(1, requests), 4)),
+        ("client_cpu_ms_per_request", Math.Round(ClientCpu * 1000 / Math.Max(1, requests), 4)),
+        ("model_ms_per_text", Math.Round(ScoringSeconds * 1000 / Math.Max(1, Texts), 4)),
+    ];
 }
 
 static class Signal

@@ -37,6 +37,7 @@ public sealed class ClassifyServer : IAsyncDisposable
     private readonly ApiKeys _keys;
     private volatile bool _ready;
     private volatile bool _draining;
+    private int _inFlight;
     private int _stopped;
 
     private ClassifyServer(ServerOptions options, IReadOnlyList<ServedModel> models)
@@ -86,7 +87,7 @@ public sealed class ClassifyServer : IAsyncDisposable
             foreach (var spec in options.Models)
             {
                 var watch = Stopwatch.StartNew();
-                var model = ServedModel.Load(spec);
+                var model = ServedModel.Load(spec, options.OnnxThreads);
                 loaded.Add(model);
                 options.Log?.Invoke($"loaded {model.Name} ({model.Engine}, {model.Classifier.Schema.Kind.ToName()}, {model.Classifier.Schema.Count} labels) " +
                                     $"from {model.Directory} in {watch.Elapsed.TotalSeconds:0.0} s");
@@ -261,6 +262,27 @@ public sealed class ClassifyServer : IAsyncDisposable
             await WriteError(context, StatusCodes.Status503ServiceUnavailable, "the server is shutting down").ConfigureAwait(false);
             return;
         }
+        // Checked before the body is read, so that a refusal costs as little as possible: for a model cheaper than the
+        // HTTP path, the requests in flight (not the batcher's queue) are what makes latency grow under overload.
+        if (Options.MaxConcurrentRequests > 0 && Interlocked.Increment(ref _inFlight) > Options.MaxConcurrentRequests)
+        {
+            Interlocked.Decrement(ref _inFlight);
+            await TooBusy(context, "*", "concurrency",
+                $"the server is busy: {Options.MaxConcurrentRequests} requests in flight already; retry later").ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            await ClassifyAdmittedAsync(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (Options.MaxConcurrentRequests > 0) Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task ClassifyAdmittedAsync(HttpContext context)
+    {
         ParsedRequest request;
         try
         {
@@ -317,10 +339,13 @@ public sealed class ClassifyServer : IAsyncDisposable
         switch (served.Batcher.TryEnqueue(inputs, uncertainty, request.Seed, out var pending))
         {
             case AdmitResult.QueueFull:
-                Metrics.Rejected.WithLabels(name, "queue_full").Inc();
-                context.Response.Headers.RetryAfter = Options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await WriteError(context, StatusCodes.Status429TooManyRequests,
+                await TooBusy(context, name, "queue_full",
                     $"model '{name}' is busy: its queue holds {served.Batcher.Pending} texts (capacity {Options.QueueCapacity}); retry later").ConfigureAwait(false);
+                return;
+            case AdmitResult.QueueDelay:
+                await TooBusy(context, name, "queue_delay",
+                    $"model '{name}' is busy: the texts queued ahead would take about {served.Batcher.EstimatedWait?.TotalMilliseconds ?? 0:0} ms " +
+                    $"(at most {Options.MaxQueueDelayMs:0.#} ms); retry later").ConfigureAwait(false);
                 return;
             case AdmitResult.Stopping:
                 Metrics.Rejected.WithLabels(name, "draining").Inc();
@@ -331,6 +356,11 @@ public sealed class ClassifyServer : IAsyncDisposable
         try
         {
             predictions = await pending.ConfigureAwait(false);
+        }
+        catch (QueueDelayExceededException e)
+        {
+            await TooBusy(context, name, "expired", $"model '{name}' is busy: the request {e.Message}; retry later").ConfigureAwait(false);
+            return;
         }
         catch (Exception e) when (e is Core.IO.InputException or NotSupportedException or ArgumentException)
         {
@@ -349,6 +379,14 @@ public sealed class ClassifyServer : IAsyncDisposable
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json; charset=utf-8";
         await context.Response.WriteAsync(body.ToString(), context.RequestAborted).ConfigureAwait(false);
+    }
+
+    // 429 with Retry-After, counted by reason (queue_full, queue_delay, expired, concurrency).
+    private Task TooBusy(HttpContext context, string model, string reason, string message)
+    {
+        Metrics.Rejected.WithLabels(model, reason).Inc();
+        context.Response.Headers.RetryAfter = Options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return WriteError(context, StatusCodes.Status429TooManyRequests, message);
     }
 
     private string TooLarge() => $"request body larger than {Options.MaxRequestBodyBytes} bytes";

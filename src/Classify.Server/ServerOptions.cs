@@ -68,6 +68,34 @@ public sealed record ServerOptions
     /// <summary>Most texts accepted but not yet scored, per model (default 1024); beyond it requests get 429 with <c>Retry-After</c>.</summary>
     public int QueueCapacity { get; init; } = 1024;
 
+    /// <summary>
+    /// Most time a request may wait in a model's queue before its batch starts, in milliseconds (default 100; 0 turns
+    /// the bound off). The capacity bounds the queue in texts, but what a client feels is time, and a full queue's wait
+    /// depends on the model's speed; this bounds it directly. A request is refused with 429 at admission when the texts
+    /// ahead of it would keep the model busy longer than this at the measured scoring rate (<see cref="ScoringRate"/>),
+    /// and a request that still waited longer by the time its batch forms gets 429 instead of being scored. Under
+    /// overload, accepted requests then wait at most about this long, and the rest are told to retry at once instead
+    /// of piling up. Must exceed <see cref="MaxBatchWaitMs"/>.
+    /// </summary>
+    public double MaxQueueDelayMs { get; init; } = 100;
+
+    /// <summary>
+    /// Most <c>POST /v1/classify</c> requests handled at once, all models together (default 0: no limit); beyond it a
+    /// request gets 429 with <c>Retry-After</c> before its body is read. The queue-delay bound limits the wait for the
+    /// model; this limits the wait for the CPU: when a model costs less than the HTTP work around it (a linear model),
+    /// overload latency comes from many requests sharing the cores in Kestrel and JSON rather than from the batcher's
+    /// queue, and only fewer requests in flight bound it (Little's law: latency = requests in flight / throughput). A
+    /// few times the number of cores keeps the cores busy.
+    /// </summary>
+    public int MaxConcurrentRequests { get; init; }
+
+    /// <summary>
+    /// Intra-op threads of each ONNX model's session (null, the default: one per core). On a machine whose cores also
+    /// run the HTTP work (and perhaps the clients), 1 leaves a core to them and costs less CPU per text (no hand-offs
+    /// between threads inside each operator); more threads answer a lone request sooner.
+    /// </summary>
+    public int? OnnxThreads { get; init; }
+
     /// <summary>Largest request body in bytes (default 1 MiB); larger bodies get 413.</summary>
     public long MaxRequestBodyBytes { get; init; } = 1 << 20;
 
@@ -92,6 +120,9 @@ public sealed record ServerOptions
     /// <summary>Test hook: awaited by a model's batcher before it scores each batch.</summary>
     internal Func<CancellationToken, Task>? BeforeBatch { get; init; }
 
+    /// <summary>Test hook: the clock of queue waits and scoring times (null: <see cref="TimeProvider.System"/>).</summary>
+    internal TimeProvider? Clock { get; init; }
+
     /// <summary>Checks every value; the message names the option (as the CLI spells it).</summary>
     /// <exception cref="InputException">The first bad value.</exception>
     public void Validate()
@@ -107,6 +138,12 @@ public sealed record ServerOptions
         if (MaxBatchSize < 1) throw new InputException($"must be at least 1, got {MaxBatchSize}", field: "--max-batch-size");
         if (MaxBatchWaitMs < 0) throw new InputException($"must be at least 0, got {MaxBatchWaitMs}", field: "--max-batch-wait-ms");
         if (QueueCapacity < 1) throw new InputException($"must be at least 1, got {QueueCapacity}", field: "--queue-capacity");
+        if (!(MaxQueueDelayMs >= 0) || double.IsInfinity(MaxQueueDelayMs))
+            throw new InputException($"must be a number of milliseconds, at least 0, got {MaxQueueDelayMs}", field: "--max-queue-delay-ms");
+        if (MaxQueueDelayMs > 0 && MaxQueueDelayMs <= MaxBatchWaitMs)
+            throw new InputException($"must exceed --max-batch-wait-ms ({MaxBatchWaitMs}), got {MaxQueueDelayMs} (0 turns the bound off)", field: "--max-queue-delay-ms");
+        if (MaxConcurrentRequests < 0) throw new InputException($"must be at least 0, got {MaxConcurrentRequests}", field: "--max-concurrent-requests");
+        if (OnnxThreads is < 1) throw new InputException($"must be at least 1, got {OnnxThreads}", field: "--onnx-threads");
         if (MaxRequestBodyBytes < 64) throw new InputException($"must be at least 64, got {MaxRequestBodyBytes}", field: "--max-body-bytes");
         if (MaxTextsPerRequest < 1) throw new InputException($"must be at least 1, got {MaxTextsPerRequest}", field: "--max-texts");
         if (MaxCharsPerText < 1) throw new InputException($"must be at least 1, got {MaxCharsPerText}", field: "--max-chars");

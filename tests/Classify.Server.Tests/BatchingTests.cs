@@ -7,7 +7,7 @@ namespace Classify.Server.Tests;
 /// <summary>Micro-batching, the bounded queue (429) and the drain, made deterministic by holding the batcher at a gate.</summary>
 public class BatchingTests
 {
-    private static async Task WaitForQueueDepth(RunningServer host, string model, double depth)
+    internal static async Task WaitForQueueDepth(RunningServer host, string model, double depth)
     {
         for (int i = 0; i < 400; i++)
         {

@@ -24,6 +24,17 @@ internal sealed class ServeCommand : ICommandFactory
         var maxBatch = new Option<int>("--max-batch-size") { Description = "Most texts scored together (1 disables batching across requests).", DefaultValueFactory = _ => defaults.MaxBatchSize };
         var maxWait = new Option<int>("--max-batch-wait-ms") { Description = "How long a batch waits for more texts, in milliseconds.", DefaultValueFactory = _ => defaults.MaxBatchWaitMs };
         var queue = new Option<int>("--queue-capacity") { Description = "Most texts waiting per model; beyond it requests get 429.", DefaultValueFactory = _ => defaults.QueueCapacity };
+        var maxDelay = new Option<double>("--max-queue-delay-ms")
+        {
+            Description = "Most time a request may wait for its batch, in milliseconds: requests the model cannot reach in time (estimated from its measured speed) get 429 (0: no bound).",
+            DefaultValueFactory = _ => defaults.MaxQueueDelayMs,
+        };
+        var maxConcurrent = new Option<int>("--max-concurrent-requests")
+        {
+            Description = "Most classify requests handled at once; more get 429 before their body is read (0: no limit).",
+            DefaultValueFactory = _ => defaults.MaxConcurrentRequests,
+        };
+        var onnxThreads = new Option<int?>("--onnx-threads") { Description = "Intra-op threads per ONNX model (default: one per core; 1 leaves cores to the HTTP work)." };
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body (larger: 413).", DefaultValueFactory = _ => defaults.MaxRequestBodyBytes };
         var maxTexts = new Option<int>("--max-texts") { Description = "Most texts per request (more: 400).", DefaultValueFactory = _ => defaults.MaxTextsPerRequest };
         var maxChars = new Option<int>("--max-chars") { Description = "Most characters per text (more: 400).", DefaultValueFactory = _ => defaults.MaxCharsPerText };
@@ -31,7 +42,7 @@ internal sealed class ServeCommand : ICommandFactory
 
         var command = new Command("serve", "Serve models over HTTP (POST /v1/classify, /metrics, a demo page at /).")
         {
-            model, port, host, keyFile, maxBatch, maxWait, queue, maxBody, maxTexts, maxChars, drain,
+            model, port, host, keyFile, maxBatch, maxWait, queue, maxDelay, maxConcurrent, onnxThreads, maxBody, maxTexts, maxChars, drain,
         };
         command.SetAction(parse =>
         {
@@ -46,6 +57,9 @@ internal sealed class ServeCommand : ICommandFactory
                 MaxBatchSize = parse.GetValue(maxBatch),
                 MaxBatchWaitMs = parse.GetValue(maxWait),
                 QueueCapacity = parse.GetValue(queue),
+                MaxQueueDelayMs = parse.GetValue(maxDelay),
+                MaxConcurrentRequests = parse.GetValue(maxConcurrent),
+                OnnxThreads = parse.GetValue(onnxThreads),
                 MaxRequestBodyBytes = parse.GetValue(maxBody),
                 MaxTextsPerRequest = parse.GetValue(maxTexts),
                 MaxCharsPerText = parse.GetValue(maxChars),

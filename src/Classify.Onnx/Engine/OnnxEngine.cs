@@ -11,6 +11,20 @@ namespace Classify.Onnx.Engine;
 /// </summary>
 public sealed class OnnxEngine : IModelEngine
 {
+    private readonly OnnxPredictorOptions? _options;
+
+    /// <summary>An engine that loads with <see cref="OnnxPredictorOptions.Default"/>.</summary>
+    public OnnxEngine()
+    {
+    }
+
+    /// <summary>An engine that loads with <paramref name="options"/> (a server's session settings, say).</summary>
+    public OnnxEngine(OnnxPredictorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+    }
+
     /// <summary>The engine name written in <c>classify.json</c>.</summary>
     public const string EngineName = "onnx";
 
@@ -29,7 +43,7 @@ public sealed class OnnxEngine : IModelEngine
             : FindModel(directory) is not null && File.Exists(Path.Combine(directory, PretrainedConfig.FileName));
 
     /// <inheritdoc />
-    public IPredictor Load(string directory, ModelManifest? manifest) => OnnxPredictor.Load(directory, manifest);
+    public IPredictor Load(string directory, ModelManifest? manifest) => OnnxPredictor.Load(directory, manifest, _options);
 
     /// <summary>The graph of a folder: <c>model.onnx</c>, else <c>onnx/model.onnx</c> (the Hub's transformers.js layout); null when neither exists.</summary>
     public static string? FindModel(string directory)

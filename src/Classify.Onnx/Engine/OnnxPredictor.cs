@@ -24,6 +24,14 @@ public sealed record OnnxPredictorOptions
 
     /// <summary>Intra-op threads of the session (default <see cref="Environment.ProcessorCount"/>).</summary>
     public int? Threads { get; init; }
+
+    /// <summary>
+    /// Whether the session's intra-op threads spin while waiting for work (ONNX Runtime's
+    /// <c>session.intra_op.allow_spinning</c>; null: ONNX Runtime's default, spinning). Spinning shortens each
+    /// operator's hand-off for a process that does nothing but score; in a server it burns the cores that the HTTP
+    /// threads need between forward passes, so <c>classify serve</c> turns it off.
+    /// </summary>
+    public bool? AllowSpinning { get; init; }
 }
 
 /// <summary>
@@ -120,6 +128,7 @@ public sealed class OnnxPredictor : IPredictor
             IntraOpNumThreads = options.Threads ?? Environment.ProcessorCount,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
+        if (options.AllowSpinning is { } spin) sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", spin ? "1" : "0");
         InferenceSession session;
         try
         {

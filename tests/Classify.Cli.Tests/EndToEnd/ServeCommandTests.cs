@@ -24,6 +24,9 @@ public class ServeCommandTests(TrainedTweetsModel trained)
     {
         Assert.Contains("model folder not found", CliRunner.RunExpecting(2, "serve", "--model", "/nonexistent/model").StderrUnwrapped);
         Assert.Contains("--max-batch-size", CliRunner.RunExpecting(2, "serve", "--model", trained.ModelDir, "--max-batch-size", "0").StderrUnwrapped);
+        Assert.Contains("--max-queue-delay-ms", CliRunner.RunExpecting(2, "serve", "--model", trained.ModelDir, "--max-queue-delay-ms", "-1").StderrUnwrapped);
+        Assert.Contains("must exceed --max-batch-wait-ms", CliRunner.RunExpecting(2, "serve", "--model", trained.ModelDir,
+            "--max-batch-wait-ms", "20", "--max-queue-delay-ms", "10").StderrUnwrapped);
         Assert.Contains("API key file not found", CliRunner.RunExpecting(2, "serve", "--model", trained.ModelDir, "--api-key-file", "/nonexistent/keys").StderrUnwrapped);
     }
 
