@@ -174,8 +174,10 @@ public sealed class MicroBatcher : IAsyncDisposable
     private int Score(List<WorkItem> batch)
     {
         int scored = 0;
-        // Requests asking for the same uncertainty settings and seed are scored in one call.
-        foreach (var group in batch.GroupBy(i => (i.Uncertainty, i.Seed)))
+        // Requests asking for the same uncertainty settings and seed are scored in one call; a request for Monte-Carlo
+        // samples is scored alone: an ONNX graph's dropout masks depend on every row of the call
+        // (OnnxPredictor.PredictDropoutPasses), so merging would make its answer depend on the requests batched with it.
+        foreach (var group in batch.GroupBy(i => (i.Uncertainty, i.Seed, Alone: i.Uncertainty.Sampled ? i : null)))
         {
             var items = group.ToArray();
             var inputs = items.Length == 1 ? items[0].Inputs : items.SelectMany(i => i.Inputs).ToArray();

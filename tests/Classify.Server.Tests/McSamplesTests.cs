@@ -55,6 +55,31 @@ public class McSamplesTests
     }
 
     [Fact]
+    public async Task Concurrent_mc_requests_are_scored_apart_so_each_answer_equals_the_request_alone()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var host = await RunningServer.StartAsync(new ServerOptions
+        {
+            Models = [new ModelSpec("mc", TestModels.OnnxTinyBertMcDropout)], MaxBatchWaitMs = 200, BeforeBatch = _ => gate.Task,
+        });
+        string[][] requests = [[Texts[0], Texts[1]], [Texts[2], Texts[0]]];
+        var pending = requests.Select(r => host.ClassifyAsync(r, mcSamples: 3)).ToArray();
+        for (int i = 0; i < 200 && await host.MetricAsync("classify_queue_depth", "model=\"mc\"") != 12; i++) await Task.Delay(25);
+        gate.SetResult();
+        using var served = TestModels.Alone(TestModels.OnnxTinyBertMcDropout);
+        for (int r = 0; r < requests.Length; r++)
+        {
+            var response = await pending[r];
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            var alone = served.Classifier.Predict(requests[r].Select(t => new TextInput(t)).ToArray(),
+                UncertaintyOptions.SinglePass with { McSamples = 3 }, seed: 0);
+            Assert.Equal(alone.Select(p => PredictionJson.Format(p)),
+                doc.RootElement.GetProperty("predictions").EnumerateArray().Select(p => p.GetRawText()));
+        }
+    }
+
+    [Fact]
     public async Task A_text_counts_once_per_sample_toward_the_queue_capacity()
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
