@@ -221,6 +221,7 @@ public sealed class OnnxPredictor : IMultiPassPredictor
         if (!SupportsDropout) throw new NotSupportedException(NoDropoutMessage);
         var encodings = Inputs.Encode(inputs);
         int rows = encodings.Length, passes = passSeeds.Count;
+        if (rows == 0) return Enumerable.Range(0, passes).Select(_ => Array.Empty<double[]>()).ToArray();
         var items = new HuggingFace.Tokenization.Encoding[checked(rows * passes)];
         for (int k = 0; k < passes; k++)
             for (int r = 0; r < rows; r++) items[k * rows + r] = encodings[r];
