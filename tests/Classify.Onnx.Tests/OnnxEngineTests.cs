@@ -64,6 +64,11 @@ public class OnnxEngineTests
             var logits = predictor.PredictScores(["Hello world!"])[0];
             var expected = FixtureGolden.Probabilities(logits.Select(z => z / 1.5).ToArray(), sigmoid: false);
             Assert.True(FixtureGolden.MaxAbsDiff(expected, predictor.PredictProbabilities(["Hello world!"])[0]) < 1e-12);
+
+            // With --mc-dropout the graph can run the default, so the package keeps it.
+            var withDropout = Path.Combine(dir, "onnx-mc");
+            OnnxExporter.Export(source, withDropout, new OnnxExportOptions { McDropout = true });
+            Assert.Equal(10, ModelManifest.Load(withDropout).Uncertainty?.McSamples);
         }
         finally
         {
