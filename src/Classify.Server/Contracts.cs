@@ -11,7 +11,11 @@ public sealed record ClassifyRequest
     /// <summary>The model's name (<c>GET /v1/models</c>); default: the first served model.</summary>
     [JsonPropertyName("model")] public string? Model { get; init; }
 
-    /// <summary>Monte-Carlo samples for the uncertainty; default: the package's <c>uncertainty.mc_samples</c>, else 1.</summary>
+    /// <summary>
+    /// Monte-Carlo samples for the uncertainty; default: the package's <c>uncertainty.mc_samples</c>, else 1. Above 1
+    /// only for a model with <c>supports_mc_samples</c> (an ONNX package exported with <c>--mc-dropout</c>); each text
+    /// then counts once per sample toward the batch and queue limits.
+    /// </summary>
     [JsonPropertyName("mc_samples")] public int? McSamples { get; init; }
 
     /// <summary>Seed of the Monte-Carlo passes (default 0).</summary>

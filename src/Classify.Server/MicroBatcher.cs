@@ -30,6 +30,9 @@ public enum AdmitResult
 /// refused at admission when the texts ahead of it would take longer than the bound at the measured scoring rate, and
 /// answered <see cref="QueueDelayExceededException"/> instead of scored when it still waited longer than the bound by the
 /// time its batch forms (the estimate is an average; bursts and slow batches get past it).
+/// <para>Every limit counts rows, a text counting once per Monte-Carlo sample it asks for (<c>mc_samples</c>, an ONNX
+/// package exported with <c>--mc-dropout</c>): a request of 4 texts with 10 samples weighs 40 in the batch size, the
+/// queue capacity, <see cref="Pending"/> and the measured rate, as its forward passes do.</para>
 /// </summary>
 public sealed class MicroBatcher : IAsyncDisposable
 {
@@ -80,11 +83,11 @@ public sealed class MicroBatcher : IAsyncDisposable
         {
             if (_stopping) return AdmitResult.Stopping;
             // One request larger than the whole queue is still taken when the queue is empty, so it cannot be refused forever.
-            if (_pending > 0 && _pending + inputs.Count > _options.QueueCapacity) return AdmitResult.QueueFull;
+            if (_pending > 0 && _pending + item.Rows > _options.QueueCapacity) return AdmitResult.QueueFull;
             // Only the texts ahead count, not the request's own: they are the wait; its own scoring time is the same
             // whether it waits or not, and a large request to an idle model must not be refused forever either.
             if (_maxDelay > TimeSpan.Zero && Rate.EstimateWait(_pending) > _maxDelay) return AdmitResult.QueueDelay;
-            _pending += inputs.Count;
+            _pending += item.Rows;
             _queue.Writer.TryWrite(item);
         }
         _metrics.QueueDepth.WithLabels(_model.Name).Set(Pending);
@@ -110,19 +113,19 @@ public sealed class MicroBatcher : IAsyncDisposable
                 if (!reader.TryRead(out var first)) continue;
                 batch.Add(first);
             }
-            int count = batch[0].Inputs.Count;
+            int count = batch[0].Rows;
             var deadline = DateTime.UtcNow.AddMilliseconds(_options.MaxBatchWaitMs);
             while (count < _options.MaxBatchSize)
             {
                 if (reader.TryRead(out var next))
                 {
-                    if (count + next.Inputs.Count > _options.MaxBatchSize)
+                    if (count + next.Rows > _options.MaxBatchSize)
                     {
                         _carry = next;   // the next batch starts with it
                         break;
                     }
                     batch.Add(next);
-                    count += next.Inputs.Count;
+                    count += next.Rows;
                     continue;
                 }
                 var left = deadline - DateTime.UtcNow;
@@ -159,7 +162,7 @@ public sealed class MicroBatcher : IAsyncDisposable
             var waited = _clock.GetElapsedTime(batch[i].EnqueuedAt, now);
             if (_maxDelay > TimeSpan.Zero && waited > _maxDelay)
             {
-                Release(batch[i].Inputs.Count);
+                Release(batch[i].Rows);
                 batch[i].Done.TrySetException(new QueueDelayExceededException(waited, _maxDelay));
                 batch.RemoveAt(i);
             }
@@ -171,8 +174,10 @@ public sealed class MicroBatcher : IAsyncDisposable
     private int Score(List<WorkItem> batch)
     {
         int scored = 0;
-        // Requests asking for the same uncertainty settings and seed are scored in one call.
-        foreach (var group in batch.GroupBy(i => (i.Uncertainty, i.Seed)))
+        // Requests asking for the same uncertainty settings and seed are scored in one call; a request for Monte-Carlo
+        // samples is scored alone: an ONNX graph's dropout masks depend on every row of the call
+        // (OnnxPredictor.PredictDropoutPasses), so merging would make its answer depend on the requests batched with it.
+        foreach (var group in batch.GroupBy(i => (i.Uncertainty, i.Seed, Alone: i.Uncertainty.Sampled ? i : null)))
         {
             var items = group.ToArray();
             var inputs = items.Length == 1 ? items[0].Inputs : items.SelectMany(i => i.Inputs).ToArray();
@@ -181,14 +186,14 @@ public sealed class MicroBatcher : IAsyncDisposable
                 _metrics.BatchSize.WithLabels(_model.Name).Observe(inputs.Count);
                 var predictions = _model.Classifier.Predict(inputs, group.Key.Uncertainty, group.Key.Seed, _options.MaxBatchSize);
                 _metrics.Texts.WithLabels(_model.Name).Inc(inputs.Count);
-                scored += inputs.Count;
+                scored += items.Sum(i => i.Rows);
                 int offset = 0;
                 foreach (var item in items)
                 {
                     var mine = new Prediction[item.Inputs.Count];
                     for (int i = 0; i < mine.Length; i++) mine[i] = predictions[offset + i];
                     offset += mine.Length;
-                    Release(item.Inputs.Count);
+                    Release(item.Rows);
                     item.Done.TrySetResult(mine);
                 }
             }
@@ -197,7 +202,7 @@ public sealed class MicroBatcher : IAsyncDisposable
                 foreach (var item in items)
                     if (!item.Done.Task.IsCompleted)
                     {
-                        Release(item.Inputs.Count);
+                        Release(item.Rows);
                         item.Done.TrySetException(e);
                     }
             }
@@ -232,6 +237,8 @@ public sealed class MicroBatcher : IAsyncDisposable
     private sealed class WorkItem(IReadOnlyList<TextInput> inputs, UncertaintyOptions uncertainty, ulong seed, long enqueuedAt)
     {
         public IReadOnlyList<TextInput> Inputs { get; } = inputs;
+        // What the item weighs in every limit: one row per text and Monte-Carlo sample.
+        public int Rows { get; } = (int)Math.Min(int.MaxValue, (long)inputs.Count * Math.Max(1, uncertainty.McSamples));
         public long EnqueuedAt { get; } = enqueuedAt;
         public UncertaintyOptions Uncertainty { get; } = uncertainty;
         public ulong Seed { get; } = seed;

@@ -36,8 +36,9 @@ public sealed class ServedModel : IDisposable
 
     /// <summary>
     /// Why <paramref name="samples"/> Monte-Carlo samples cannot be given by this model, or null when they can.
-    /// Neither served engine offers them today: ONNX graphs have no dropout and a linear ensemble's uncertainty always
-    /// comes from its members.
+    /// Only ONNX packages exported with <c>classify export --mc-dropout</c> offer them (and only when some dropout
+    /// probability is above 0); other ONNX graphs have no dropout (the reason names the fix) and a linear ensemble's
+    /// uncertainty always comes from its members.
     /// </summary>
     public string? SamplesProblem(int samples) =>
         (DefaultUncertainty with { McSamples = samples }).PredictorProblem(Classifier.Predictor);

@@ -55,7 +55,10 @@ public sealed record ServerOptions
     /// <summary>The accepted API keys; empty (the default) serves without authentication.</summary>
     public IReadOnlyList<string> ApiKeys { get; init; } = [];
 
-    /// <summary>Most texts scored together in one call of the model (default 64; 1 disables batching across requests).</summary>
+    /// <summary>
+    /// Most texts scored together in one call of the model (default 64; 1 disables batching across requests); a text
+    /// asking for Monte-Carlo samples counts once per sample.
+    /// </summary>
     public int MaxBatchSize { get; init; } = 64;
 
     /// <summary>
@@ -65,7 +68,10 @@ public sealed record ServerOptions
     /// </summary>
     public int MaxBatchWaitMs { get; init; }
 
-    /// <summary>Most texts accepted but not yet scored, per model (default 1024); beyond it requests get 429 with <c>Retry-After</c>.</summary>
+    /// <summary>
+    /// Most texts accepted but not yet scored, per model (default 1024; a text counts once per Monte-Carlo sample it asks
+    /// for); beyond it requests get 429 with <c>Retry-After</c>.
+    /// </summary>
     public int QueueCapacity { get; init; } = 1024;
 
     /// <summary>
@@ -105,7 +111,10 @@ public sealed record ServerOptions
     /// <summary>Most characters (UTF-16 code units) in one text (default 20,000); a longer text gets 400.</summary>
     public int MaxCharsPerText { get; init; } = 20_000;
 
-    /// <summary>Most Monte-Carlo samples a request may ask for (default 100).</summary>
+    /// <summary>
+    /// Most Monte-Carlo samples a request may ask for (default 100); only ONNX packages exported with
+    /// <c>--mc-dropout</c> take samples above 1.
+    /// </summary>
     public int MaxMcSamples { get; init; } = 100;
 
     /// <summary>How long a stop (SIGTERM, Ctrl+C) waits for accepted requests to finish (default 30 s).</summary>

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Classify.Core.IO;
 using Classify.Core.Labels;
 using Classify.Core.Prediction;
+using Classify.Core.Uncertainty;
 using Classify.Onnx.Engine;
 using Classify.Onnx.Export;
 
@@ -63,6 +64,11 @@ public class OnnxEngineTests
             var logits = predictor.PredictScores(["Hello world!"])[0];
             var expected = FixtureGolden.Probabilities(logits.Select(z => z / 1.5).ToArray(), sigmoid: false);
             Assert.True(FixtureGolden.MaxAbsDiff(expected, predictor.PredictProbabilities(["Hello world!"])[0]) < 1e-12);
+
+            // With --mc-dropout the graph can run the default, so the package keeps it.
+            var withDropout = Path.Combine(dir, "onnx-mc");
+            OnnxExporter.Export(source, withDropout, new OnnxExportOptions { McDropout = true });
+            Assert.Equal(10, ModelManifest.Load(withDropout).Uncertainty?.McSamples);
         }
         finally
         {
@@ -122,8 +128,13 @@ public class OnnxEngineTests
             OnnxExporter.Export(TestPaths.Fixture("tiny-bert"), dir);
             using var predictor = OnnxPredictor.Load(dir);
             Assert.False(predictor.SupportsDropout);
+            Assert.False(predictor.HasDropout);
             var e = Assert.Throws<NotSupportedException>(() => predictor.PredictScores(["x"], ForwardMode.WithDropout(1)));
             Assert.Contains("dropout", e.Message);
+            Assert.Contains("--mc-dropout", e.Message);   // names the fix
+            e = Assert.Throws<NotSupportedException>(() => predictor.PredictPasses(["x"], 3, 1, 8));
+            Assert.Contains("--mc-dropout", e.Message);
+            Assert.Contains("--mc-dropout", (UncertaintyOptions.SinglePass with { McSamples = 3 }).PredictorProblem(predictor));
         }
         finally
         {
@@ -171,7 +182,7 @@ public class OnnxEngineTests
     }
 
     [OnnxCheckerFact]
-    public void Onnx_checker_accepts_every_family_float_and_int8()
+    public void Onnx_checker_accepts_every_family_float_and_int8_with_and_without_switchable_dropout()
     {
         Assert.True(OnnxCheckerFactAttribute.Available, "python3-onnx is required when CI=true (apt-get install -y python3-onnx)");
         var dir = TestPaths.NewTempDirectory("classify-onnx-");
@@ -180,11 +191,12 @@ public class OnnxEngineTests
             var files = new List<string>();
             foreach (var fixture in new[] { "tiny-bert", "tiny-distilbert", "tiny-roberta", "tiny-modernbert" })
                 foreach (var int8 in new[] { false, true })
-                {
-                    var path = Path.Combine(dir, $"{fixture}{(int8 ? "-int8" : "")}.onnx");
-                    File.WriteAllBytes(path, GraphRunner.Build(TestPaths.Fixture(fixture), int8));
-                    files.Add(path);
-                }
+                    foreach (var mcDropout in new[] { false, true })
+                    {
+                        var path = Path.Combine(dir, $"{fixture}{(int8 ? "-int8" : "")}{(mcDropout ? "-mc" : "")}.onnx");
+                        File.WriteAllBytes(path, GraphRunner.Build(TestPaths.Fixture(fixture), int8, mcDropout));
+                        files.Add(path);
+                    }
             var (code, output) = OnnxCheckerFactAttribute.RunPython(
                 "import sys, onnx\nfor p in sys.argv[1:]:\n    onnx.checker.check_model(onnx.load(p), full_check=True)\n    print('ok', p)", files.ToArray());
             Assert.True(code == 0, output);

@@ -67,27 +67,34 @@ internal sealed class FixtureGolden
 /// <summary>Builds a fixture's graph and runs it on the golden batch directly (ids in, logits out).</summary>
 internal static class GraphRunner
 {
-    /// <summary>The float32 graph of a fixture folder, optionally quantized, as bytes.</summary>
-    public static byte[] Build(string directory, bool int8 = false)
+    /// <summary>The float32 graph of a fixture folder, optionally quantized and with switchable dropout, as bytes.</summary>
+    public static byte[] Build(string directory, bool int8 = false, bool mcDropout = false)
     {
         var config = PretrainedConfig.Load(directory).ToFamilyConfig();
         using var weights = SafeTensorsCheckpoint.Open(directory);
-        var model = OnnxExporter.Build(config, weights, weights.SourcePath);
+        var model = OnnxExporter.Build(config, weights, weights.SourcePath, mcDropout);
         if (int8) DynamicQuantizer.QuantizeInt8(model);
         return model.ToByteArray();
     }
 
-    /// <summary>Logits of the golden batch (padded as in the fixture) through ONNX Runtime.</summary>
-    public static double[][] Run(byte[] model, FixtureGolden golden)
+    /// <summary>
+    /// Logits of the golden batch (padded as in the fixture) through ONNX Runtime; a graph with the <c>mc_dropout</c>
+    /// input gets <paramref name="dropout"/>. ONNX Runtime removes Dropout nodes while optimising unless
+    /// <paramref name="keepDropoutNodes"/> (or <paramref name="dropout"/>) asks it not to, as the onnx engine's
+    /// Monte-Carlo session does.
+    /// </summary>
+    public static double[][] Run(byte[] model, FixtureGolden golden, bool dropout = false, bool keepDropoutNodes = false)
     {
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = 1 };
+        if (dropout || keepDropoutNodes) options.AddSessionConfigEntry("optimization.disable_specified_optimizers", "EliminateDropout");
         using var session = new InferenceSession(model, options);
         var ids = golden.InputIds;
         long[] shape = [ids.Length, ids[0].Length];
         var feeds = new Dictionary<string, long[][]> { ["input_ids"] = ids, ["attention_mask"] = golden.AttentionMask };
         if (golden.TokenTypeIds is { } types) feeds["token_type_ids"] = types;
         var names = session.InputMetadata.Keys.ToArray();
-        var values = names.Select(n => OrtValue.CreateTensorValueFromMemory(feeds[n].SelectMany(r => r).ToArray(), shape)).ToList();
+        var values = names.Select(n => n == OnnxGraph.DropoutSwitchInput ? OrtValue.CreateTensorValueFromMemory(new[] { dropout }, [])
+            : OrtValue.CreateTensorValueFromMemory(feeds[n].SelectMany(r => r).ToArray(), shape)).ToList();
         try
         {
             using var run = new RunOptions();

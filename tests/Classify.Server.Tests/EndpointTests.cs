@@ -87,6 +87,7 @@ public class EndpointTests
         var error = await ErrorAssert.IsError(await host.ClassifyAsync(["hi"], mcSamples: 5), 400);
         Assert.Contains("mc_samples", error);
         Assert.Contains("no dropout", error);
+        Assert.Contains("--mc-dropout", error);   // the fix
         Assert.Equal(HttpStatusCode.OK, (await host.ClassifyAsync(["hi"], mcSamples: 1)).StatusCode);
     }
 

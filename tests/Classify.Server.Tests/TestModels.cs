@@ -24,6 +24,12 @@ internal static class TestModels
         OnnxExporter.Export(TestPaths.Fixture("tiny-bert"), dir);
         return dir;
     });
+    private static readonly Lazy<string> OnnxMc = new(() =>
+    {
+        var dir = Path.Combine(Root, "tiny-bert-onnx-mc");
+        OnnxExporter.Export(TestPaths.Fixture("tiny-bert"), dir, new OnnxExportOptions { McDropout = true });
+        return dir;
+    });
     private static readonly Lock Gate = new();
 
     /// <summary>The linear tweet model (negative, neutral, positive).</summary>
@@ -34,6 +40,9 @@ internal static class TestModels
 
     /// <summary>The ONNX package of the tiny-bert fixture.</summary>
     public static string OnnxTinyBert { get { lock (Gate) return Onnx.Value; } }
+
+    /// <summary>The ONNX package of the tiny-bert fixture exported with switchable dropout (<c>--mc-dropout</c>).</summary>
+    public static string OnnxTinyBertMcDropout { get { lock (Gate) return OnnxMc.Value; } }
 
     /// <summary>The package loaded as the server loads it (linear or onnx engine), for comparing with scoring alone.</summary>
     public static ServedModel Alone(string directory) => ServedModel.Load(new ModelSpec("alone", directory));

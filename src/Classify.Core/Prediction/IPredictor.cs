@@ -61,6 +61,13 @@ public interface IPredictor : IDisposable
     bool HasDropout => SupportsDropout;
 
     /// <summary>
+    /// When <see cref="SupportsDropout"/> is false: why this model has no dropout to switch on and how to get one (for
+    /// example an ONNX graph exported without <c>--mc-dropout</c>), quoted in the refusal of Monte-Carlo samples; null
+    /// for the generic reason (the engine's models have none). Defaults to null.
+    /// </summary>
+    string? NoDropoutReason => null;
+
+    /// <summary>
     /// Raw scores, one row per input in input order: <see cref="LinkFunction.ScoreCount"/> columns in
     /// <see cref="LabelSchema.Labels"/> order. A row never depends on the other inputs of the call.
     /// </summary>

@@ -69,7 +69,7 @@ public static class MonteCarloDropout
                 $"at least one row per forward pass is needed, got {maxRowsPerForward}");
         if (!predictor.SupportsDropout)
             throw new NotSupportedException(
-                $"the {predictor.Manifest.Engine} engine cannot run Monte-Carlo dropout passes: its models have no dropout");
+                $"the {predictor.Manifest.Engine} engine cannot run Monte-Carlo dropout passes: {predictor.NoDropoutReason ?? "its models have no dropout"}");
         var seeds = PassSeeds(seed, passes);
         double[][][] result;
         if (predictor is IMultiPassPredictor multi)

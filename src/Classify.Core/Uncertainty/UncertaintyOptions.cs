@@ -63,7 +63,8 @@ public sealed record UncertaintyOptions
             return $"this model is an ensemble: its uncertainty always comes from its {members} members (one pass each), " +
                    "so Monte-Carlo samples do not apply; use 1 sample (the default)";
         if (predictor.HasDropout) return null;
-        var why = predictor.SupportsDropout ? "every dropout probability of its config is 0" : $"{predictor.Manifest.Engine} models have none";
+        var why = predictor.SupportsDropout ? "every dropout probability of its config is 0"
+            : predictor.NoDropoutReason ?? $"{predictor.Manifest.Engine} models have none";
         return $"this model has no dropout: epistemic uncertainty would be 0 in all {McSamples} passes ({why}); " +
                "use 1 sample (the default), which still gives the predictive entropy";
     }

@@ -4,7 +4,9 @@ using Classify.HuggingFace.Configuration;
 // transformers' modeling_bert.py (v4.48) as an ONNX graph, read top to bottom like the TorchSharp port in
 // Classify.Transformers/Models/Bert.cs: embeddings, self-attention, the post-LayerNorm layer, the encoder, the
 // pooler, then BertForSequenceClassification. Initializers carry the checkpoint keys; values are named after
-// the module that computes them. Evaluation mode: dropout is the identity and is not written.
+// the module that computes them. Dropout is written (g.Dropout) only for an --mc-dropout export, where HF applies it:
+// after the embeddings' LayerNorm, on the attention probabilities, after attention.output.dense and output.dense
+// (before the residual), and on the pooled output before the classifier.
 
 namespace Classify.Onnx.Export;
 
@@ -27,6 +29,7 @@ internal static class BertOnnx
         var hidden = Embeddings(g, config, "bert.embeddings", inputIds, g.Positions(inputIds), tokenTypeIds);
         var last = Encoder(g, config, "bert.encoder", hidden, g.PaddingBias(attentionMask));
         var pooled = g.Node("Tanh", [g.Linear(g.FirstToken(last, "bert.pooler"), "bert.pooler.dense")], "bert.pooler/output");
+        pooled = g.Dropout(pooled, config.EffectiveClassifierDropout, "classifier", "classifier_dropout");
         g.LogitsOutput(g.Linear(pooled, "classifier"), "logits", config.NumLabels);
     }
 
@@ -40,7 +43,7 @@ internal static class BertOnnx
         var positions = g.Node("Gather", [g.Weight(prefix + ".position_embeddings.weight"), positionIds], prefix + "/positions");
         var types = g.Node("Gather", [g.Weight(prefix + ".token_type_embeddings.weight"), tokenTypeIds ?? g.Int64Scalar(0)], prefix + "/token_types");
         var sum = g.Node("Add", [g.Node("Add", [words, types], prefix + "/words_types"), positions], prefix + "/sum");
-        return g.LayerNorm(sum, prefix + ".LayerNorm", config.LayerNormEps);
+        return g.Dropout(g.LayerNorm(sum, prefix + ".LayerNorm", config.LayerNormEps), config.HiddenDropoutProb, prefix, "hidden_dropout_prob");
     }
 
     /// <summary>Every <c>encoder.layer.N</c> in order.</summary>
@@ -54,10 +57,12 @@ internal static class BertOnnx
     public static string Layer(OnnxGraph g, BertConfig config, string prefix, string hidden, string bias)
     {
         var attention = SelfAttention(g, config, prefix + ".attention.self", hidden, bias);
-        var attended = g.LayerNorm(g.Node("Add", [g.Linear(attention, prefix + ".attention.output.dense"), hidden], prefix + ".attention.output/residual"),
+        var projected = g.Dropout(g.Linear(attention, prefix + ".attention.output.dense"), config.HiddenDropoutProb, prefix + ".attention.output", "hidden_dropout_prob");
+        var attended = g.LayerNorm(g.Node("Add", [projected, hidden], prefix + ".attention.output/residual"),
             prefix + ".attention.output.LayerNorm", config.LayerNormEps);
         var intermediate = g.Activation(g.Linear(attended, prefix + ".intermediate.dense"), config.HiddenAct, prefix + ".intermediate", "hidden_act");
-        var output = g.Node("Add", [g.Linear(intermediate, prefix + ".output.dense"), attended], prefix + ".output/residual");
+        var down = g.Dropout(g.Linear(intermediate, prefix + ".output.dense"), config.HiddenDropoutProb, prefix + ".output", "hidden_dropout_prob");
+        var output = g.Node("Add", [down, attended], prefix + ".output/residual");
         return g.LayerNorm(output, prefix + ".output.LayerNorm", config.LayerNormEps);
     }
 
@@ -69,7 +74,8 @@ internal static class BertOnnx
                 config.SourcePath, field: "num_attention_heads");
         int heads = config.NumAttentionHeads, headDim = config.HiddenSize / heads;
         string Heads(string name) => g.SplitHeads(g.Linear(hidden, $"{prefix}.{name}"), heads, headDim, $"{prefix}.{name}");
-        var context = g.ScaledDotProductAttention(Heads("query"), Heads("key"), Heads("value"), bias, headDim, prefix);
+        var context = g.ScaledDotProductAttention(Heads("query"), Heads("key"), Heads("value"), bias, headDim, prefix,
+            config.AttentionProbsDropoutProb, "attention_probs_dropout_prob");
         return g.MergeHeads(context, config.HiddenSize, prefix);
     }
 }

@@ -5,7 +5,9 @@ using DataType = Onnx.TensorProto.Types.DataType;
 // transformers' modeling_modernbert.py (v4.48, the padded eager path) as an ONNX graph: pre-LN layers with
 // bias-free linears, fused Wqkv, rotary embeddings with a per-layer theta, alternating global and sliding-window
 // local attention, a GeGLU MLP, final_norm, then the head (dense → act → norm) on the CLS token or the masked mean,
-// and the classifier. Mirrors Classify.Transformers/Models/ModernBert.cs.
+// and the classifier. Mirrors Classify.Transformers/Models/ModernBert.cs. An --mc-dropout export writes HF's dropouts:
+// after the embeddings' norm (embedding_dropout), on the attention weights and after Wo (attention_dropout), before the
+// MLP's Wo (mlp_dropout) and before the classifier (classifier_dropout); each only when its probability is above 0.
 
 namespace Classify.Onnx.Export;
 
@@ -29,7 +31,7 @@ internal static class ModernBertOnnx
 
         // embeddings: drop(norm(tok_embeddings[ids])); no position embeddings (rotary instead)
         var words = g.Node("Gather", [g.Weight("model.embeddings.tok_embeddings.weight"), inputIds], "model.embeddings/tokens");
-        var hidden = g.LayerNorm(words, "model.embeddings.norm", config.NormEps);
+        var hidden = g.Dropout(g.LayerNorm(words, "model.embeddings.norm", config.NormEps), config.EmbeddingDropout, "model.embeddings", "embedding_dropout");
 
         // Global layers mask padding keys; local layers also mask keys farther than local_attention/2 from the query.
         var globalBias = g.PaddingBias(attentionMask);
@@ -53,6 +55,7 @@ internal static class ModernBertOnnx
         var pooled = meanPooling ? MeanPool(g, last, attentionMask) : g.FirstToken(last, "head");
         var head = g.LayerNorm(g.Activation(g.Linear(pooled, "head.dense"), config.ClassifierActivation, "head", "classifier_activation"),
             "head.norm", config.NormEps);
+        head = g.Dropout(head, config.ClassifierDropout, "head", "classifier_dropout");
         g.LogitsOutput(g.Linear(head, "classifier"), "logits", config.NumLabels);
     }
 
@@ -77,8 +80,8 @@ internal static class ModernBertOnnx
         string Part(long index, string name) => g.Node("Gather", [qkv, g.Int64Scalar(index)], $"{prefix}/{name}", OnnxGraph.Attr("axis", 0L));
         var query = ApplyRotary(g, Part(0, "query"), cos, sin, headDim, prefix + "/query_rotary");
         var key = ApplyRotary(g, Part(1, "key"), cos, sin, headDim, prefix + "/key_rotary");
-        var context = g.ScaledDotProductAttention(query, key, Part(2, "value"), bias, headDim, prefix);
-        return g.Linear(g.MergeHeads(context, config.HiddenSize, prefix), prefix + ".Wo");
+        var context = g.ScaledDotProductAttention(query, key, Part(2, "value"), bias, headDim, prefix, config.AttentionDropout, "attention_dropout");
+        return g.Dropout(g.Linear(g.MergeHeads(context, config.HiddenSize, prefix), prefix + ".Wo"), config.AttentionDropout, prefix + ".out", "attention_dropout");
     }
 
     /// <summary>GeGLU: <c>Wo(act(input) · gate)</c> with <c>[input | gate] = Wi(x)</c> split in halves on the last axis.</summary>
@@ -86,6 +89,7 @@ internal static class ModernBertOnnx
     {
         var halves = g.Node("Split", [g.Linear(x, prefix + ".Wi")], [prefix + "/input", prefix + "/gate"], OnnxGraph.Attr("axis", -1L));
         var gated = g.Node("Mul", [g.Activation(halves[0], config.HiddenActivation, prefix, "hidden_activation"), halves[1]], prefix + "/gated");
+        gated = g.Dropout(gated, config.MlpDropout, prefix, "mlp_dropout");
         return g.Linear(gated, prefix + ".Wo");
     }
 

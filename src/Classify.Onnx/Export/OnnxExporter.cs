@@ -23,6 +23,13 @@ public sealed record OnnxExportOptions
 {
     /// <summary>float32 (default) or dynamic int8.</summary>
     public OnnxQuantization Quantization { get; init; } = OnnxQuantization.None;
+
+    /// <summary>
+    /// Keeps the model's dropout layers as ONNX <c>Dropout</c> nodes (where and with the probabilities Hugging Face
+    /// applies them) switched by one boolean graph input, <c>mc_dropout</c>: false gives the evaluation graph's scores,
+    /// true one Monte-Carlo-dropout sample (<c>classify export --mc-dropout</c>; docs/deploy.md). Off by default.
+    /// </summary>
+    public bool McDropout { get; init; }
 }
 
 /// <summary>What <see cref="OnnxExporter.Export"/> wrote.</summary>
@@ -31,7 +38,8 @@ public sealed record OnnxExportOptions
 /// <param name="Quantization">The weight precision.</param>
 /// <param name="ModelBytes">Size of <c>model.onnx</c>.</param>
 /// <param name="NodeCount">Nodes in the graph.</param>
-public sealed record OnnxExportResult(string Directory, string ModelType, OnnxQuantization Quantization, long ModelBytes, int NodeCount);
+/// <param name="DropoutNodes">Switchable <c>Dropout</c> nodes in the graph (0 without <see cref="OnnxExportOptions.McDropout"/>).</param>
+public sealed record OnnxExportResult(string Directory, string ModelType, OnnxQuantization Quantization, long ModelBytes, int NodeCount, int DropoutNodes = 0);
 
 /// <summary>
 /// Exports a Hugging Face sequence classifier (a Classify transformer package or a plain HF folder with
@@ -45,6 +53,9 @@ public static class OnnxExporter
 {
     /// <summary>File name of the graph inside a package (as Hugging Face Optimum names it).</summary>
     public const string ModelFileName = "model.onnx";
+
+    /// <summary>Graph metadata key: the number of switchable <c>Dropout</c> nodes of an <see cref="OnnxExportOptions.McDropout"/> export.</summary>
+    public const string DropoutNodesMetadataKey = "classify.dropout_nodes";
 
     /// <summary>The engine name of the packages a Classify transformer package is exported from.</summary>
     public const string SourceEngineName = "transformer";
@@ -88,7 +99,7 @@ public static class OnnxExporter
 
         ModelProto model;
         using (var weights = SafeTensorsCheckpoint.Open(source))
-            model = Build(folder.Config, weights, weights.SourcePath);
+            model = Build(folder.Config, weights, weights.SourcePath, options.McDropout);
         if (options.Quantization == OnnxQuantization.Int8) DynamicQuantizer.QuantizeInt8(model);
 
         Directory.CreateDirectory(target);
@@ -109,23 +120,29 @@ public static class OnnxExporter
         engineOptions["max_length"] = folder.Inputs.MaxLength;
         engineOptions["model_type"] = modelType;
         engineOptions["quantization"] = options.Quantization == OnnxQuantization.Int8 ? "int8" : "none";
+        engineOptions["mc_dropout"] = options.McDropout;
+        int dropoutNodes = model.Graph.Node.Count(n => n.OpType == "Dropout");
         (folder.Manifest with
         {
             Engine = Engine.OnnxEngine.EngineName,
             EngineOptions = engineOptions,
             // The package's Monte-Carlo default (training's uncertainty: section) cannot run on a graph without dropout;
-            // kept, it would make every default predict of the package fail.
-            Uncertainty = null,
+            // kept, it would make every default predict of the package fail. A graph with switchable dropout keeps it.
+            Uncertainty = options.McDropout && dropoutNodes > 0 ? folder.Manifest.Uncertainty : null,
             ClassifyVersion = Core.ClassifyInfo.Version,
             CreatedUtc = DateTime.UtcNow,
         }).Save(target);
-        return new OnnxExportResult(target, modelType, options.Quantization, new FileInfo(modelPath).Length, model.Graph.Node.Count);
+        return new OnnxExportResult(target, modelType, options.Quantization, new FileInfo(modelPath).Length, model.Graph.Node.Count, dropoutNodes);
     }
 
-    /// <summary>The float32 graph of a sequence classifier of a supported family.</summary>
-    internal static ModelProto Build(PretrainedConfig config, ISafeTensorsReader weights, string weightsPath)
+    /// <summary>
+    /// The float32 graph of a sequence classifier of a supported family; with <paramref name="mcDropout"/>, with its
+    /// dropout layers switched by the <c>mc_dropout</c> input (<see cref="OnnxExportOptions.McDropout"/>).
+    /// </summary>
+    internal static ModelProto Build(PretrainedConfig config, ISafeTensorsReader weights, string weightsPath, bool mcDropout = false)
     {
         var g = new OnnxGraph($"{config.ModelType}_for_sequence_classification", weights, weightsPath);
+        if (mcDropout) g.EnableDropout();
         switch (config)
         {
             case RobertaConfig roberta: RobertaOnnx.ForSequenceClassification(g, roberta); break;   // before BERT: it derives from BertConfig
@@ -136,6 +153,8 @@ public static class OnnxExporter
                 throw new InputException($"model_type '{config.ModelType}' cannot be exported; expected {string.Join(", ", SupportedModelTypes)}",
                     config.SourcePath, field: "model_type");
         }
-        return g.ToModel(new Dictionary<string, string> { ["classify.model_type"] = config.ModelType ?? "" });
+        var metadata = new Dictionary<string, string> { ["classify.model_type"] = config.ModelType ?? "" };
+        if (mcDropout) metadata[DropoutNodesMetadataKey] = g.DropoutCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return g.ToModel(metadata);
     }
 }

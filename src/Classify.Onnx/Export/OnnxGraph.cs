@@ -37,6 +37,7 @@ internal sealed class OnnxGraph
     private readonly string _weightsPath;
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _constants = new(StringComparer.Ordinal);
+    private string? _dropoutSwitch;
 
     /// <summary>Starts an empty graph named <paramref name="name"/> whose weights come from <paramref name="weights"/>.</summary>
     public OnnxGraph(string name, ISafeTensorsReader weights, string weightsPath)
@@ -72,6 +73,38 @@ internal sealed class OnnxGraph
         Claim(name);
         _graph.Input.Add(ValueInfo(name, DataType.Int64, BatchAxis, SequenceAxis));
         return name;
+    }
+
+    /// <summary>The boolean scalar input that switches the graph's <c>Dropout</c> nodes on (see <see cref="EnableDropout"/>).</summary>
+    public const string DropoutSwitchInput = "mc_dropout";
+
+    /// <summary>The <c>Dropout</c> nodes written so far (each with its own <c>seed</c> attribute 1, 2, …).</summary>
+    public int DropoutCount { get; private set; }
+
+    /// <summary>
+    /// Declares the boolean scalar input <see cref="DropoutSwitchInput"/>; from then on <see cref="Dropout"/> writes
+    /// opset-12+ <c>Dropout</c> nodes whose <c>training_mode</c> is that input (false: the identity, the evaluation graph).
+    /// Without this call <see cref="Dropout"/> writes nothing, as an evaluation-mode export should.
+    /// </summary>
+    public void EnableDropout()
+    {
+        Claim(DropoutSwitchInput);
+        _graph.Input.Add(ValueInfo(DropoutSwitchInput, DataType.Bool));
+        _dropoutSwitch = DropoutSwitchInput;
+    }
+
+    /// <summary>
+    /// <c>nn.Dropout(p)</c> where Hugging Face applies one: a <c>Dropout</c> node (ratio <paramref name="p"/>,
+    /// training_mode <see cref="DropoutSwitchInput"/>) when <see cref="EnableDropout"/> was called and <paramref name="p"/>
+    /// is above 0, else <paramref name="x"/> unchanged.
+    /// </summary>
+    /// <exception cref="InputException"><paramref name="p"/> is 1 or more (ONNX's ratio is below 1).</exception>
+    public string Dropout(string x, double p, string scope, string configKey)
+    {
+        if (_dropoutSwitch is null || p <= 0) return x;
+        if (p >= 1) throw new InputException($"a dropout probability of {p} cannot be exported; ONNX Dropout takes ratios below 1", field: configKey);
+        DropoutCount++;
+        return Node("Dropout", [x, FloatScalar((float)p), _dropoutSwitch], scope + "/dropout", Attr("seed", (long)DropoutCount));
     }
 
     /// <summary>Declares <paramref name="value"/> as the float <c>[batch, labels]</c> output <paramref name="name"/>.</summary>
@@ -253,15 +286,17 @@ internal sealed class OnnxGraph
 
     /// <summary>
     /// <c>softmax(Q·Kᵀ/√d + bias)·V</c> on <c>[batch, heads, seq, dim]</c> tensors; <paramref name="bias"/> broadcasts to
-    /// <c>[batch, heads, seq, seq]</c>.
+    /// <c>[batch, heads, seq, seq]</c>. <paramref name="dropout"/> is the attention-probability dropout (written only
+    /// by a graph with <see cref="EnableDropout"/>).
     /// </summary>
-    public string ScaledDotProductAttention(string query, string key, string value, string bias, int headDim, string scope)
+    public string ScaledDotProductAttention(string query, string key, string value, string bias, int headDim, string scope,
+        double dropout = 0, string dropoutKey = "")
     {
         var keyT = Node("Transpose", [key], scope + "/key_t", Attr("perm", new long[] { 0, 1, 3, 2 }));
         var scores = Node("MatMul", [query, keyT], scope + "/scores");
         var scaled = Node("Mul", [scores, FloatScalar((float)(1.0 / Math.Sqrt(headDim)))], scope + "/scores_scaled");
         var masked = Node("Add", [scaled, bias], scope + "/scores_masked");
-        var probs = Node("Softmax", [masked], scope + "/probs", Attr("axis", -1L));
+        var probs = Dropout(Node("Softmax", [masked], scope + "/probs", Attr("axis", -1L)), dropout, scope + "/probs", dropoutKey);
         return Node("MatMul", [probs, value], scope + "/attended");
     }
 

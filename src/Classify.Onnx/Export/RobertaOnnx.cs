@@ -21,8 +21,10 @@ internal static class RobertaOnnx
         var hidden = BertOnnx.Embeddings(g, config, "roberta.embeddings", inputIds, PositionIds(g, inputIds, config.PaddingIdx), tokenTypeIds: null);
         var last = BertOnnx.Encoder(g, config, "roberta.encoder", hidden, g.PaddingBias(attentionMask));
 
-        // classifier: out_proj(tanh(dense(h[<s>])))
-        var dense = g.Node("Tanh", [g.Linear(g.FirstToken(last, "classifier"), "classifier.dense")], "classifier.dense/tanh");
+        // classifier: out_proj(dropout(tanh(dense(dropout(h[<s>]))))), the dropouts only in an --mc-dropout export
+        var first = g.Dropout(g.FirstToken(last, "classifier"), config.EffectiveClassifierDropout, "classifier", "classifier_dropout");
+        var dense = g.Node("Tanh", [g.Linear(first, "classifier.dense")], "classifier.dense/tanh");
+        dense = g.Dropout(dense, config.EffectiveClassifierDropout, "classifier.dense", "classifier_dropout");
         g.LogitsOutput(g.Linear(dense, "classifier.out_proj"), "logits", config.NumLabels);
     }
 

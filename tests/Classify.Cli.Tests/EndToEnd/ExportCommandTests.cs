@@ -43,7 +43,16 @@ public sealed class ExportCommandTests(ITestOutputHelper output) : IDisposable
         Assert.Equal("int8", JsonNode.Parse(File.ReadAllText(Path.Combine(int8, "classify.json")))!["engine_options"]!["quantization"]!.GetValue<string>());
 
         var mc = CliRunner.RunExpecting(2, "predict", "--model", int8, "--mc-samples", "5", "Hello");
-        Assert.Contains("onnx models have none", mc.StderrUnwrapped);
+        Assert.Contains("classify export --format onnx --mc-dropout", mc.StderrUnwrapped);   // the refusal names the fix
+
+        // --mc-dropout: the same int8 graph with switchable dropout takes --mc-samples, reproducibly for a seed.
+        var int8Mc = _ws.PathOf("int8-mc");
+        CliRunner.Ok("export", "--model", fixture, "--quantize", "int8", "--mc-dropout", "-o", int8Mc);
+        Assert.True(JsonNode.Parse(File.ReadAllText(Path.Combine(int8Mc, "classify.json")))!["engine_options"]!["mc_dropout"]!.GetValue<bool>());
+        var sampled = CliRunner.Ok("predict", "--model", int8Mc, "--mc-samples", "5", "--seed", "3", "--format", "json", "Hello", "Hello world!").Stdout;
+        Assert.Equal(sampled, CliRunner.Ok("predict", "--model", int8Mc, "--mc-samples", "5", "--seed", "3", "--format", "json", "Hello", "Hello world!").Stdout);
+        Assert.All(sampled.Split('\n', StringSplitOptions.RemoveEmptyEntries),
+            line => Assert.True(JsonNode.Parse(line)!["uncertainty"]!["epistemic"]!.GetValue<double>() > 0, line));
 
         CliRunner.RunExpecting(2, "export", "--model", fixture, "--quantize", "int4", "-o", _ws.PathOf("int4"));
         var again = CliRunner.RunExpecting(2, "export", "--model", fixture, "-o", fp32);
