@@ -365,11 +365,11 @@ public sealed class BertForMaskedLM : MaskedLMModel
         [("bert.embeddings.word_embeddings.weight", ((BertConfig)Config).PadTokenId)];
 
     /// <inheritdoc />
-    protected override Tensor ForwardCore(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, List<Tensor>? hiddenStates)
-    {
-        var (last, _) = bert.forward(inputIds, attentionMask, tokenTypeIds, hiddenStates);
-        return cls.forward(last, bert.WordEmbeddings);
-    }
+    protected override Tensor EncodeCore(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, List<Tensor>? hiddenStates) =>
+        bert.forward(inputIds, attentionMask, tokenTypeIds, hiddenStates).LastHiddenState;
+
+    /// <inheritdoc />
+    protected override Tensor PredictCore(Tensor hidden) => cls.forward(hidden, bert.WordEmbeddings);
 
     /// <inheritdoc />
     protected override bool IsHeadParameter(string name) => name.StartsWith("cls.", StringComparison.Ordinal);

@@ -244,12 +244,12 @@ public sealed class DistilBertForMaskedLM : MaskedLMModel
         [("distilbert.embeddings.word_embeddings.weight", ((DistilBertConfig)Config).PadTokenId)];
 
     /// <inheritdoc />
-    protected override Tensor ForwardCore(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, List<Tensor>? hiddenStates)
-    {
-        var last = distilbert.forward(inputIds, attentionMask, hiddenStates);
-        var x = vocab_layer_norm.forward(_act(vocab_transform.forward(last)));
-        return vocab_projector.forward(x, distilbert.WordEmbeddings);
-    }
+    protected override Tensor EncodeCore(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, List<Tensor>? hiddenStates) =>
+        distilbert.forward(inputIds, attentionMask, hiddenStates);
+
+    /// <inheritdoc />
+    protected override Tensor PredictCore(Tensor hidden) =>
+        vocab_projector.forward(vocab_layer_norm.forward(_act(vocab_transform.forward(hidden))), distilbert.WordEmbeddings);
 
     /// <inheritdoc />
     protected override bool IsHeadParameter(string name) => name.StartsWith("vocab_", StringComparison.Ordinal);

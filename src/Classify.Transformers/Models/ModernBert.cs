@@ -369,8 +369,11 @@ public sealed class ModernBertForMaskedLM : MaskedLMModel
         new Dictionary<string, string> { ["decoder.weight"] = "model.embeddings.tok_embeddings.weight" };
 
     /// <inheritdoc />
-    protected override Tensor ForwardCore(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, List<Tensor>? hiddenStates) =>
-        decoder.forward(head.forward(model.forward(inputIds, attentionMask, hiddenStates)), model.WordEmbeddings);
+    protected override Tensor EncodeCore(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, List<Tensor>? hiddenStates) =>
+        model.forward(inputIds, attentionMask, hiddenStates);
+
+    /// <inheritdoc />
+    protected override Tensor PredictCore(Tensor hidden) => decoder.forward(head.forward(hidden), model.WordEmbeddings);
 
     /// <inheritdoc />
     protected override bool IsHeadParameter(string name) =>

@@ -190,8 +190,11 @@ public sealed class RobertaForMaskedLM : MaskedLMModel
     ];
 
     /// <inheritdoc />
-    protected override Tensor ForwardCore(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, List<Tensor>? hiddenStates) =>
-        lm_head.forward(roberta.forward(inputIds, attentionMask, tokenTypeIds, hiddenStates), roberta.WordEmbeddings);
+    protected override Tensor EncodeCore(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, List<Tensor>? hiddenStates) =>
+        roberta.forward(inputIds, attentionMask, tokenTypeIds, hiddenStates);
+
+    /// <inheritdoc />
+    protected override Tensor PredictCore(Tensor hidden) => lm_head.forward(hidden, roberta.WordEmbeddings);
 
     /// <inheritdoc />
     protected override bool IsHeadParameter(string name) => name.StartsWith("lm_head.", StringComparison.Ordinal);

@@ -254,8 +254,8 @@ public sealed class MlmPretrainer
                         if (tokens == 0) continue;
                         using var scope = NewDisposeScope();
                         var (ids, mask, labels) = batch.ToTensors();
-                        using var result = _model.Forward(ids, mask, null, labels);
-                        var scaled = result.Loss! * ((double)tokens / stepTokens);
+                        using var loss = _model.MaskedLoss(ids, mask, null, labels);
+                        var scaled = loss * ((double)tokens / stepTokens);
                         scaled.backward();
                         stepLoss += scaled.item<float>();
                     }
@@ -341,8 +341,8 @@ public sealed class MlmPretrainer
                     if (n == 0) continue;
                     using var scope = NewDisposeScope();
                     var (ids, mask, labels) = batch.ToTensors();
-                    using var result = _model.Forward(ids, mask, null, labels);
-                    sum += result.Loss!.item<float>() * (double)n;
+                    using var batchLoss = _model.MaskedLoss(ids, mask, null, labels);
+                    sum += batchLoss.item<float>() * (double)n;
                     tokens += n;
                 }
             }

@@ -143,6 +143,39 @@ public class MaskedLMTests
         Assert.True(Math.Abs(norm - expected) / expected <= 1e-6, $"grad norm {norm} vs {expected}");
     }
 
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public void Sparse_masked_loss_is_the_dense_loss_with_the_same_gradients(string fixture)
+    {
+        // MaskedLoss runs the head on the labelled positions only (what classify pretrain trains and evaluates with). On a
+        // float64 model both losses take HF's float32 cross-entropy (logits.float()), so they agree with each other and
+        // with transformers' loss to float32 rounding, and so do their gradients.
+        var golden = Golden.Load(fixture);
+        using var model = AutoModelForMaskedLM.FromPretrained(golden.Directory, ScalarType.Float64, NoDropout);
+        model.train();
+        using var labels = Labels(golden);
+        double denseLoss;
+        using (var output = model.Forward(InputIds(golden), Mask(golden), Types(golden), labels))
+        {
+            denseLoss = output.Loss!.to_type(ScalarType.Float64).item<double>();
+            output.Loss!.backward();
+        }
+        var dense = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.clone());
+        model.zero_grad();
+        using var sparse = model.MaskedLoss(InputIds(golden), Mask(golden), Types(golden), labels);
+        sparse.backward();
+        double sparseLoss = sparse.to_type(ScalarType.Float64).item<double>();
+        double scale = dense.Values.Max(g => g.abs().max().to_type(ScalarType.Float64).item<double>());
+        double gradDiff = model.named_parameters().Max(p => Golden.MaxAbsDiff(p.parameter.grad!, dense[p.name]));
+        _out.WriteLine($"{fixture}: sparse vs dense loss {Math.Abs(sparseLoss - denseLoss):E2}, vs transformers' {Math.Abs(sparseLoss - golden.Double("eval.loss")):E2}; " +
+                       $"gradients {gradDiff:E2} (largest {scale:E2})");
+        // A few float32 ulps at the loss's magnitude (≈ 1e-6 at 10): the two reductions sum in different orders.
+        Assert.True(Math.Abs(sparseLoss - denseLoss) <= 4e-6, $"sparse loss {sparseLoss} vs dense {denseLoss}");
+        Assert.True(Math.Abs(sparseLoss - golden.Double("eval.loss")) <= 4e-6, $"sparse loss {sparseLoss} vs transformers' {golden.Double("eval.loss")}");
+        Assert.True(gradDiff <= 1e-5 * scale, $"gradients differ by {gradDiff} (largest {scale})");
+        foreach (var g in dense.Values) g.Dispose();
+    }
+
     // Every dropout of the family set to 0, as the fixture's train step.
     private static void NoDropout(PretrainedConfig c)
     {
