@@ -78,7 +78,7 @@ fi
 import json, os, subprocess, sys
 work, repo, clients = sys.argv[1], sys.argv[2], int(sys.argv[3])
 def sh(cmd): return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
-cpu = sh("lscpu | grep 'Model name' | sed 's/.*: *//'")
+cpu_model = sh("lscpu | grep 'Model name' | sed 's/.*: *//'")
 cores = sh("nproc")
 rows, splits, verdicts = [], [], []
 first = last = None
@@ -116,7 +116,7 @@ for name in ("linear", "onnx"):
 print(f"""
 ## Serving: `classify serve` under load ({first['date']})
 
-Machine: {cpu}, {cores} cores (load average {' '.join(first['load_before'])} before, {' '.join(last['load_after'])} after).
+Machine: {cpu_model}, {cores} cores (load average {' '.join(first['load_before'])} before, {' '.join(last['load_after'])} after).
 Server and clients run on the same cores (the server as a `classify serve` child process on 127.0.0.1, the clients in
 the bench process, one text per request). Command: `bench/run-serve-bench.sh`; a client that gets 429 waits as
 `Retry-After` says (1 s). Batch-1 and dynamic batching run without a queue-delay bound; the overload runs with
