@@ -57,6 +57,9 @@ switch (command)
     case "precision":
         Precision(options, args);
         break;
+    case "forward-profile":
+        ForwardProfile(options);
+        break;
     case "pretrain-curve":
         PretrainCurve(options);
         break;
@@ -301,6 +304,39 @@ static void Precision(BenchOptions o, string[] args)
     foreach (var row in rows) Console.WriteLine(row);
 }
 
+static void ForwardProfile(BenchOptions o)
+{
+    TorchRuntime.EnsureInitialized(o.Threads);
+    set_num_threads(o.Threads);
+    manual_seed(0);
+    var config = ScratchConfigs.Create(o.Model ?? "bert-base");
+    using var m32 = AutoModelForSequenceClassification.FromConfig(config);
+    using var m16 = AutoModelForSequenceClassification.FromConfig(config, ScalarType.BFloat16);
+    using var ids = randint(1000, 30000, [16, 64], dtype: ScalarType.Int64);
+    using var mask = ones([16, 64], dtype: ScalarType.Int64);
+    foreach (var (name, model) in new[] { ("fp32", m32), ("bf16", m16) })
+        foreach (var mode in new[] { "eval+no_grad", "eval+grad", "train+no_grad", "train+grad", "train+grad+backward" })
+        {
+            if (mode.StartsWith("train")) model.train(); else model.eval();
+            var (wall, cpu) = Time(o, () =>
+            {
+                using var scope = NewDisposeScope();
+                using var g = mode.Contains("no_grad") ? no_grad() : enable_grad();
+                var output = model.Forward(ids, mask);
+                if (mode.EndsWith("backward")) output.Logits.sum().backward();
+            });
+            Console.WriteLine($"{name} {mode,-22} {cpu:F2} CPU s ({wall:F2} wall)");
+        }
+    using var x32 = randn(1024, 768);
+    using var x16 = randn(1024, 768).to(ScalarType.BFloat16);
+    using var a32 = randn(16, 12, 64, 64);
+    foreach (var (name, x) in new[] { ("dropout hidden fp32", x32), ("dropout hidden bf16", x16), ("dropout probs fp32", a32) })
+    {
+        var (wall, cpu) = Time(o, () => { for (int i = 0; i < 25; i++) nn.functional.dropout(x, 0.1, true).Dispose(); });
+        Console.WriteLine($"{name}: {cpu / 25 * 1000:F2} ms CPU per call");
+    }
+}
+
 static void PretrainCurve(BenchOptions o)
 {
     TorchRuntime.EnsureInitialized(o.Threads);
@@ -319,7 +355,7 @@ static void PretrainCurve(BenchOptions o)
     var args = Classify.Transformers.Pretraining.PretrainingArguments.Read(new Classify.Core.Configuration.ConfigReader(
         new JsonObject { ["data"] = new JsonObject { ["path"] = corpus }, ["pretrain"] = section }));
     var clock = Clock.Start();
-    var result = new Classify.Transformers.Pretraining.MlmPretrainer { Threads = o.Threads, Log = Console.Error.WriteLine }
+    var result = new Classify.Transformers.Pretraining.MlmPretrainer { Threads = o.Threads, Log = Console.Error.WriteLine, ScratchCacheRoot = Path.Combine(Path.GetTempPath(), "classify-bench-scratch") }
         .Run(args, output, resume: false, CancellationToken.None);
     Console.WriteLine($"{o.Dtype} seed {o.Seed}: {o.Steps ?? 500} steps, {clock.Cpu:F0} CPU s ({clock.Wall:F0} wall), eval_loss {result.Metrics["eval_loss"]}");
 }
