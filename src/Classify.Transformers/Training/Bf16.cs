@@ -7,8 +7,9 @@ namespace Classify.Transformers.Training;
 /// <summary>
 /// Whether this CPU runs bfloat16 arithmetic natively, for <c>bf16: true</c>. libtorch computes bfloat16 matrix
 /// products through oneDNN, which uses the AVX-512 BF16 (<c>avx512_bf16</c>) or AMX (<c>amx_bf16</c>) instructions;
-/// without them it falls back to converting to float32 and back, slower than float32 itself, so Classify refuses
-/// <c>bf16</c> there rather than make training slower. Read from <c>/proc/cpuinfo</c>, so only Linux is recognised.
+/// without them it emulates bfloat16 by converting to float32 and back, which is typically slower than float32 itself,
+/// so Classify refuses <c>bf16</c> there rather than make training slower. Read from <c>/proc/cpuinfo</c>, so only
+/// Linux is recognised.
 /// </summary>
 public static class Bf16Support
 {
