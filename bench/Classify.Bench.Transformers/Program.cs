@@ -3,7 +3,15 @@
 //
 //   prepare-tweets <ids.json> [count]     tokenize the first <count> (2048) tweets with bert-base-uncased (max_length 128)
 //   run <ids.json> <results.json> [--threads 2] [--iterations 5] [--warmup 2] [--pad128-tweets 128]
-//   gemm [--threads 2] [--iterations 20]  fp32 matmul GFLOP/s (wall and process CPU time); bench/torch/gemm_bench.py is the PyTorch side
+//   gemm [--threads 2] [--iterations 20] [--dtype fp32|bf16]
+//                                         matmul GFLOP/s (wall and process CPU time); bench/torch/gemm_bench.py is the PyTorch side
+//   pretrain-curve <output-folder> [--model bert-mini] [--steps 500] [--seed 1] [--dtype fp32|bf16] [--rows 20000]
+//                                         MLM pretraining of scratch:<model> on the first --rows tweets (batch 16, max_length
+//                                         32, lr 5e-4, loss logged every 10 steps) through MlmPretrainer, for the bf16 vs fp32
+//                                         loss curves of docs/benchmarks.md (compare log.jsonl of runs with other seeds/dtypes)
+//   precision [results.json] [--model bert-base] [--threads 2] [--iterations 3] [--warmup 1]
+//                                         bf16 vs fp32 training steps (fine-tuning 16×64, MLM 16×128) and inference 32×128;
+//                                         bench/torch/bert_train_bench.py is the PyTorch side of the training steps
 //   mc-dropout [--model bert-mini] [--passes 10] [--rows 256] [--batch-size 32] [--mc-batch-size 320] [--threads 2] [--iterations 5] [--warmup 1]
 //                                         N Monte-Carlo-dropout passes fused (MonteCarloDropout.PredictPasses) vs N deterministic
 //                                         passes of the same tweets; prints a Markdown section for docs/benchmarks.md
@@ -30,6 +38,7 @@ using Classify.HuggingFace.Tokenization;
 using Classify.Transformers.Engine;
 using Classify.Transformers.Models;
 using Classify.Transformers.Native;
+using TorchSharp;
 using static TorchSharp.torch;
 
 var command = args.Length > 0 ? args[0] : "";
@@ -44,6 +53,15 @@ switch (command)
         break;
     case "gemm":
         Gemm(options);
+        break;
+    case "precision":
+        Precision(options, args);
+        break;
+    case "forward-profile":
+        ForwardProfile(options);
+        break;
+    case "pretrain-curve":
+        PretrainCurve(options);
         break;
     case "mc-dropout":
         McDropout(options, args);
@@ -186,6 +204,162 @@ static void Run(string tweetsPath, string resultsPath, BenchOptions o)
     File.WriteAllText(resultsPath, results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 }
 
+// bf16 vs fp32, one optimizer step as TrainingLoop runs it (zero grad, forward, fp32 loss, backward, clip at 1.0,
+// AdamW with weight decay 0.01; with bf16 the passes run on Bf16WorkingCopy and the gradients and step are fp32 on the
+// master), for fine-tuning (sequence classification, 16×64) and MLM pretraining (BertForMaskedLM, 16×128, 15% of the
+// positions labelled), plus inference at 32×128. fp32 and bf16 alternate round by round, so a change of load on the
+// shared machine hits both; CPU seconds are the process's user + system time. bench/torch/bert_train_bench.py is the
+// PyTorch side of the training steps.
+static void Precision(BenchOptions o, string[] args)
+{
+    string loadBefore = string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ')[..3]);
+    TorchRuntime.EnsureInitialized(o.Threads);
+    set_num_threads(o.Threads);
+    manual_seed(0);
+    var config = ScratchConfigs.Create(o.Model ?? "bert-base");
+    var results = new JsonObject { ["side"] = "classify", ["model"] = o.Model ?? "bert-base", ["threads"] = get_num_threads(), ["iterations"] = o.Iterations, ["warmup"] = o.Warmup };
+    var rows = new List<string>();
+
+    void Train(string name, Classify.Transformers.Models.PreTrainedModel master, Func<Classify.Transformers.Models.PreTrainedModel> create,
+        Func<Classify.Transformers.Models.PreTrainedModel, Tensor> loss)
+    {
+        master.train();
+        using var optimizer = new Classify.Transformers.Training.AdamW(master, weightDecay: 0.01);
+        using var copy = new Classify.Transformers.Training.Bf16WorkingCopy(master, create());
+        copy.Working.train();
+        var cpu = new Dictionary<bool, List<double>> { [false] = [], [true] = [] };
+        var wall = new Dictionary<bool, List<double>> { [false] = [], [true] = [] };
+        for (int round = 0; round < o.Warmup + o.Iterations; round++)
+            foreach (var bf16 in new[] { false, true })
+            {
+                GC.Collect();
+                var clock = Clock.Start();
+                using (var scope = NewDisposeScope())
+                {
+                    if (bf16) copy.ZeroGrad(); else optimizer.ZeroGrad();
+                    var l = loss(bf16 ? copy.Working : master);
+                    l.backward();
+                    if (bf16) copy.GradientsToMaster();
+                    nn.utils.clip_grad_norm_(optimizer.Parameters, 1.0);
+                    optimizer.Step(2e-5);
+                    if (bf16) copy.SyncWeights();
+                }
+                if (round >= o.Warmup) { cpu[bf16].Add(clock.Cpu); wall[bf16].Add(clock.Wall); }
+            }
+        foreach (var bf16 in new[] { false, true })
+            results[$"{name}_{(bf16 ? "bf16" : "fp32")}"] = new JsonObject { ["cpu_s_per_step"] = Math.Round(cpu[bf16].Average(), 3), ["wall_s_per_step"] = Math.Round(wall[bf16].Average(), 3) };
+        rows.Add($"| {name} | {cpu[false].Average():F2} | {cpu[true].Average():F2} | {cpu[false].Average() / cpu[true].Average():F2} |");
+        Console.Error.WriteLine(rows[^1]);
+    }
+
+    {
+        using var master = AutoModelForSequenceClassification.FromConfig(config);
+        using var ids = randint(1000, 30000, [16, 64], dtype: ScalarType.Int64);
+        using var mask = ones([16, 64], dtype: ScalarType.Int64);
+        using var labels = randint(0, 2, [16], dtype: ScalarType.Int64);
+        using var objective = new Classify.Transformers.Training.TrainingLoss(
+            new Classify.Core.Labels.LabelSchema(Classify.Core.Labels.TaskKind.Binary, ["LABEL_0", "LABEL_1"]), weights: null);
+        Train("finetune_16x64", master, () => AutoModelForSequenceClassification.Create(config),
+            m => objective.Compute(((SequenceClassificationModel)m).Forward(ids, mask).Logits, labels));
+    }
+    {
+        using var master = AutoModelForMaskedLM.FromConfig(config);
+        using var ids = randint(1000, 30000, [16, 128], dtype: ScalarType.Int64);
+        using var mask = ones([16, 128], dtype: ScalarType.Int64);
+        using var generator = new Generator(1);
+        using var labels = randint(1000, 30000, [16, 128], dtype: ScalarType.Int64, generator: generator);
+        using var drop = rand([16, 128], generator: generator).ge(0.15);
+        labels.masked_fill_(drop, MaskedLMModel.IgnoreIndex);
+        Train("mlm_16x128", master, () => AutoModelForMaskedLM.Create(config),
+            m => ((MaskedLMModel)m).Forward(ids, mask, null, labels).Loss!);
+    }
+    {
+        using var master = AutoModelForSequenceClassification.FromConfig(config);
+        master.eval();
+        using var work = AutoModelForSequenceClassification.FromConfig(config, ScalarType.BFloat16);
+        work.eval();
+        using var ids = randint(1000, 30000, [32, 128], dtype: ScalarType.Int64);
+        using var mask = ones([32, 128], dtype: ScalarType.Int64);
+        var cpu = new Dictionary<bool, List<double>> { [false] = [], [true] = [] };
+        for (int round = 0; round < o.Warmup + o.Iterations; round++)
+            foreach (var bf16 in new[] { false, true })
+            {
+                var clock = Clock.Start();
+                using (inference_mode()) using (var output = (bf16 ? work : master).Forward(ids, mask)) { }
+                if (round >= o.Warmup) cpu[bf16].Add(clock.Cpu);
+            }
+        foreach (var bf16 in new[] { false, true })
+            results[$"inference_32x128_{(bf16 ? "bf16" : "fp32")}"] = new JsonObject { ["cpu_s_per_batch"] = Math.Round(cpu[bf16].Average(), 3) };
+        rows.Add($"| inference_32x128 (per batch) | {cpu[false].Average():F2} | {cpu[true].Average():F2} | {cpu[false].Average() / cpu[true].Average():F2} |");
+    }
+    string loadAfter = string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ')[..3]);
+    results["load_before"] = loadBefore;
+    results["load_after"] = loadAfter;
+    if (o.Positional.Count > 0) File.WriteAllText(o.Positional[0], results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    Console.WriteLine($"`Classify.Bench.Transformers {string.Join(' ', args)}`, TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, " +
+                      $"{get_num_threads()} threads, load average {loadBefore} before, {loadAfter} after; mean CPU seconds per step of {o.Iterations} after {o.Warmup} warm-up.");
+    Console.WriteLine();
+    Console.WriteLine("| step | fp32 CPU s | bf16 CPU s | fp32 / bf16 |");
+    Console.WriteLine("|---|---:|---:|---:|");
+    foreach (var row in rows) Console.WriteLine(row);
+}
+
+static void ForwardProfile(BenchOptions o)
+{
+    TorchRuntime.EnsureInitialized(o.Threads);
+    set_num_threads(o.Threads);
+    manual_seed(0);
+    var config = ScratchConfigs.Create(o.Model ?? "bert-base");
+    using var m32 = AutoModelForSequenceClassification.FromConfig(config);
+    using var m16 = AutoModelForSequenceClassification.FromConfig(config, ScalarType.BFloat16);
+    using var ids = randint(1000, 30000, [16, 64], dtype: ScalarType.Int64);
+    using var mask = ones([16, 64], dtype: ScalarType.Int64);
+    foreach (var (name, model) in new[] { ("fp32", m32), ("bf16", m16) })
+        foreach (var mode in new[] { "eval+no_grad", "eval+grad", "train+no_grad", "train+grad", "train+grad+backward" })
+        {
+            if (mode.StartsWith("train")) model.train(); else model.eval();
+            var (wall, cpu) = Time(o, () =>
+            {
+                using var scope = NewDisposeScope();
+                using var g = mode.Contains("no_grad") ? no_grad() : enable_grad();
+                var output = model.Forward(ids, mask);
+                if (mode.EndsWith("backward")) output.Logits.sum().backward();
+            });
+            Console.WriteLine($"{name} {mode,-22} {cpu:F2} CPU s ({wall:F2} wall)");
+        }
+    using var x32 = randn(1024, 768);
+    using var x16 = randn(1024, 768).to(ScalarType.BFloat16);
+    using var a32 = randn(16, 12, 64, 64);
+    foreach (var (name, x) in new[] { ("dropout hidden fp32", x32), ("dropout hidden bf16", x16), ("dropout probs fp32", a32) })
+    {
+        var (wall, cpu) = Time(o, () => { for (int i = 0; i < 25; i++) nn.functional.dropout(x, 0.1, true).Dispose(); });
+        Console.WriteLine($"{name}: {cpu / 25 * 1000:F2} ms CPU per call");
+    }
+}
+
+static void PretrainCurve(BenchOptions o)
+{
+    TorchRuntime.EnsureInitialized(o.Threads);
+    var root = BenchSupport.FindRepoRoot();
+    var output = o.Positional.Count > 0 ? o.Positional[0] : throw new ArgumentException("pretrain-curve needs an output folder");
+    var corpus = Path.Combine(Path.GetTempPath(), $"classify-bench-tweets-{o.Rows}.txt");
+    File.WriteAllLines(corpus, BenchSupport.ReadTextColumn(Path.Combine(root, "..", "shared", "data", "tweet-sentiment-extraction", "train.csv"))
+        .Where(t => !string.IsNullOrWhiteSpace(t)).Take(o.Rows));
+    var section = new JsonObject
+    {
+        ["model"] = $"scratch:{o.Model ?? "bert-mini"}", ["learning_rate"] = 5e-4, ["per_device_train_batch_size"] = 16, ["max_steps"] = o.Steps ?? 500,
+        ["max_length"] = 32, ["line_by_line"] = true, ["validation_fraction"] = 0.02, ["eval_strategy"] = "steps", ["eval_steps"] = 100,
+        ["logging_steps"] = 10, ["save_strategy"] = "no", ["warmup_ratio"] = 0.06, ["weight_decay"] = 0.01, ["seed"] = o.Seed,
+        ["bf16"] = o.Dtype == "bf16",
+    };
+    var args = Classify.Transformers.Pretraining.PretrainingArguments.Read(new Classify.Core.Configuration.ConfigReader(
+        new JsonObject { ["data"] = new JsonObject { ["path"] = corpus }, ["pretrain"] = section }));
+    var clock = Clock.Start();
+    var result = new Classify.Transformers.Pretraining.MlmPretrainer { Threads = o.Threads, Log = Console.Error.WriteLine, ScratchCacheRoot = Path.Combine(Path.GetTempPath(), "classify-bench-scratch") }
+        .Run(args, output, resume: false, CancellationToken.None);
+    Console.WriteLine($"{o.Dtype} seed {o.Seed}: {o.Steps ?? 500} steps, {clock.Cpu:F0} CPU s ({clock.Wall:F0} wall), eval_loss {result.Metrics["eval_loss"]}");
+}
+
 // x @ w at BERT-base's projection and FFN shapes for 32×128 (4096 tokens), the products that dominate its time.
 // CPU time is the whole process's user + system time (all threads), so the figure survives a shared machine.
 static void Gemm(BenchOptions o)
@@ -197,8 +371,9 @@ static void Gemm(BenchOptions o)
     Console.WriteLine($"TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, {get_num_threads()} threads");
     foreach (var (m, k, n) in new[] { (4096, 768, 768), (4096, 768, 3072), (4096, 3072, 768) })
     {
-        using var x = randn(m, k);
-        using var w = randn(k, n);
+        var dtype = o.Dtype == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32;
+        using var x = randn(m, k).to(dtype);
+        using var w = randn(k, n).to(dtype);
         for (int i = 0; i < 3; i++) matmul(x, w).Dispose();
         var clock = Clock.Start();
         for (int i = 0; i < iterations; i++) matmul(x, w).Dispose();
@@ -207,8 +382,8 @@ static void Gemm(BenchOptions o)
         Console.WriteLine($"gemm {m}x{k}x{n}: wall {flops / wall / 1e9,7:F1} GFLOP/s, cpu {flops / cpuSeconds / 1e9,7:F1} GFLOP/s per CPU-second (cpu/wall {cpuSeconds / wall:F2})");
 
         // The same product as nn.Linear runs it: x · Wᵀ + b with W stored [out, in].
-        using var weight = randn(n, k);
-        using var bias = randn(n);
+        using var weight = randn(n, k).to(dtype);
+        using var bias = randn(n).to(dtype);
         for (int i = 0; i < 3; i++) nn.functional.linear(x, weight, bias).Dispose();
         clock = Clock.Start();
         for (int i = 0; i < iterations; i++) nn.functional.linear(x, weight, bias).Dispose();
@@ -378,6 +553,8 @@ static BenchOptions ParseOptions(string[] args)
             case "--phase": o.Phase = args[++i]; break;
             case "--attention": o.Attention = args[++i]; break;
             case "--train-rows": o.TrainRows = int.Parse(args[++i]); break;
+            case "--dtype": o.Dtype = args[++i]; break;
+            case "--seed": o.Seed = int.Parse(args[++i]); break;
             case "--steps": o.Steps = int.Parse(args[++i]); break;
             default: o.Positional.Add(args[i]); break;
         }
@@ -404,6 +581,8 @@ sealed class BenchOptions
     public string Phase { get; set; } = "";
     public string Attention { get; set; } = "banded";
     public int? Steps { get; set; }
+    public string Dtype { get; set; } = "fp32";
+    public int Seed { get; set; } = 1;
     public int TrainRows { get; set; } = 1;
     public List<string> Positional { get; } = [];
 }

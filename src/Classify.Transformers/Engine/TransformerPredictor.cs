@@ -6,6 +6,8 @@ using Classify.HuggingFace.Tokenization;
 using Classify.Transformers.Models;
 using Classify.Transformers.Native;
 using Classify.Transformers.Training;
+using System.Text.Json.Nodes;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Classify.Transformers.Engine;
@@ -30,6 +32,18 @@ public sealed record TransformerPredictorOptions
     /// … were not used"). Null (the default) writes them to standard error as <c>warning: …</c>.
     /// </summary>
     public Action<string>? Warn { get; init; }
+
+    /// <summary>
+    /// Whether the forward passes run in bfloat16 (weights cast on load; logits and probabilities come back as float32).
+    /// True requires a CPU with <c>avx512_bf16</c> or <c>amx_bf16</c> (<see cref="Training.Bf16Support"/>) and fails
+    /// elsewhere. Null (the default) follows the environment variable <see cref="Bf16Variable"/> (<c>1</c> or <c>0</c>)
+    /// when set, else the package: one trained with <c>bf16: true</c> (<c>engine_options.bf16</c> in classify.json)
+    /// predicts in bfloat16 where the CPU supports it and in float32, with a warning, where it does not.
+    /// </summary>
+    public bool? Bf16 { get; init; }
+
+    /// <summary>The environment variable that chooses bfloat16 inference when <see cref="Bf16"/> is null: <c>CLASSIFY_BF16</c>.</summary>
+    public const string Bf16Variable = "CLASSIFY_BF16";
 }
 
 /// <summary>
@@ -124,7 +138,30 @@ public sealed class TransformerPredictor : IMultiPassPredictor
             (options.Warn ?? (m => Console.Error.WriteLine($"warning: {m}")))(message);
         }
         model.eval();
+        if (UseBf16(folder.Manifest, options)) model.to(ScalarType.BFloat16);
         return new TransformerPredictor(folder.Directory, folder.Manifest, model, folder.Inputs, options.BatchSize);
+    }
+
+    // The precision of a loaded model (see TransformerPredictorOptions.Bf16). An explicit request on a CPU without
+    // bfloat16 is an error; the package's own setting only a warning, so a package trained on one host still runs on another.
+    private static bool UseBf16(ModelManifest manifest, TransformerPredictorOptions options)
+    {
+        var variable = Environment.GetEnvironmentVariable(TransformerPredictorOptions.Bf16Variable);
+        bool? requested = options.Bf16 ?? (variable?.Trim() switch
+        {
+            null or "" => null,
+            "1" or "true" => true,
+            "0" or "false" => false,
+            _ => throw new InputException($"{TransformerPredictorOptions.Bf16Variable} must be 1 or 0, found '{variable}'", field: TransformerPredictorOptions.Bf16Variable),
+        });
+        bool fromPackage = manifest.EngineOptions?["bf16"] is JsonValue v && v.TryGetValue<bool>(out var b) && b;
+        if (!(requested ?? fromPackage)) return false;
+        if (Bf16Support.Unsupported() is not { } why) return true;
+        if (requested == true)
+            throw new InputException(why.Replace("set bf16: false", $"predict in float32 (unset {TransformerPredictorOptions.Bf16Variable})"),
+                field: options.Bf16 is null ? TransformerPredictorOptions.Bf16Variable : "bf16");
+        (options.Warn ?? (m => Console.Error.WriteLine($"warning: {m}")))("the package was trained with bf16 but this CPU has no bfloat16 arithmetic; predicting in float32");
+        return false;
     }
 
     /// <summary>

@@ -93,6 +93,7 @@ public sealed class MlmPretrainer
         else if (Directory.Exists(output.Root) && Directory.EnumerateFileSystemEntries(output.Root).Any())
             throw new InputException("the output folder is not empty; choose a new folder, or pass --resume to continue its run", output.Root, field: "-o");
 
+        if (args.Bf16 && Bf16Support.Unsupported() is { } why) throw args.Error("pretrain.bf16", why);
         TorchRuntime.EnsureInitialized(Threads);
         int seed = args.Seed;
         string directory;
@@ -226,17 +227,21 @@ public sealed class MlmPretrainer
             _state.MetricForBestModel = TrainingArguments.EvalLossKey;
             if (_resumeFrom is not null) Resume(optimizer);
             else WriteLog();
+            // bf16: the passes run on a bfloat16 copy; _model stays the float32 master that is evaluated and saved.
+            using var bf16 = _args.Bf16 ? new Bf16WorkingCopy(_model, AutoModelForMaskedLM.Create(_model.Config)) : null;
+            var forwardModel = (MaskedLMModel?)bf16?.Working ?? _model;
 
             var clock = Stopwatch.StartNew();
             string? lastSaved = _resumeFrom;
             _model.train();
+            forwardModel.train();
             Report(_state.GlobalStep, totalSteps, double.NaN, schedule.Factor(_state.GlobalStep) * _args.LearningRate);
 
             var loop = new TrainingLoop
             {
                 Sampler = sampler, Accumulation = accumulation, StepsPerEpoch = stepsPerEpoch, TotalSteps = totalSteps, NumEpochs = numEpochs,
                 Seed = _seed, LearningRate = _args.LearningRate, MaxGradNorm = _args.MaxGradNorm, LoggingSteps = _args.LoggingSteps,
-                Schedule = schedule, Optimizer = optimizer, State = _state, Cancellation = _ct,
+                Schedule = schedule, Optimizer = optimizer, Bf16 = bf16, State = _state, Cancellation = _ct,
                 OnCancel = () => Cancel(optimizer, schedule, ref lastSaved),
                 Log = Log,
                 Report = (step, stepLoss, nextLr) => Report(step, totalSteps, stepLoss, nextLr),
@@ -254,7 +259,8 @@ public sealed class MlmPretrainer
                         if (tokens == 0) continue;
                         using var scope = NewDisposeScope();
                         var (ids, mask, labels) = batch.ToTensors();
-                        using var loss = _model.MaskedLoss(ids, mask, null, labels);
+                        // The bf16 working copy when bf16 is on (MaskedLoss takes the cross-entropy on float32 logits).
+                        using var loss = forwardModel.MaskedLoss(ids, mask, null, labels);
                         var scaled = loss * ((double)tokens / stepTokens);
                         scaled.backward();
                         stepLoss += scaled.item<float>();

@@ -39,4 +39,11 @@ public abstract record OptimizationArguments
     public int WarmupSteps { get; init; }
     /// <summary><c>max_grad_norm</c>: gradient clipping norm; 0 turns clipping off (default 1).</summary>
     public double MaxGradNorm { get; init; } = 1.0;
+    /// <summary>
+    /// <c>bf16</c> (HF's name): forward and backward passes in bfloat16, with float32 master weights, gradients for
+    /// clipping, and AdamW moments (<see cref="Bf16WorkingCopy"/>); checkpoints and the saved model stay float32. Needs a
+    /// CPU with <c>avx512_bf16</c> or <c>amx_bf16</c> (<see cref="Bf16Support"/>); training refuses to start elsewhere.
+    /// Default false.
+    /// </summary>
+    public bool Bf16 { get; init; }
 }

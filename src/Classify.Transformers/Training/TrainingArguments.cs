@@ -136,6 +136,7 @@ public sealed record TrainingArguments : OptimizationArguments
             WarmupRatio = Fraction(r, "warmup_ratio", 0),
             WarmupSteps = NonNegativeInt(r, "warmup_steps", 0),
             MaxGradNorm = NonNegative(r, "max_grad_norm", 1.0),
+            Bf16 = r.Bool("bf16", false),
             EvalStrategy = evalStrategy,
             EvalSteps = evalSteps,
             LoggingSteps = loggingSteps,

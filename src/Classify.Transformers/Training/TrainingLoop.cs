@@ -36,6 +36,8 @@ internal sealed class TrainingLoop
     public required LearningRateSchedule Schedule { get; init; }
     /// <summary>The optimizer.</summary>
     public required AdamW Optimizer { get; init; }
+    /// <summary>With <c>bf16</c>: the bfloat16 copy that <see cref="ForwardBackward"/> runs, whose gradients go to the optimizer's float32 master weights.</summary>
+    public Bf16WorkingCopy? Bf16 { get; init; }
     /// <summary>Progress (global step, epoch, stop flag), updated in place.</summary>
     public required TrainerState State { get; init; }
     /// <summary>Ctrl+C.</summary>
@@ -66,6 +68,7 @@ internal sealed class TrainingLoop
         int startStep = State.GlobalStep;
         double lossSinceLog = 0, totalLoss = 0;
         int stepsSinceLog = 0;
+        Bf16?.SyncWeights();   // the master may have been loaded from a checkpoint since the copy was made
         for (int epoch = State.GlobalStep / StepsPerEpoch; epoch < NumEpochs && State.GlobalStep < TotalSteps && !State.ShouldTrainingStop; epoch++)
         {
             var batches = Sampler.Batches(epoch);
@@ -73,13 +76,17 @@ internal sealed class TrainingLoop
             {
                 var micro = batches.Skip(u * Accumulation).Take(Accumulation).ToArray();
                 random.manual_seed(TransformerTrainer.StepSeed(Seed, State.GlobalStep));
-                Optimizer.ZeroGrad();
+                // With bf16 the master's gradients are overwritten by the copy's, so only the copy's need clearing.
+                if (Bf16 is { } copy) copy.ZeroGrad();
+                else Optimizer.ZeroGrad();
                 double stepLoss = ForwardBackward(micro);
                 if (Cancellation.IsCancellationRequested) OnCancel();
+                Bf16?.GradientsToMaster();
 
                 double gradNorm = nn.utils.clip_grad_norm_(Optimizer.Parameters, MaxGradNorm > 0 ? MaxGradNorm : double.PositiveInfinity);
                 double lr = Schedule.Factor(State.GlobalStep) * LearningRate;
                 Optimizer.Step(lr);
+                Bf16?.SyncWeights();
                 State.GlobalStep++;
                 State.Epoch = epoch + (double)(u + 1) / StepsPerEpoch;
                 lossSinceLog += stepLoss;

@@ -72,6 +72,7 @@ public sealed class TransformerTrainer : ClassifierTrainer<TransformerOptions>
         var args = options.For(request.Validation.Count > 0);
         if (request.Train.Count == 0) throw new InputException("the training split is empty");
         int seed = args.Seed ?? request.Seed;
+        if (args.Bf16 && Bf16Support.Unsupported() is { } why) throw options.Error("bf16", why);
 
         TorchRuntime.EnsureInitialized(Threads);
         var directory = ModelLoader.ResolveFolder(args.Model, seed, ScratchCacheRoot, request.Progress, cancellationToken);
@@ -87,6 +88,8 @@ public sealed class TransformerTrainer : ClassifierTrainer<TransformerOptions>
                 Engine = Engine,
                 EngineOptions = new JsonObject { ["max_length"] = maxLength, ["family"] = model.Config.ModelType },
             };
+            // A package trained with bf16 predicts in bf16 too where the CPU allows (TransformerPredictorOptions.Bf16).
+            if (args.Bf16) manifest.EngineOptions!["bf16"] = true;
             var inputs = new ClassifierInputs(start.Tokenizer, model.Config, maxLength, request.Manifest.Context);
             var session = new Session(this, request, args, seed, model, inputs, manifest, cancellationToken);
             var (best, summary) = session.Run();
@@ -173,17 +176,21 @@ public sealed class TransformerTrainer : ClassifierTrainer<TransformerOptions>
             _state.TrainBatchSize = _args.PerDeviceTrainBatchSize;
             _state.MetricForBestModel = _args.MetricForBestModel;
             Resume(optimizer);
+            // bf16: the passes run on a bfloat16 copy; _model stays the float32 master that is evaluated and saved.
+            using var bf16 = _args.Bf16 ? new Bf16WorkingCopy(_model, AutoModelForSequenceClassification.Create(_model.Config)) : null;
+            var forwardModel = (SequenceClassificationModel?)bf16?.Working ?? _model;
 
             var clock = Stopwatch.StartNew();
             string? lastSaved = null;
             _model.train();
+            forwardModel.train();
             Report(_state.GlobalStep, totalSteps, double.NaN, schedule.Factor(_state.GlobalStep) * _args.LearningRate);
 
             var loop = new TrainingLoop
             {
                 Sampler = sampler, Accumulation = accumulation, StepsPerEpoch = stepsPerEpoch, TotalSteps = totalSteps, NumEpochs = numEpochs,
                 Seed = _seed, LearningRate = _args.LearningRate, MaxGradNorm = _args.MaxGradNorm, LoggingSteps = _args.LoggingSteps,
-                Schedule = schedule, Optimizer = optimizer, State = _state, Cancellation = _ct,
+                Schedule = schedule, Optimizer = optimizer, Bf16 = bf16, State = _state, Cancellation = _ct,
                 OnCancel = () => Cancel(optimizer, schedule, ref lastSaved),
                 Log = Log,
                 Report = (step, stepLoss, nextLr) => Report(step, totalSteps, stepLoss, nextLr),
@@ -198,7 +205,7 @@ public sealed class TransformerTrainer : ClassifierTrainer<TransformerOptions>
                         if (_ct.IsCancellationRequested) Cancel(optimizer, schedule, ref lastSaved);
                         using var scope = NewDisposeScope();
                         using var batch = new EncodedBatch(_inputs.Pad(trainEncodings, batchIndices));
-                        using var output = _model.Forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
+                        using var output = forwardModel.Forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
                         // Each micro-batch weighs by its share of the step's examples: the accumulated gradient is
                         // the gradient of the mean loss over all of them, as one large batch would give.
                         var scaled = loss.Compute(output.Logits, loss.Targets(trainLabels, batchIndices)) * ((double)batchIndices.Length / examples);

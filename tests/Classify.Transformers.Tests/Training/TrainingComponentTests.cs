@@ -192,7 +192,7 @@ public class TrainingComponentTests
         [
             "model", "tokenizer", "learning_rate", "per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps",
             "num_train_epochs", "max_steps", "weight_decay", "adam_beta1", "adam_beta2", "adam_epsilon", "lr_scheduler_type", "warmup_ratio",
-            "warmup_steps", "max_grad_norm", "eval_strategy", "eval_steps", "logging_steps", "save_strategy", "save_steps", "save_total_limit",
+            "warmup_steps", "max_grad_norm", "bf16", "eval_strategy", "eval_steps", "logging_steps", "save_strategy", "save_steps", "save_total_limit",
             "load_best_model_at_end", "metric_for_best_model", "greater_is_better", "early_stopping_patience", "early_stopping_threshold",
             "seed", "max_length", "group_by_length", "max_tokens_per_batch", "class_weight", "pos_weight", "resume_from_checkpoint",
         ];
