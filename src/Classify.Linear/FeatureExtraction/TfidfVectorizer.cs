@@ -327,17 +327,29 @@ public sealed class TfidfVectorizer
     {
         if (_packed) return CountKnownPackedTerms(documents, ReferenceEquals(vocabulary, _vocabulary) && _packedVocabulary is { } known ? known : PackVocabulary(vocabulary));
         var lookup = vocabulary.GetAlternateLookup<ReadOnlySpan<char>>();
+        return CountRows(documents, (text, scratch, columns) =>
+        {
+            var sink = new LookupSink(lookup, columns);
+            _analyzer.ForEachTerm(text, scratch, ref sink);
+        });
+    }
+
+    /// <summary>
+    /// The rows of <see cref="CountKnownTerms"/>: <paramref name="collect"/> appends the vocabulary columns of a preprocessed
+    /// document's terms, one per occurrence. A small batch (a server's micro-batch, under <see cref="ParallelFromDocuments"/>)
+    /// runs on the calling thread: fanning a few tweets out to the thread pool costs more than counting them, and
+    /// competes with the threads serving requests.
+    /// </summary>
+    private Counts CountRows(IReadOnlyList<string> documents, Action<string, TextAnalyzer.Scratch, List<int>> collect)
+    {
         var rows = new (int[] Columns, int[] Values)[documents.Count];
-        // A small batch (a server's micro-batch) runs on the calling thread: fanning a few tweets out to the thread pool
-        // costs more than counting them, and competes with the threads serving requests.
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = documents.Count < ParallelFromDocuments ? 1 : -1 };
         Parallel.For(0, documents.Count, parallel,
             () => (Scratch: new TextAnalyzer.Scratch(), Columns: new List<int>(128)),
             (d, _, state) =>
             {
-                var sink = new LookupSink(lookup, state.Columns);
                 state.Columns.Clear();
-                _analyzer.ForEachTerm(_analyzer.Preprocess(documents[d] ?? throw new ArgumentException($"Document {d} is null.", nameof(documents))), state.Scratch, ref sink);
+                collect(_analyzer.Preprocess(documents[d] ?? throw new ArgumentException($"Document {d} is null.", nameof(documents))), state.Scratch, state.Columns);
                 rows[d] = RunLengths(CollectionsMarshal.AsSpan(state.Columns));
                 return state;
             },
@@ -362,25 +374,13 @@ public sealed class TfidfVectorizer
     }
 
     /// <summary><see cref="CountKnownTerms"/> for short character n-grams, keyed by their packed code points.</summary>
-    private Counts CountKnownPackedTerms(IReadOnlyList<string> documents, Dictionary<ulong, int> vocabulary)
-    {
-        var rows = new (int[] Columns, int[] Values)[documents.Count];
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = documents.Count < ParallelFromDocuments ? 1 : -1 };
-        Parallel.For(0, documents.Count, parallel,
-            () => (Scratch: new TextAnalyzer.Scratch(), Columns: new List<int>(128)),
-            (d, _, state) =>
-            {
-                var sink = new PackedLookupSink(vocabulary, state.Columns);
-                state.Columns.Clear();
-                var text = _analyzer.Preprocess(documents[d] ?? throw new ArgumentException($"Document {d} is null.", nameof(documents)));
-                if (_analyzer.Analyzer == TfidfAnalyzer.Char) _analyzer.ForEachPackedCharTerm(text, ref sink);
-                else _analyzer.ForEachTerm(text, state.Scratch, ref sink);
-                rows[d] = RunLengths(CollectionsMarshal.AsSpan(state.Columns));
-                return state;
-            },
-            _ => { });
-        return Stack(rows);
-    }
+    private Counts CountKnownPackedTerms(IReadOnlyList<string> documents, Dictionary<ulong, int> vocabulary) =>
+        CountRows(documents, (text, scratch, columns) =>
+        {
+            var sink = new PackedLookupSink(vocabulary, columns);
+            if (_analyzer.Analyzer == TfidfAnalyzer.Char) _analyzer.ForEachPackedCharTerm(text, ref sink);
+            else _analyzer.ForEachTerm(text, scratch, ref sink);
+        });
 
     /// <summary>Per-document rows stacked into one CSR matrix.</summary>
     private static Counts Stack((int[] Columns, int[] Values)[] rows)
