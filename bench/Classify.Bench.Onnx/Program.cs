@@ -49,7 +49,7 @@ for (int i = 2; i < args.Length; i++)
 TorchRuntime.EnsureInitialized(threads);
 set_num_threads(threads);
 var cache = Path.Combine(Path.GetTempPath(), "classify-bench-onnx");
-var folder = ScratchClassifier(cache);
+var folder = ScratchClassifiers.Create("bert-base", cache);
 var fp32Dir = Export(folder, Path.Combine(cache, "bert-base-fp32"), OnnxQuantization.None);
 var int8Dir = Export(folder, Path.Combine(cache, "bert-base-int8"), OnnxQuantization.Int8);
 long fp32Bytes = new FileInfo(Path.Combine(fp32Dir, OnnxExporter.ModelFileName)).Length;
@@ -174,19 +174,4 @@ static string Export(string source, string target, OnnxQuantization quantization
     var result = OnnxExporter.Export(source, target, new OnnxExportOptions { Quantization = quantization });
     Console.WriteLine($"exported {quantization}: {result.ModelBytes / 1e6:F1} MB, {result.NodeCount} nodes -> {target}");
     return target;
-}
-
-// A scratch BERT-base encoder with a classification head, all drawn from seed 0, in a folder of its own (HF layout,
-// bert-base-uncased tokenizer files): what both the exporter and the TorchSharp engine load.
-static string ScratchClassifier(string cache)
-{
-    var encoder = ScratchModels.Create("scratch:bert-base", cache, seed: 0);
-    var folder = Path.Combine(cache, "bert-base-classifier-seed0");
-    if (File.Exists(Path.Combine(folder, "model.safetensors"))) return folder;
-    using (var generator = new Generator(0))
-    using (var classifier = AutoModelForSequenceClassification.FromConfig(PretrainedConfig.Load(encoder), generator: generator))
-        classifier.SavePretrained(folder);
-    foreach (var file in Directory.GetFiles(encoder).Where(f => !f.EndsWith(".safetensors") && !f.EndsWith("config.json")))
-        File.Copy(file, Path.Combine(folder, Path.GetFileName(file)), overwrite: true);
-    return folder;
 }

@@ -435,7 +435,7 @@ static void McDropout(BenchOptions o, string[] args)
     string loadBefore = File.ReadAllText("/proc/loadavg").Split(' ')[..3] is var l ? string.Join(" ", l) : "";
     TorchRuntime.EnsureInitialized(o.Threads);
     set_num_threads(o.Threads);
-    var folder = ScratchClassifier(model);
+    var folder = ScratchClassifiers.Create(model, Path.Combine(Path.GetTempPath(), "classify-bench-scratch"));
     using var predictor = TransformerPredictor.Load(folder, options: new TransformerPredictorOptions { BatchSize = batch, MaxLength = 128, Threads = o.Threads });
     using var large = TransformerPredictor.Load(folder, options: new TransformerPredictorOptions { BatchSize = mcBatch, MaxLength = 128, Threads = o.Threads });
     var root = BenchSupport.FindRepoRoot();
@@ -486,22 +486,6 @@ static void McDropout(BenchOptions o, string[] args)
     Console.WriteLine("|---|---:|---:|---:|---:|");
     for (int s = 0; s < sides.Length; s++)
         Console.WriteLine($"| {sides[s].Name} | {wall[s]:F3} | {cpu[s]:F3} | {wall[s] / wall[0]:F2} | {cpu[s] / cpu[0]:F2} |");
-}
-
-// A scratch encoder with a classification head (scratch folders hold the encoder only), all drawn from seed 0, in a
-// folder of its own: a predictor loads it like a fine-tuned model.
-static string ScratchClassifier(string model)
-{
-    var cache = Path.Combine(Path.GetTempPath(), "classify-bench-scratch");
-    var encoder = ScratchModels.Create($"scratch:{model}", cache, seed: 0);
-    var folder = Path.Combine(cache, $"{model}-classifier-seed0");
-    if (File.Exists(Path.Combine(folder, "model.safetensors"))) return folder;
-    using (var generator = new Generator(0))
-    using (var classifier = AutoModelForSequenceClassification.FromConfig(PretrainedConfig.Load(encoder), generator: generator))
-        classifier.SavePretrained(folder);
-    foreach (var file in Directory.GetFiles(encoder).Where(f => !f.EndsWith(".safetensors") && !f.EndsWith("config.json")))
-        File.Copy(file, Path.Combine(folder, Path.GetFileName(file)), overwrite: true);
-    return folder;
 }
 
 static PreTrainedTokenizer BertBaseTokenizer()
