@@ -39,9 +39,7 @@ internal sealed class PretrainCommand : ICommandFactory
         command.SetAction(parse =>
         {
             var ui = context.Ui;
-            var flagTree = new JsonObject();
-            foreach (var (key, option) in flags)
-                if (parse.GetValue(option) is { } v) ConfigDocument.Set(flagTree, key, FlagValue(key, v));
+            var flagTree = ConfigFlags.Tree(parse, flags, "seed", "pretrain.max_steps");
             var reader = LoadConfig(parse.GetValue(config)?.FullName, parse.GetValue(set), flagTree);
             // The work is the TorchSharp engine's (loaded here when installed); parsing stays in the shell.
             TorchSharpEngine.EnsureLoaded("classify pretrain");
@@ -76,12 +74,6 @@ internal sealed class PretrainCommand : ICommandFactory
         });
         return command;
     }
-
-    // Numbers given as flags are numbers (kept as text when they are not, so the reader names the key); the rest is text.
-    private static JsonNode FlagValue(string key, string value) =>
-        key is "seed" or "pretrain.max_steps" && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n)
-            ? JsonValue.Create(n)
-            : JsonValue.Create(value);
 
     /// <summary>The YAML (optional), then the flags, then the <c>--set</c> overrides; errors name the file and line, or the command line.</summary>
     internal static ConfigReader LoadConfig(string? yamlPath, IEnumerable<string>? overrides, JsonObject flagValues)

@@ -51,9 +51,7 @@ internal sealed class TrainCommand : ICommandFactory
             var ui = context.Ui;
             var artifacts = new RunArtifacts { Targets = RunArtifacts.ParseTargets(parse.GetValue(target)), WithReport = !parse.GetValue(noReport) };
             // Dedicated flags are literal text (only --set values are YAML): --name 'exp #2' names the run "exp #2".
-            var flagTree = new JsonObject();
-            foreach (var (key, option) in flags)
-                if (parse.GetValue(option) is { } v) ConfigDocument.Set(flagTree, key, FlagValue(key, v));
+            var flagTree = ConfigFlags.Tree(parse, flags, "seed");
             if (parse.GetValue(multilabel)) ConfigDocument.Set(flagTree, "data.multilabel", true);
             var cfg = ExperimentConfig.Load(parse.GetValue(config)?.FullName, parse.GetValue(set), flagTree);
             context.RecoverRuns(cfg.RunsDirectory);
@@ -70,12 +68,6 @@ internal sealed class TrainCommand : ICommandFactory
         });
         return command;
     }
-
-    // --seed is a number (kept as text when it is not one, so the config reader names the field); every other flag is text.
-    private static JsonNode FlagValue(string key, string value) =>
-        key == "seed" && long.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n)
-            ? JsonValue.Create(n)
-            : JsonValue.Create(value);
 
     internal static void PrintSplit(ConsoleUi ui, SplitSummary summary)
     {

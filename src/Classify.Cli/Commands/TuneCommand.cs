@@ -41,9 +41,7 @@ internal sealed class TuneCommand : ICommandFactory
         command.SetAction(parse =>
         {
             var ui = context.Ui;
-            var flagTree = new JsonObject();
-            foreach (var (key, option) in flags)
-                if (parse.GetValue(option) is { } v) ConfigDocument.Set(flagTree, key, FlagValue(key, v));
+            var flagTree = ConfigFlags.Tree(parse, flags, "tune.n_trials");
             var cfg = ExperimentConfig.Load(parse.GetValue(config)!.FullName, parse.GetValue(set), flagTree);
             context.RecoverRuns(cfg.RunsDirectory);
             var display = TrialDisplay.For(ui);
@@ -67,12 +65,6 @@ internal sealed class TuneCommand : ICommandFactory
         });
         return command;
     }
-
-    // --n-trials is a number (kept as text when it is not one, so the config reader names the key); the others are text.
-    private static JsonNode FlagValue(string key, string value) =>
-        key == "tune.n_trials" && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n)
-            ? JsonValue.Create(n)
-            : JsonValue.Create(value);
 
     private static void PrintSummary(ConsoleUi ui, TuningResult result)
     {
