@@ -47,7 +47,9 @@ public static class TorchRuntime
     /// Makes sure TorchSharp's native backend is loaded and usable. Idempotent and thread-safe; every Classify
     /// entry point that touches TorchSharp calls it, so applications never need to.
     /// </summary>
-    /// <param name="threads">Intra-op threads for torch; default <see cref="Environment.ProcessorCount"/>.</param>
+    /// <param name="threads">Intra-op threads for torch; default <c>OMP_NUM_THREADS</c> when it is a positive integer (as
+    /// PyTorch honours it: two jobs side by side on one machine each take their share instead of both spinning on every
+    /// core), else <see cref="Environment.ProcessorCount"/>.</param>
     /// <exception cref="TorchRuntimeException">The native library cannot be loaded on this system.</exception>
     public static void EnsureInitialized(int? threads = null)
     {
@@ -66,11 +68,18 @@ public static class TorchRuntime
                     $"TorchSharp's native backend could not be loaded ({report.Describe()}): {e.Message}", e);
             }
             GlibcAllocator.TryApply();
-            torch.set_num_threads(Math.Max(1, threads ?? Environment.ProcessorCount));
+            torch.set_num_threads(Math.Max(1, threads ?? ThreadsFromEnvironment() ?? Environment.ProcessorCount));
             Report = report;
             _initialized = true;
         }
     }
+
+    private static int? ThreadsFromEnvironment() => ParseThreadCount(Environment.GetEnvironmentVariable("OMP_NUM_THREADS"));
+
+    /// <summary>A thread count as <c>OMP_NUM_THREADS</c> writes it: a positive integer, else null (unset, empty, not a number).</summary>
+    internal static int? ParseThreadCount(string? value) =>
+        int.TryParse(value?.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n : null;
 
     private static TorchRuntimeReport PrepareLinux()
     {

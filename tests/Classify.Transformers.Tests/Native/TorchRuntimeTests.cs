@@ -16,6 +16,19 @@ public class TorchRuntimeTests
         Assert.NotNull(TorchRuntime.Report);
     }
 
+    [Theory]
+    [InlineData("1", 1)]
+    [InlineData(" 3 ", 3)]
+    [InlineData("16", 16)]
+    [InlineData(null, null)]
+    [InlineData("", null)]
+    [InlineData("0", null)]
+    [InlineData("-2", null)]
+    [InlineData("two", null)]
+    [InlineData("2,4", null)]     // OpenMP's nested-levels list: not a single count, so the default stands
+    public void OMP_NUM_THREADS_sets_the_intra_op_threads_when_it_is_a_positive_integer(string? value, int? expected) =>
+        Assert.Equal(expected, TorchRuntime.ParseThreadCount(value));
+
     [Fact]
     public void EnsureInitialized_is_idempotent()
     {
