@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""Collect the domain-adaptive pretraining measurement (docs/pretraining.md): the table of test macro-F1 and the curves.
+"""Collect the domain-adaptive pretraining measurement (docs/pretraining.md): the tables of test macro-F1 and the curves.
 
-Reads runs/dapt-{tweets,goemotions}-{scratch,pretrained,linear}/ and runs/dapt-mlm/, prints the markdown table and
-writes docs/img/dapt-curves.svg (tweets: validation macro-F1 against the fine-tuning step; GoEmotions: validation
-loss; scratch vs pretrained; and the MLM loss of the pretraining), with a paired bootstrap of the test macro-F1
-difference (pretrained − scratch). Python 3 stdlib only.
+Reads the fine-tunes of bench/pretrain/run-grid.sh (runs/dapt-<data>-<side>-lr<lr>-s<seed>/), the linear baselines
+(runs/dapt-<data>-linear/) and the pretraining (runs/dapt-mlm/); prints
+  1. every fine-tune (data, side, learning rate, seed: val and test macro-F1, seconds);
+  2. per data set and side, the learning rate chosen on validation (seed 42's val macro-F1) and, at that rate, the
+     test macro-F1 over the seeds (mean, sd), and pretrained − scratch: the difference of the means and, per seed, a
+     paired bootstrap over the test rows;
+and writes docs/img/dapt-curves.svg (validation macro-F1 or loss of the chosen runs against the step, and the MLM
+loss of the pretraining). Python 3 stdlib only.
   python3 bench/pretrain/collect.py [--runs runs] [--svg docs/img/dapt-curves.svg]
 """
 import argparse
@@ -159,28 +163,69 @@ def svg(panels, path):
         f.write("\n".join(out) + "\n")
 
 
+def fine_tunes(runs):
+    """{(data, side, lr, seed): run_info} of the runs named dapt-<data>-<side>-lr<lr>-s<seed>."""
+    import re
+    found = {}
+    for name in sorted(os.listdir(runs)):
+        m = re.fullmatch(r"dapt-(tweets|goemotions)-(scratch|pretrained)-lr([0-9.e-]+)-s(\d+)", name)
+        if m:
+            info = run_info(os.path.join(runs, name))
+            if info is not None:
+                found[(m.group(1), m.group(2), float(m.group(3)), int(m.group(4)))] = info
+    return found
+
+
 def main():
+    import statistics
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", default="runs")
     ap.add_argument("--svg", default="docs/img/dapt-curves.svg")
     a = ap.parse_args()
-    print("| dataset | encoder | fine-tune steps | val macro-F1 | test macro-F1 | train s | run wall s |")
-    print("|---|---|---|---|---|---|---|")
-    panels = []
+    runs = fine_tunes(a.runs)
+    print("| dataset | encoder | learning rate | seed | steps | val macro-F1 | test macro-F1 | train s |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (data, side, lr, seed), i in sorted(runs.items()):
+        print(f"| {data} | {side} | {lr:g} | {seed} | {i['steps'] or '—'} | {i['val']:.4f} | {i['test']:.4f} | "
+              f"{'%.0f' % i['seconds'] if i['seconds'] else '—'} |")
+    for data in ("tweets", "goemotions"):
+        lin = run_info(os.path.join(a.runs, f"dapt-{data}-linear"))
+        if lin:
+            print(f"| {data} | linear (zero-config) | — | — | — | {lin['val']:.4f} | {lin['test']:.4f} | — |")
+    print()
+    panels, chosen = [], {}
     for data in ("tweets", "goemotions"):
         series = []
-        for side in ("scratch", "pretrained", "scratch-lr3e-4", "pretrained-lr3e-4", "linear"):
-            i = run_info(os.path.join(a.runs, f"dapt-{data}-{side}"))
-            if i is None:
+        for side in ("scratch", "pretrained"):
+            at42 = {lr: i for (d, s_, lr, seed), i in runs.items() if d == data and s_ == side and seed == 42}
+            if not at42:
                 continue
-            w = wall(i)
-            print(f"| {data} | {side} | {i['steps'] or '—'} | {i['val']:.4f} | {i['test']:.4f} | "
-                  f"{'%.0f' % i['seconds'] if i['seconds'] else '—'} | {'%.0f' % w if w else '—'} |")
-            # GoEmotions' in-training macro-F1 uses the 0.5 threshold (thresholds are tuned after training) and is ~0
-            # throughout: its validation loss (weighted BCE) is drawn instead.
-            curve = i["curve"] if data == "tweets" else i.get("loss_curve")
+            lr = max(at42, key=lambda x: at42[x]["val"])
+            chosen[(data, side)] = lr
+            tests = {seed: i["test"] for (d, s_, l, seed), i in runs.items() if d == data and s_ == side and l == lr}
+            vals = list(tests.values())
+            sd = statistics.stdev(vals) if len(vals) > 1 else float("nan")
+            how = "chosen on validation" if len(at42) > 1 else "(the only one run here)"
+            print(f"{data} {side}: learning rate {how} {lr:g} (seed-42 val macro-F1 by rate: "
+                  + ", ".join(f"{l:g} {at42[l]['val']:.4f}" for l in sorted(at42)) + f"); test macro-F1 over {len(vals)} seed(s) "
+                  f"{statistics.mean(vals):.4f} (sd {sd:.4f}): " + ", ".join(f"s{k} {v:.4f}" for k, v in sorted(tests.items())))
+            curve = at42[lr]["curve"] if data == "tweets" else at42[lr].get("loss_curve")
             if curve:
-                series.append((side.replace("-lr3e-4", ", lr 3e-4") if "lr" in side else f"{side}, lr 1e-3", curve))
+                series.append((f"{side}, lr {lr:g}", curve))
+        if (data, "scratch") in chosen and (data, "pretrained") in chosen:
+            ls, lp = chosen[(data, "scratch")], chosen[(data, "pretrained")]
+            seeds = sorted({seed for (d, s_, l, seed) in runs if d == data and s_ == "scratch" and l == ls} &
+                           {seed for (d, s_, l, seed) in runs if d == data and s_ == "pretrained" and l == lp})
+            if seeds:
+                diffs = [runs[(data, "pretrained", lp, k)]["test"] - runs[(data, "scratch", ls, k)]["test"] for k in seeds]
+                print(f"{data}: pretrained ({lp:g}) − scratch ({ls:g}), test macro-F1, mean over seeds {', '.join(map(str, seeds))}: "
+                      f"{statistics.mean(diffs):+.4f} (per seed " + ", ".join(f"{d:+.4f}" for d in diffs) + ")")
+                reps = 1000 if data == "tweets" else 200
+                for k in seeds:
+                    r = paired_bootstrap(os.path.join(a.runs, f"dapt-{data}-scratch-lr{ls:g}-s{k}"),
+                                         os.path.join(a.runs, f"dapt-{data}-pretrained-lr{lp:g}-s{k}"), reps)
+                    if r:
+                        print(f"  seed {k}: {r[0]:+.4f}, 95% paired-bootstrap interval [{r[1]:+.4f}, {r[2]:+.4f}] ({reps} resamples of the test rows)")
         if series:
             panels.append((f"{data}: validation macro-F1", series, "macro-F1") if data == "tweets"
                           else (f"{data}: validation loss (weighted BCE)", series, "loss"))
@@ -193,14 +238,6 @@ def main():
     if os.path.exists(m):
         print("\ndapt-mlm metrics.json:", json.dumps(load(m)))
     print("held-out MLM loss / perplexity by step:", ", ".join(f"{s}: {l:.3f} / {math.exp(l):.0f}" for s, l in ev))
-    print()
-    for data, reps in (("tweets", 1000), ("goemotions", 200)):
-        for suffix in ("", "-lr3e-4"):
-            ra, rb = (os.path.join(a.runs, f"dapt-{data}-{side}{suffix}") for side in ("scratch", "pretrained"))
-            r = paired_bootstrap(ra, rb, reps)
-            if r:
-                print(f"{data}{suffix}: test macro-F1 pretrained − scratch = {r[0]:+.4f}, "
-                      f"95% paired-bootstrap interval [{r[1]:+.4f}, {r[2]:+.4f}] ({reps} resamples of the test rows)")
     if panels:
         svg(panels, a.svg)
         print("wrote", a.svg)
