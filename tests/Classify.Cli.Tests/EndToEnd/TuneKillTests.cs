@@ -85,17 +85,22 @@ public sealed class TuneKillTests : IDisposable
         var layout = new TuningLayout(Path.Combine(_ws.RunsDir, $"{name}-grid"));
         string[] Worker(int i) => ["tune", "--config", config, "--runs-dir", _ws.RunsDir, "--no-report", "--storage", url!];
         bool killed = false;
+        var started = new HashSet<string>(StringComparer.Ordinal);
         var victim = Task.Run(() => CliRunner.RunProcess(Worker(0), timeout: TimeSpan.FromMinutes(5), whileRunning: process =>
         {
             // Its own trial folder names its worker only in the storage; kill it once two trials have started anywhere.
-            if (killed || !Directory.Exists(layout.TrialRunsDirectory) || Directory.GetDirectories(layout.TrialRunsDirectory).Length < 2) return;
+            // A trial's folder exists only while it runs, and three workers finish short trials fast: count every folder
+            // ever seen, not the ones present at one poll (two at once can slip between polls on a loaded machine).
+            if (killed || !Directory.Exists(layout.TrialRunsDirectory)) return;
+            foreach (var d in Directory.GetDirectories(layout.TrialRunsDirectory)) started.Add(Path.GetFileName(d));
+            if (started.Count < 2) return;
             process.Kill(entireProcessTree: true);
             killed = true;
         }, pollMilliseconds: 20));
         var others = Enumerable.Range(1, 2).Select(i => Task.Run(() => CliRunner.RunProcess(Worker(i), timeout: TimeSpan.FromMinutes(5)))).ToArray();
         victim.Wait();
         Task.WaitAll(others);
-        Assert.True(killed, "the first worker finished before it could be killed");
+        Assert.True(killed, $"the first worker finished before it could be killed: {victim.Result}");
         Assert.All(others, o => Assert.True(o.Result.ExitCode == 0, o.Result.ToString()));
 
         var table = CsvTable.Read(layout.TrialsCsv);
