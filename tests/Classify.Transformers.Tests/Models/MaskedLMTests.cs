@@ -126,6 +126,15 @@ public class MaskedLMTests
         Assert.True(Golden.MaxAbsDiff(masked, expected) <= 1e-5, $"float64 logits differ from the float32 golden by {Golden.MaxAbsDiff(masked, expected)}");
     }
 
+    // torch.optim.AdamW with the golden's single parameter group (lr, betas, eps, weight decay).
+    private static TorchSharp.Modules.AdamW GoldenAdamW(System.Text.Json.JsonElement step, IEnumerable<TorchSharp.Modules.Parameter> parameters)
+    {
+        var optimizer = step.GetProperty("optimizer");
+        var betas = optimizer.GetProperty("betas");
+        return optim.AdamW(parameters, lr: optimizer.GetProperty("lr").GetDouble(), beta1: betas[0].GetDouble(), beta2: betas[1].GetDouble(),
+            eps: optimizer.GetProperty("eps").GetDouble(), weight_decay: optimizer.GetProperty("weight_decay").GetDouble());
+    }
+
     [Theory]
     [MemberData(nameof(Fixtures))]
     public void Float64_AdamW_step_is_as_far_from_the_golden_as_the_goldens_own_float32_rounding(string fixture)
@@ -139,10 +148,7 @@ public class MaskedLMTests
         model.train();
         using var labels = Labels(golden);
         var parameters = model.parameters().ToList();
-        var optimizer = step.GetProperty("optimizer");
-        var betas = optimizer.GetProperty("betas");
-        using var adam = optim.AdamW(parameters, lr: optimizer.GetProperty("lr").GetDouble(), beta1: betas[0].GetDouble(), beta2: betas[1].GetDouble(),
-            eps: optimizer.GetProperty("eps").GetDouble(), weight_decay: optimizer.GetProperty("weight_decay").GetDouble());
+        using var adam = GoldenAdamW(step, parameters);
         adam.zero_grad();
         using (var output = model.Forward(InputIds(golden), Mask(golden), Types(golden)))
         {
@@ -237,10 +243,7 @@ public class MaskedLMTests
         model.train();
         using var labels = Labels(golden);
         var parameters = model.parameters().ToList();
-        var optimizer = step.GetProperty("optimizer");
-        var betas = optimizer.GetProperty("betas");
-        using var adam = optim.AdamW(parameters, lr: optimizer.GetProperty("lr").GetDouble(), beta1: betas[0].GetDouble(), beta2: betas[1].GetDouble(),
-            eps: optimizer.GetProperty("eps").GetDouble(), weight_decay: optimizer.GetProperty("weight_decay").GetDouble());
+        using var adam = GoldenAdamW(step, parameters);
 
         adam.zero_grad();
         double lossBefore;
