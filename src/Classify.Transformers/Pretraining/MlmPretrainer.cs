@@ -215,15 +215,8 @@ public sealed class MlmPretrainer
             var train = _corpus.Train;
             var lengths = train.Select(e => e.Length).ToArray();
             var sampler = new BatchSampler(lengths, _args.PerDeviceTrainBatchSize, groupByLength: false, _seed);
-            int accumulation = _args.GradientAccumulationSteps;
-            var (stepsPerEpoch, totalSteps, numEpochs) = TrainingLoop.Plan(sampler.BatchesPerEpoch, accumulation, _args.MaxSteps, _args.NumTrainEpochs);
-            var schedule = new LearningRateSchedule(_args.LrSchedulerType,
-                LearningRateSchedule.ResolveWarmupSteps(_args.WarmupSteps, _args.WarmupRatio, totalSteps), totalSteps);
-
-            using var optimizer = new AdamW(_model, _args.AdamBeta1, _args.AdamBeta2, _args.AdamEpsilon, _args.WeightDecay);
-            _state.MaxSteps = totalSteps;
-            _state.NumTrainEpochs = numEpochs;
-            _state.TrainBatchSize = _args.PerDeviceTrainBatchSize;
+            var plan = TrainingPlan.For(_args, sampler, _state);
+            using var optimizer = AdamW.For(_model, _args);
             _state.MetricForBestModel = TrainingArguments.EvalLossKey;
             if (_resumeFrom is not null) Resume(optimizer);
             else WriteLog();
@@ -235,16 +228,15 @@ public sealed class MlmPretrainer
             string? lastSaved = _resumeFrom;
             _model.train();
             forwardModel.train();
-            Report(_state.GlobalStep, totalSteps, double.NaN, schedule.Factor(_state.GlobalStep) * _args.LearningRate);
+            Report(_state.GlobalStep, plan.TotalSteps, double.NaN, plan.LearningRateAt(_state.GlobalStep));
 
             var loop = new TrainingLoop
             {
-                Sampler = sampler, Accumulation = accumulation, StepsPerEpoch = stepsPerEpoch, TotalSteps = totalSteps, NumEpochs = numEpochs,
-                Seed = _seed, LearningRate = _args.LearningRate, MaxGradNorm = _args.MaxGradNorm, LoggingSteps = _args.LoggingSteps,
-                Schedule = schedule, Optimizer = optimizer, Bf16 = bf16, State = _state, Cancellation = _ct,
-                OnCancel = () => Cancel(optimizer, schedule, ref lastSaved),
+                Plan = plan, Seed = _seed, LoggingSteps = _args.LoggingSteps,
+                Optimizer = optimizer, Bf16 = bf16, State = _state, Cancellation = _ct,
+                OnCancel = () => Cancel(optimizer, plan.Schedule, ref lastSaved),
                 Log = Log,
-                Report = (step, stepLoss, nextLr) => Report(step, totalSteps, stepLoss, nextLr),
+                Report = (step, stepLoss, nextLr) => Report(step, plan.TotalSteps, stepLoss, nextLr),
                 ForwardBackward = micro =>
                 {
                     // Masked first (the step's own collator), so each micro-batch can weigh by its share of the step's masked tokens.
@@ -254,7 +246,7 @@ public sealed class MlmPretrainer
                     double stepLoss = 0;
                     foreach (var batch in masked)
                     {
-                        if (_ct.IsCancellationRequested) Cancel(optimizer, schedule, ref lastSaved);
+                        if (_ct.IsCancellationRequested) Cancel(optimizer, plan.Schedule, ref lastSaved);
                         long tokens = Labelled(batch);
                         if (tokens == 0) continue;
                         using var scope = NewDisposeScope();
@@ -274,7 +266,7 @@ public sealed class MlmPretrainer
                     if (evaluate) Evaluate();
                     bool save = _args.SaveStrategy == IntervalStrategy.Steps ? _state.GlobalStep % _args.SaveSteps == 0
                         : _args.SaveStrategy == IntervalStrategy.Epoch && epochEnd;
-                    if (save) lastSaved = Save(optimizer, schedule);
+                    if (save) lastSaved = Save(optimizer, plan.Schedule);
                 },
             };
             var (totalLoss, stepsRun) = loop.Run();
@@ -286,7 +278,7 @@ public sealed class MlmPretrainer
             Log(new JsonObject
             {
                 ["train_runtime"] = Round(seconds),
-                ["train_samples_per_second"] = Round(stepsRun * _args.PerDeviceTrainBatchSize * accumulation / Math.Max(seconds, 1e-9)),
+                ["train_samples_per_second"] = Round(stepsRun * _args.PerDeviceTrainBatchSize * plan.Accumulation / Math.Max(seconds, 1e-9)),
                 ["train_steps_per_second"] = Round(stepsRun / Math.Max(seconds, 1e-9)),
                 ["train_loss"] = trainLoss,
                 ["epoch"] = Round(_state.Epoch), ["step"] = _state.GlobalStep,
@@ -299,7 +291,7 @@ public sealed class MlmPretrainer
                 ["model"] = _args.Model,
                 ["architecture"] = _model.GetType().Name,
                 ["global_step"] = _state.GlobalStep,
-                ["max_steps"] = totalSteps,
+                ["max_steps"] = plan.TotalSteps,
                 ["epoch"] = Round(_state.Epoch),
                 ["train_loss"] = trainLoss,
                 ["train_runtime"] = Round(seconds),

@@ -14,6 +14,10 @@ internal sealed class AdamW : IDisposable
 {
     private readonly List<Slot> _slots = new();
 
+    /// <summary>AdamW with the betas, epsilon and weight decay of <paramref name="args"/>, over <paramref name="model"/>'s parameters in HF's decay groups.</summary>
+    public static AdamW For(nn.Module model, OptimizationArguments args) =>
+        new(model, args.AdamBeta1, args.AdamBeta2, args.AdamEpsilon, args.WeightDecay);
+
     /// <summary>Creates the optimizer over every trainable parameter of <paramref name="model"/>.</summary>
     public AdamW(nn.Module model, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0.0)
     {

@@ -14,26 +14,12 @@ namespace Classify.Transformers.Training;
 /// </summary>
 internal sealed class TrainingLoop
 {
-    /// <summary>The batch order.</summary>
-    public required BatchSampler Sampler { get; init; }
-    /// <summary>Micro-batches per optimizer step.</summary>
-    public required int Accumulation { get; init; }
-    /// <summary>Optimizer steps per epoch.</summary>
-    public required int StepsPerEpoch { get; init; }
-    /// <summary>Optimizer steps of the run.</summary>
-    public required int TotalSteps { get; init; }
-    /// <summary>Epochs the run spans.</summary>
-    public required int NumEpochs { get; init; }
+    /// <summary>The batch order, accumulation, step counts, schedule and per-step constants of the run.</summary>
+    public required TrainingPlan Plan { get; init; }
     /// <summary>The run seed (dropout per step).</summary>
     public required int Seed { get; init; }
-    /// <summary>Peak learning rate.</summary>
-    public required double LearningRate { get; init; }
-    /// <summary>Clipping norm; 0 = none.</summary>
-    public required double MaxGradNorm { get; init; }
     /// <summary>A <c>loss</c> row every N steps.</summary>
     public required int LoggingSteps { get; init; }
-    /// <summary>The learning-rate schedule.</summary>
-    public required LearningRateSchedule Schedule { get; init; }
     /// <summary>The optimizer.</summary>
     public required AdamW Optimizer { get; init; }
     /// <summary>With <c>bf16</c>: the bfloat16 copy that <see cref="ForwardBackward"/> runs, whose gradients go to the optimizer's float32 master weights.</summary>
@@ -53,14 +39,12 @@ internal sealed class TrainingLoop
     /// <summary>After each step (and its log row): evaluation and checkpoints; the argument says whether an epoch ended.</summary>
     public Action<bool>? AfterStep { get; init; }
 
-    /// <summary>(steps per epoch, total steps, epochs) of a run: HF's <c>max_steps</c> or <c>num_train_epochs</c> over <paramref name="batchesPerEpoch"/> batches.</summary>
-    public static (int StepsPerEpoch, int TotalSteps, int NumEpochs) Plan(int batchesPerEpoch, int accumulation, int maxSteps, double numTrainEpochs)
-    {
-        int stepsPerEpoch = Math.Max(1, (batchesPerEpoch + accumulation - 1) / accumulation);
-        int totalSteps = maxSteps > 0 ? maxSteps : (int)Math.Ceiling(numTrainEpochs * stepsPerEpoch);
-        int numEpochs = (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch;
-        return (stepsPerEpoch, totalSteps, numEpochs);
-    }
+    private BatchSampler Sampler => Plan.Sampler;
+    private int Accumulation => Plan.Accumulation;
+    private int StepsPerEpoch => Plan.StepsPerEpoch;
+    private int TotalSteps => Plan.TotalSteps;
+    private int NumEpochs => Plan.NumEpochs;
+    private double MaxGradNorm => Plan.MaxGradNorm;
 
     /// <summary>Runs from <see cref="TrainerState.GlobalStep"/> to the end or a stop; returns the summed step losses and the steps run.</summary>
     public (double TotalLoss, int StepsRun) Run()
@@ -84,7 +68,7 @@ internal sealed class TrainingLoop
                 Bf16?.GradientsToMaster();
 
                 double gradNorm = nn.utils.clip_grad_norm_(Optimizer.Parameters, MaxGradNorm > 0 ? MaxGradNorm : double.PositiveInfinity);
-                double lr = Schedule.Factor(State.GlobalStep) * LearningRate;
+                double lr = Plan.LearningRateAt(State.GlobalStep);
                 Optimizer.Step(lr);
                 Bf16?.SyncWeights();
                 State.GlobalStep++;
@@ -92,7 +76,7 @@ internal sealed class TrainingLoop
                 lossSinceLog += stepLoss;
                 totalLoss += stepLoss;
                 stepsSinceLog++;
-                double nextLr = Schedule.Factor(State.GlobalStep) * LearningRate;
+                double nextLr = Plan.LearningRateAt(State.GlobalStep);
                 Report?.Invoke(State.GlobalStep, stepLoss, nextLr);
 
                 if (State.GlobalStep % LoggingSteps == 0)
@@ -111,5 +95,39 @@ internal sealed class TrainingLoop
             }
         }
         return (totalLoss, State.GlobalStep - startStep);
+    }
+}
+
+/// <summary>
+/// A run's optimizer steps as fine-tuning and pretraining both derive them from <see cref="OptimizationArguments"/>: the
+/// batch order, micro-batches per step, step and epoch counts (HF's <c>max_steps</c>, else <c>num_train_epochs</c>), the
+/// learning-rate schedule with its warm-up, the peak rate and the clipping norm.
+/// </summary>
+internal sealed record TrainingPlan(BatchSampler Sampler, int Accumulation, int StepsPerEpoch, int TotalSteps, int NumEpochs,
+    LearningRateSchedule Schedule, double LearningRate, double MaxGradNorm)
+{
+    /// <summary>The plan of <paramref name="args"/> over <paramref name="sampler"/>'s batches; writes its step and epoch counts and batch size into <paramref name="state"/>.</summary>
+    public static TrainingPlan For(OptimizationArguments args, BatchSampler sampler, TrainerState state)
+    {
+        int accumulation = args.GradientAccumulationSteps;
+        var (stepsPerEpoch, totalSteps, numEpochs) = Steps(sampler.BatchesPerEpoch, accumulation, args.MaxSteps, args.NumTrainEpochs);
+        var schedule = new LearningRateSchedule(args.LrSchedulerType,
+            LearningRateSchedule.ResolveWarmupSteps(args.WarmupSteps, args.WarmupRatio, totalSteps), totalSteps);
+        state.MaxSteps = totalSteps;
+        state.NumTrainEpochs = numEpochs;
+        state.TrainBatchSize = args.PerDeviceTrainBatchSize;
+        return new TrainingPlan(sampler, accumulation, stepsPerEpoch, totalSteps, numEpochs, schedule, args.LearningRate, args.MaxGradNorm);
+    }
+
+    /// <summary>The learning rate of the step after <paramref name="step"/> optimizer steps.</summary>
+    public double LearningRateAt(int step) => Schedule.Factor(step) * LearningRate;
+
+    /// <summary>(steps per epoch, total steps, epochs) of a run: HF's <c>max_steps</c> or <c>num_train_epochs</c> over <paramref name="batchesPerEpoch"/> batches.</summary>
+    internal static (int StepsPerEpoch, int TotalSteps, int NumEpochs) Steps(int batchesPerEpoch, int accumulation, int maxSteps, double numTrainEpochs)
+    {
+        int stepsPerEpoch = Math.Max(1, (batchesPerEpoch + accumulation - 1) / accumulation);
+        int totalSteps = maxSteps > 0 ? maxSteps : (int)Math.Ceiling(numTrainEpochs * stepsPerEpoch);
+        int numEpochs = (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch;
+        return (stepsPerEpoch, totalSteps, numEpochs);
     }
 }

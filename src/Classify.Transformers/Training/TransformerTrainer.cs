@@ -165,15 +165,8 @@ public sealed class TransformerTrainer : ClassifierTrainer<TransformerOptions>
 
             var trainLengths = trainEncodings.Select(e => e.Length).ToArray();
             var sampler = new BatchSampler(trainLengths, _args.PerDeviceTrainBatchSize, _args.GroupByLength, _seed);
-            int accumulation = _args.GradientAccumulationSteps;
-            var (stepsPerEpoch, totalSteps, numEpochs) = TrainingLoop.Plan(sampler.BatchesPerEpoch, accumulation, _args.MaxSteps, _args.NumTrainEpochs);
-            var schedule = new LearningRateSchedule(_args.LrSchedulerType,
-                LearningRateSchedule.ResolveWarmupSteps(_args.WarmupSteps, _args.WarmupRatio, totalSteps), totalSteps);
-
-            using var optimizer = new AdamW(_model, _args.AdamBeta1, _args.AdamBeta2, _args.AdamEpsilon, _args.WeightDecay);
-            _state.MaxSteps = totalSteps;
-            _state.NumTrainEpochs = numEpochs;
-            _state.TrainBatchSize = _args.PerDeviceTrainBatchSize;
+            var plan = TrainingPlan.For(_args, sampler, _state);
+            using var optimizer = AdamW.For(_model, _args);
             _state.MetricForBestModel = _args.MetricForBestModel;
             Resume(optimizer);
             // bf16: the passes run on a bfloat16 copy; _model stays the float32 master that is evaluated and saved.
@@ -184,16 +177,15 @@ public sealed class TransformerTrainer : ClassifierTrainer<TransformerOptions>
             string? lastSaved = null;
             _model.train();
             forwardModel.train();
-            Report(_state.GlobalStep, totalSteps, double.NaN, schedule.Factor(_state.GlobalStep) * _args.LearningRate);
+            Report(_state.GlobalStep, plan.TotalSteps, double.NaN, plan.LearningRateAt(_state.GlobalStep));
 
             var loop = new TrainingLoop
             {
-                Sampler = sampler, Accumulation = accumulation, StepsPerEpoch = stepsPerEpoch, TotalSteps = totalSteps, NumEpochs = numEpochs,
-                Seed = _seed, LearningRate = _args.LearningRate, MaxGradNorm = _args.MaxGradNorm, LoggingSteps = _args.LoggingSteps,
-                Schedule = schedule, Optimizer = optimizer, Bf16 = bf16, State = _state, Cancellation = _ct,
-                OnCancel = () => Cancel(optimizer, schedule, ref lastSaved),
+                Plan = plan, Seed = _seed, LoggingSteps = _args.LoggingSteps,
+                Optimizer = optimizer, Bf16 = bf16, State = _state, Cancellation = _ct,
+                OnCancel = () => Cancel(optimizer, plan.Schedule, ref lastSaved),
                 Log = Log,
-                Report = (step, stepLoss, nextLr) => Report(step, totalSteps, stepLoss, nextLr),
+                Report = (step, stepLoss, nextLr) => Report(step, plan.TotalSteps, stepLoss, nextLr),
                 ForwardBackward = micro =>
                 {
                     int examples = micro.Sum(b => b.Length);
@@ -202,7 +194,7 @@ public sealed class TransformerTrainer : ClassifierTrainer<TransformerOptions>
                     // accumulate like micro-batches, so the step's gradient is the same.
                     foreach (var batchIndices in micro.SelectMany(b => BatchSampler.Split(b, trainLengths, _args.MaxTokensPerBatch)))
                     {
-                        if (_ct.IsCancellationRequested) Cancel(optimizer, schedule, ref lastSaved);
+                        if (_ct.IsCancellationRequested) Cancel(optimizer, plan.Schedule, ref lastSaved);
                         using var scope = NewDisposeScope();
                         using var batch = new EncodedBatch(_inputs.Pad(trainEncodings, batchIndices));
                         using var output = forwardModel.Forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
@@ -216,13 +208,13 @@ public sealed class TransformerTrainer : ClassifierTrainer<TransformerOptions>
                 },
                 AfterStep = epochEnd =>
                 {
-                    bool evaluate = _args.EvalStrategy == IntervalStrategy.Steps ? _state.GlobalStep % _args.EvalSteps == 0 || _state.GlobalStep == totalSteps
+                    bool evaluate = _args.EvalStrategy == IntervalStrategy.Steps ? _state.GlobalStep % _args.EvalSteps == 0 || _state.GlobalStep == plan.TotalSteps
                         : _args.EvalStrategy == IntervalStrategy.Epoch && epochEnd;
                     bool newBest = evaluate && Evaluate(valEncodings, valLabels, loss);
                     bool save = _args.SaveStrategy == IntervalStrategy.Steps ? _state.GlobalStep % _args.SaveSteps == 0
                         : _args.SaveStrategy == IntervalStrategy.Epoch && epochEnd;
                     if (save || (newBest && _args.SaveStrategy != IntervalStrategy.No))
-                        lastSaved = Save(optimizer, schedule, newBest);
+                        lastSaved = Save(optimizer, plan.Schedule, newBest);
                 },
             };
             var (totalLoss, stepsRun) = loop.Run();
@@ -231,7 +223,7 @@ public sealed class TransformerTrainer : ClassifierTrainer<TransformerOptions>
             Log(new JsonObject
             {
                 ["train_runtime"] = Round(seconds),
-                ["train_samples_per_second"] = Round(stepsRun * _args.PerDeviceTrainBatchSize * accumulation / Math.Max(seconds, 1e-9)),
+                ["train_samples_per_second"] = Round(stepsRun * _args.PerDeviceTrainBatchSize * plan.Accumulation / Math.Max(seconds, 1e-9)),
                 ["train_steps_per_second"] = Round(stepsRun / Math.Max(seconds, 1e-9)),
                 ["train_loss"] = stepsRun > 0 ? totalLoss / stepsRun : null,
                 ["epoch"] = Round(_state.Epoch), ["step"] = _state.GlobalStep,
