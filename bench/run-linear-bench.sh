@@ -50,7 +50,7 @@ lines = [
     "",
     f"## Tweet sentiment: TF-IDF + logistic-regression grid search ({datetime.datetime.now().strftime('%Y-%m-%d %H:%M')})",
     "",
-    f"* Machine: {sh('nproc')} cores ({cpu}), {ram} GiB RAM. Data: `{os.path.basename(os.path.dirname(data))}/train.csv`, "
+    f"* Machine: {sh('nproc --all')} cores ({cpu}), {ram} GiB RAM. Data: `{os.path.basename(os.path.dirname(data))}/train.csv`, "
     f"stratified 70/15/15 split (seed 42): {cs['n_train']} train / {cs['n_test']} test rows, notebook cleaning "
     "(URLs and mentions removed, lowercase, stop words, Porter stemming), written once and read by both sides.",
     "* Both: TF-IDF(ngram_range=(1,3), max_features=100000, min_df=2, max_df=0.95, sublinear_tf=True) fitted on the train split; "

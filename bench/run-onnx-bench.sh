@@ -47,7 +47,7 @@ LD_PRELOAD="$openblas" /usr/bin/time -f "%e %U %S" -o "$out/pytorch.time" /usr/b
 
 flags="$(grep -o -w -E 'avx2|avx512f|avx512bw|avx512_vnni|avx_vnni|amx_int8' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 cat > "$out/machine.json" <<JSON
-{"date": "$(date -u +%Y-%m-%d)", "nproc": $(nproc), "cpu": "$(lscpu | sed -n 's/^Model name: *//p' | head -1)",
+{"date": "$(date -u +%Y-%m-%d)", "nproc": $(nproc --all), "cpu": "$(lscpu | sed -n 's/^Model name: *//p' | head -1)",
  "flags": "${flags% }", "load_before": "$load_before", "load_after": "$(cut -d' ' -f1-3 /proc/loadavg)",
  "classify_process": "$(cat "$out/classify.time")", "pytorch_process": "$(cat "$out/pytorch.time")",
  "blas": "OpenBLAS $(basename "$(readlink -f "$openblas")") via LD_PRELOAD"}

@@ -40,7 +40,7 @@ echo "== Classify ==" >&2
 (cd "$root" && "$bench" run "$out/tweets-ids.json" "$out/classify.json" --threads "$threads" --iterations "$iterations" --warmup "$warmup" --pad128-tweets "$pad128") >&2
 
 cat > "$out/machine.json" <<JSON
-{"date": "$(date -u +%Y-%m-%d)", "nproc": $(nproc), "cpu": "$(lscpu | sed -n 's/^Model name: *//p' | head -1)",
+{"date": "$(date -u +%Y-%m-%d)", "nproc": $(nproc --all), "cpu": "$(lscpu | sed -n 's/^Model name: *//p' | head -1)",
  "ram": "$(free -h | awk '/^Mem:/ {print $2}')", "load_before": "$load_before", "load_after": "$(cut -d' ' -f1-3 /proc/loadavg)",
  "blas": "OpenBLAS $(basename "$(readlink -f "$openblas")") via LD_PRELOAD"}
 JSON

@@ -56,7 +56,7 @@ cpu_model = sh("lscpu | sed -n 's/^Model name: *//p'")
 flags = " ".join(f for f in ("avx2", "avx512f", "fma") if f in sh("lscpu | grep Flags").split())
 ram = sh("free -g | awk '/Mem:/ {print $2}'")
 lines = ["", f"## Zero-config default vs ML.NET's default text classifier ({started:%Y-%m-%d %H:%M}–{finished:%H:%M} UTC)", "",
-    f"* Machine: {sh('nproc')} cores ({cpu_model}; flags include {flags}), {ram} GiB RAM, "
+    f"* Machine: {sh('nproc --all')} cores ({cpu_model}; flags include {flags}), {ram} GiB RAM, "
     f".NET {sh('dotnet --version')}. Load average (1/5/15 min) before {' '.join(load_before)}, after {' '.join(load_after)}: a shared machine.",
     "* Command: `nice -n 5 bench/defaults/run-mlnet-bench.sh` — per set, Classify's `train --config bench/defaults/datasets/<set>.yaml` "
     "(only the data described: the zero-config recipe of [defaults.md](defaults.md)), then `bench/Classify.Bench.MlNet` (Microsoft.ML 5.0.1: "

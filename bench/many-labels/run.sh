@@ -35,7 +35,7 @@ user="$(grep 'User time' "$work/time.txt" | awk '{print $NF}')"
 sys="$(grep 'System time' "$work/time.txt" | awk '{print $NF}')"
 size="$( [ -d "$run" ] && du -sb "$run" | cut -f1 || echo 0)"
 {
-  echo "* Date: $started. Machine: $(nproc) cores ($(lscpu | grep 'Model name' | sed 's/.*: *//')), $(free -h | awk '/Mem:/ {print $2}') RAM."
+  echo "* Date: $started. Machine: $(nproc --all) cores ($(lscpu | grep 'Model name' | sed 's/.*: *//')), $(free -h | awk '/Mem:/ {print $2}') RAM."
   echo "* Source: \`$(git -C "$src" rev-parse --short HEAD 2>/dev/null || cat "$src/COMMIT" 2>/dev/null || echo "$src")\`. Data: \`make_dataset.py --rows $rows --classes $classes --seed $seed\` ($(du -h "$work/data.csv" | cut -f1))."
   echo "* Command: \`classify train --data data.csv --name many-labels ${sets[*]}\` under \`/usr/bin/time -v\` (timeout ${timeout_s} s)."
   echo "* Load average (1/5/15 min): before $load_before, after $load_after."

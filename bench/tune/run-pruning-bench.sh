@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 sample="${1:-2000}"; trials="${2:-12}"; pruner="${3:-median}"; every="${4:-20}"; shift $(( $# < 4 ? $# : 4 ))
 runs="bench/out/pruning-$(date -u +%Y%m%dT%H%M%SZ)"; mkdir -p "$runs"
-echo "host: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; start $(date -u +%FT%TZ); load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "host: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc --all) cores; start $(date -u +%FT%TZ); load $(cut -d' ' -f1-3 /proc/loadavg)"
 dotnet build -c Release src/Classify.Cli >/dev/null
 sets=(--set "tune.n_trials=$trials" --set tune.retrain_best=false --set "transformer.eval_steps=$every" --set "transformer.save_steps=$every")
 [ "$sample" != 0 ] && sets+=(--set "data.sample=$sample")

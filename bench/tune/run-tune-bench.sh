@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 objective="${1:-tweets}"; trials="${2:-40}"; seeds="${3:-5}"
 out="bench/out/tune"; mkdir -p "$out"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
-echo "host: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; start $(date -u +%FT%TZ); load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "host: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc --all) cores; start $(date -u +%FT%TZ); load $(cut -d' ' -f1-3 /proc/loadavg)"
 dotnet build -c Release bench/Classify.Bench.Tune >/dev/null
 /usr/bin/python3 bench/tune/optuna_tpe_overhead.py --objective "$objective" --trials "$trials" --seeds "$seeds" \
   --json "$out/optuna-$objective-$stamp.json"
