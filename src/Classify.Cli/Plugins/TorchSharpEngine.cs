@@ -44,11 +44,7 @@ internal static class TorchSharpEngine
     {
         lock (Gate)
         {
-            if (_plugin is null && TryReferenced() is { } referenced)
-            {
-                _plugin = referenced;
-                LoadedFrom = "referenced";
-            }
+            AdoptReferenced();
             if (_plugin is not null)
             {
                 _plugin.Register();
@@ -68,19 +64,12 @@ internal static class TorchSharpEngine
     {
         lock (Gate)
         {
+            AdoptReferenced();
             if (_plugin is null)
             {
-                if (TryReferenced() is { } referenced)
-                {
-                    _plugin = referenced;
-                    LoadedFrom = "referenced";
-                }
-                else
-                {
-                    var candidate = TorchSharpEngineLocator.Locate(EngineSearch.FromEnvironment()) ?? throw Missing(need, alternative);
-                    _plugin = LoadFrom(candidate, ClassifyInfo.Version);
-                    LoadedFrom = candidate.Folder;
-                }
+                var candidate = TorchSharpEngineLocator.Locate(EngineSearch.FromEnvironment()) ?? throw Missing(need, alternative);
+                _plugin = LoadFrom(candidate, ClassifyInfo.Version);
+                LoadedFrom = candidate.Folder;
             }
             _plugin.Register();
             return _plugin;
@@ -115,7 +104,15 @@ internal static class TorchSharpEngine
     internal static string? EngineVersion(string assemblyPath) =>
         FileVersionInfo.GetVersionInfo(assemblyPath).ProductVersion?.Split('+')[0];
 
-    // (a): the engine is part of this program (a test host or an application referencing Classify.Transformers).
+    // (a), under Gate: takes the engine's plugin when none is held yet and the engine is part of this program.
+    private static void AdoptReferenced()
+    {
+        if (_plugin is not null || TryReferenced() is not { } referenced) return;
+        _plugin = referenced;
+        LoadedFrom = "referenced";
+    }
+
+    // The engine's plugin when it is part of this program (a test host or an application referencing Classify.Transformers).
     private static IEnginePlugin? TryReferenced()
     {
         if (!EngineLoadContext.HostHas(PluginAssembly)) return null;

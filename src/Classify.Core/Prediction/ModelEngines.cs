@@ -1,4 +1,5 @@
 using Classify.Core.IO;
+using Classify.Core.Plugins;
 using Classify.Core.Training;
 
 namespace Classify.Core.Prediction;
@@ -6,21 +7,13 @@ namespace Classify.Core.Prediction;
 /// <summary>The registry of model engines used by <see cref="TextClassifier.Load"/>.</summary>
 public static class ModelEngines
 {
-    private static readonly List<IModelEngine> Engines = new();
-    private static readonly Lock Gate = new();
+    private static readonly NamedRegistry<IModelEngine> Engines = new(e => e.Name);
 
     /// <summary>Registers an engine (idempotent per engine name).</summary>
-    public static void Register(IModelEngine engine)
-    {
-        lock (Gate)
-        {
-            Engines.RemoveAll(e => e.Name == engine.Name);
-            Engines.Add(engine);
-        }
-    }
+    public static void Register(IModelEngine engine) => Engines.Register(engine);
 
     /// <summary>The registered engines.</summary>
-    public static IReadOnlyList<IModelEngine> All { get { lock (Gate) return Engines.ToArray(); } }
+    public static IReadOnlyList<IModelEngine> All => Engines.All;
 
     /// <summary>
     /// A new trainer for the engine a config names. <paramref name="source"/> and <paramref name="line"/> locate the

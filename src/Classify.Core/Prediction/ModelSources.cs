@@ -1,4 +1,5 @@
 using Classify.Core.IO;
+using Classify.Core.Plugins;
 using Classify.Core.Training;
 
 namespace Classify.Core.Prediction;
@@ -45,22 +46,13 @@ public sealed record ModelSourceOptions
 /// </summary>
 public static class ModelSources
 {
-    private static readonly List<IModelSource> Sources = new();
-    private static readonly Lock Gate = new();
+    private static readonly NamedRegistry<IModelSource> Sources = new(s => s.Name);
 
     /// <summary>Registers a source (idempotent per source name).</summary>
-    public static void Register(IModelSource source)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        lock (Gate)
-        {
-            Sources.RemoveAll(s => s.Name == source.Name);
-            Sources.Add(source);
-        }
-    }
+    public static void Register(IModelSource source) => Sources.Register(source);
 
     /// <summary>The registered sources.</summary>
-    public static IReadOnlyList<IModelSource> All { get { lock (Gate) return Sources.ToArray(); } }
+    public static IReadOnlyList<IModelSource> All => Sources.All;
 
     /// <summary>The local folder of a model spec.</summary>
     /// <exception cref="InputException">A local path that does not exist or is a file, or a spec no source understands.</exception>

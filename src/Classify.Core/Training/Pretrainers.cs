@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Classify.Core.Configuration;
+using Classify.Core.Plugins;
 
 namespace Classify.Core.Training;
 
@@ -39,23 +40,11 @@ public sealed record PretrainingOutcome(string OutputDirectory, string LogJsonl,
 /// <summary>The registry of <see cref="IPretrainer"/>s (filled by engine plugins).</summary>
 public static class Pretrainers
 {
-    private static readonly List<IPretrainer> Registered = new();
-    private static readonly Lock Gate = new();
+    private static readonly NamedRegistry<IPretrainer> Registered = new(p => p.Name);
 
     /// <summary>Registers a pretrainer (idempotent per name).</summary>
-    public static void Register(IPretrainer pretrainer)
-    {
-        ArgumentNullException.ThrowIfNull(pretrainer);
-        lock (Gate)
-        {
-            Registered.RemoveAll(p => p.Name == pretrainer.Name);
-            Registered.Add(pretrainer);
-        }
-    }
+    public static void Register(IPretrainer pretrainer) => Registered.Register(pretrainer);
 
     /// <summary>The pretrainer of that name, or null when none is registered.</summary>
-    public static IPretrainer? Find(string name)
-    {
-        lock (Gate) return Registered.FirstOrDefault(p => p.Name == name);
-    }
+    public static IPretrainer? Find(string name) => Registered.Find(name);
 }
