@@ -100,12 +100,23 @@ public sealed class SeededRandom
         return p;
     }
 
-    private static ulong SplitMix64(ref ulong x)
+    /// <summary>
+    /// SplitMix64's next output from state <paramref name="state"/> (the state advanced by the golden gamma, then
+    /// finalised): a well-mixed 64-bit hash of a 64-bit value, for deriving seeds.
+    /// </summary>
+    public static ulong SplitMix(ulong state)
     {
-        ulong z = x += 0x9E3779B97F4A7C15UL;
+        ulong z = state + 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);
+    }
+
+    private static ulong SplitMix64(ref ulong x)
+    {
+        ulong z = SplitMix(x);
+        x += 0x9E3779B97F4A7C15UL;
+        return z;
     }
 
     private static ulong RotateLeft(ulong x, int k) => (x << k) | (x >> (64 - k));

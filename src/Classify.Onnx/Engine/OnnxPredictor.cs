@@ -1,5 +1,6 @@
 using Classify.Core.IO;
 using Classify.Core.Prediction;
+using Classify.Core.Randomness;
 using Classify.HuggingFace.Inference;
 using Classify.HuggingFace.Tokenization;
 using Classify.Onnx.Export;
@@ -149,14 +150,8 @@ public sealed class OnnxPredictor : IMultiPassPredictor
         var modelPath = OnnxEngine.FindModel(modelDirectory)
                         ?? throw new InputException($"no {OnnxExporter.ModelFileName} here (nor in onnx/)", Path.GetFullPath(modelDirectory));
         var folder = ClassifierFolder.Open(modelDirectory, OnnxEngine.EngineName, manifest, options.MaxLength);
-        var sessionOptions = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            IntraOpNumThreads = options.Threads ?? Environment.ProcessorCount,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        };
         var settings = new SessionOptionsSnapshot(options.Threads ?? Environment.ProcessorCount, options.AllowSpinning);
-        if (options.AllowSpinning is { } spin) sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", spin ? "1" : "0");
+        var sessionOptions = settings.Create();
         InferenceSession session;
         try
         {
@@ -251,14 +246,14 @@ public sealed class OnnxPredictor : IMultiPassPredictor
         ModelProto model;
         using (var stream = File.OpenRead(ModelPath)) model = ModelProto.Parser.ParseFrom(stream);
         ulong key = 0x9E3779B97F4A7C15UL;
-        foreach (var s in passSeeds) key = Mix(key ^ s);
+        foreach (var s in passSeeds) key = SeededRandom.SplitMix(key ^ s);
         long index = 0;
         foreach (var node in model.Graph.Node)
         {
             if (node.OpType != "Dropout") continue;
             // Spread over libstdc++'s minstd range (below 2³¹ − 1), so that node j's run k and node j′'s run k′ share a
             // seed only by a negligible coincidence.
-            long seed = (long)(Mix(key + (ulong)++index) % 2_147_483_000UL) + 1;
+            long seed = (long)(SeededRandom.SplitMix(key + (ulong)++index) % 2_147_483_000UL) + 1;
             var attribute = node.Attribute.FirstOrDefault(a => a.Name == "seed");
             if (attribute is null) node.Attribute.Add(OnnxGraph.Attr("seed", seed));
             else
@@ -267,26 +262,11 @@ public sealed class OnnxPredictor : IMultiPassPredictor
                 attribute.I = seed;
             }
         }
-        using var sessionOptions = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            IntraOpNumThreads = _sessionSettings.Threads,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        };
-        if (_sessionSettings.AllowSpinning is { } spin) sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", spin ? "1" : "0");
+        using var sessionOptions = _sessionSettings.Create();
         // ONNX Runtime's inference builds remove every Dropout node while optimising (the EliminateDropout rule ignores
         // training_mode), which is what the deterministic session wants; this one keeps them, with every other fusion.
         sessionOptions.AddSessionConfigEntry("optimization.disable_specified_optimizers", "EliminateDropout");
         return new InferenceSession(model.ToByteArray(), sessionOptions);
-    }
-
-    // SplitMix64's finaliser.
-    private static ulong Mix(ulong z)
-    {
-        z += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
     }
 
     // One padded batch through a session; rows in the batch's order. A graph with switchable dropout gets mc_dropout.
@@ -339,5 +319,20 @@ public sealed class OnnxPredictor : IMultiPassPredictor
     public void Dispose() => _session.Dispose();
 
     // The settings a Monte-Carlo session is created with (those of the predictor's own session).
-    private sealed record SessionOptionsSnapshot(int Threads, bool? AllowSpinning);
+    private sealed record SessionOptionsSnapshot(int Threads, bool? AllowSpinning)
+    {
+        // The options of every session of this predictor: all graph optimisations, sequential execution, these threads
+        // and, when set, ONNX Runtime's intra-op spinning.
+        public SessionOptions Create()
+        {
+            var options = new SessionOptions
+            {
+                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+                IntraOpNumThreads = Threads,
+                ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            };
+            if (AllowSpinning is { } spin) options.AddSessionConfigEntry("session.intra_op.allow_spinning", spin ? "1" : "0");
+            return options;
+        }
+    }
 }
